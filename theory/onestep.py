@@ -1,0 +1,211 @@
+r"""The experiment: one (or a few) full-batch gradient steps on the first layer, then ridge.
+
+This is the single description shared by the simulator and every theory function
+(``../shared/DESIGN.md`` §1):
+
+* data :math:`x\sim N(0, I_d)`, target :math:`y = \sigma_*(\beta_*\cdot x) + \varepsilon` (or a
+  multi-index :math:`g^*(W^* x)`), :math:`\varepsilon\sim N(0, \mathrm{noise\_var})`;
+* network :math:`f(x) = \mathrm{output\_scale}\sum_i s_i\,\sigma(w_i\cdot x)` with ``width``
+  neurons, ``output_scale = 1/width`` by default;
+* the step :math:`w_i \leftarrow w_i + \mathrm{lr}\, s_i\,\frac1n\sum_\mu r_\mu\sigma'(w_i\cdot x_\mu)x_\mu`
+  with :math:`r = y - f_0(x)` (``residual="full"``) or :math:`r = y` (``residual="labels"``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ._checks import check_choice, check_finite, check_integer, check_nonnegative, check_positive
+from ._result import Result, to_jsonable
+from .activations import Activation, activation as _activation
+from . import conventions as _conv
+
+__all__ = ["OneStep", "READOUTS", "INITS", "RESIDUALS", "as_activation"]
+
+READOUTS = ("gaussian", "rademacher", "symmetric", "constant")
+INITS = ("sphere", "gaussian")
+RESIDUALS = ("full", "labels")
+
+
+def as_activation(f, name: str) -> Activation:
+    """Resolve a registry name, an :class:`Activation` or a vectorised callable to an Activation."""
+    if isinstance(f, Activation):
+        return f
+    if isinstance(f, str):
+        return _activation(f)
+    if callable(f):
+        label = getattr(f, "__name__", "callable")
+        return Activation(name=label, func=lambda z, f=f: np.asarray(f(z), dtype=float))
+    raise TypeError(f"{name} must be a registry name, an Activation or a vectorised callable; got {type(f).__name__}")
+
+
+def _is_multi_index(t) -> bool:
+    return hasattr(t, "r") and hasattr(t, "hermite_tensor") or type(t).__name__ == "MultiIndexTarget"
+
+
+@dataclass(frozen=True)
+class OneStep(Result):
+    r"""One experiment: sizes, activation, target, step, initialisation.
+
+    Parameters
+    ----------
+    activation : str, Activation or callable
+        Student activation :math:`\sigma`.
+    target : str, Activation, callable or MultiIndexTarget
+        Single-index link :math:`\sigma_*` (then :math:`y = \sigma_*(\beta_*\cdot x)`) or a
+        :class:`theory.MultiIndexTarget`.
+    d, width, n : float
+        Input dimension, number of neurons :math:`N`, batch size of the step. Floats are allowed
+        for purely asymptotic use; the simulator rounds them.
+    lr : float
+        Per-neuron step :math:`\tau` (see :mod:`theory.conventions` for each paper's map).
+    noise_var : float
+        Label-noise variance :math:`\Delta \ge 0`.
+    readout : {"gaussian", "rademacher", "symmetric", "constant"}
+        Distribution of the readout values :math:`s_i` of unit scale (``"symmetric"``: paired
+        neurons with opposite signs so that :math:`f_0 = 0`).
+    init : {"sphere", "gaussian"}
+        First layer uniform on the unit sphere, or :math:`N(0, I/d)` entries.
+    output_scale : float or None
+        Prefactor of the network output; ``None`` means ``1/width``. Moniri et al. use
+        ``1/sqrt(width)``.
+    residual : {"full", "labels"}
+        The step uses :math:`r = y - f_0` (``"full"``) or :math:`r = y` (``"labels"``).
+    steps : int
+        Number of gradient steps, each on a fresh batch of ``n`` samples unless ``reuse_batch``.
+    reuse_batch : bool
+        Reuse the first batch for every step.
+
+    Examples
+    --------
+    >>> s = OneStep(activation="tanh", target="sin", d=1000, width=500, n=4000, lr=2.0)
+    >>> s.sample_ratio, s.width_ratio, s.effective_output_scale
+    (4.0, 0.5, 0.002)
+    >>> OneStep.from_ba(eta=1.0, activation="tanh", target="tanh", d=100, width=400, n=200).lr
+    0.05
+    """
+
+    activation: object = "tanh"
+    target: object = "tanh"
+    d: float = 1000
+    width: float = 1000
+    n: float = 2000
+    lr: float = 1.0
+    noise_var: float = 0.0
+    readout: str = "constant"
+    init: str = "sphere"
+    output_scale: float | None = None
+    residual: str = "full"
+    steps: int = 1
+    reuse_batch: bool = False
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        set_(self, "activation", as_activation(self.activation, "activation"))
+        if not _is_multi_index(self.target):
+            set_(self, "target", as_activation(self.target, "target"))
+        for name in ("d", "width", "n"):
+            set_(self, name, check_positive(getattr(self, name), name))
+        set_(self, "lr", check_finite(self.lr, "lr"))
+        set_(self, "noise_var", check_nonnegative(self.noise_var, "noise_var"))
+        check_choice(self.readout, READOUTS, "readout")
+        check_choice(self.init, INITS, "init")
+        check_choice(self.residual, RESIDUALS, "residual")
+        if self.output_scale is not None:
+            set_(self, "output_scale", check_positive(self.output_scale, "output_scale"))
+        set_(self, "steps", check_integer(self.steps, "steps", minimum=1))
+        if not isinstance(self.reuse_batch, (bool, np.bool_)):
+            raise TypeError(f"reuse_batch must be a bool; got {type(self.reuse_batch).__name__}")
+
+    # ------------------------------------------------------------------ derived quantities
+    @property
+    def effective_output_scale(self) -> float:
+        """``output_scale``, or ``1/width`` when it is ``None``."""
+        return 1.0 / self.width if self.output_scale is None else self.output_scale
+
+    @property
+    def sample_ratio(self) -> float:
+        """:math:`n/d` (Ba's :math:`\\psi_1`, Cui's :math:`\\alpha_0`)."""
+        return self.n / self.d
+
+    @property
+    def width_ratio(self) -> float:
+        """:math:`N/d` (Ba's :math:`\\psi_2`, Cui's :math:`\\beta`)."""
+        return self.width / self.d
+
+    @property
+    def moniri_alpha(self) -> float:
+        r"""Moniri's exponent :math:`\alpha = \log(\mathrm{lr}\sqrt N)/\log n`."""
+        return _conv.moniri_alpha(self.lr, self.n, self.width)
+
+    @property
+    def is_multi_index(self) -> bool:
+        return _is_multi_index(self.target)
+
+    def with_(self, **changes) -> "OneStep":
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        out = {}
+        for key in self.__dataclass_fields__:
+            val = getattr(self, key)
+            out[key] = val.name if isinstance(val, Activation) else to_jsonable(val)
+        return out
+
+    # ------------------------------------------------------------------ paper constructors
+    @classmethod
+    def from_ba(cls, *, eta, d, width, n, activation="tanh", target="tanh", noise_var=0.0, **kw) -> "OneStep":
+        r"""Ba et al. (2022): Gaussian :math:`W_0`, :math:`a\sim N(0, I/N)`, :math:`f = N^{-1/2}a\cdot\sigma`, :math:`\tau = \eta/\sqrt N`."""
+        kw.setdefault("readout", "gaussian")
+        kw.setdefault("init", "gaussian")
+        return cls(activation=activation, target=target, d=d, width=width, n=n,
+                   lr=_conv.lr_from_ba(eta, width), noise_var=noise_var, **kw)
+
+    @classmethod
+    def from_moniri(cls, *, alpha, d, width, n, eta0=1.0, activation="tanh", target="tanh", noise_var=0.0, **kw) -> "OneStep":
+        r"""Moniri et al. (2024): sphere init, :math:`a\sim N(0, I/N)`, :math:`f = a\cdot\sigma`, :math:`\eta = \eta_0 n^\alpha`."""
+        kw.setdefault("readout", "gaussian")
+        kw.setdefault("init", "sphere")
+        kw.setdefault("output_scale", 1.0 / math.sqrt(check_positive(width, "width")))
+        return cls(activation=activation, target=target, d=d, width=width, n=n,
+                   lr=_conv.lr_from_moniri(alpha, n, width, eta0), noise_var=noise_var, **kw)
+
+    @classmethod
+    def from_cui(cls, *, eta_tilde, d, width, alpha0, activation="tanh", target="sin", noise_var=0.0, **kw) -> "OneStep":
+        r"""Cui et al. (2024): sphere init, :math:`a_i = p^{-1/2}`, :math:`n_0 = \alpha_0 d`, :math:`\tau = \tilde\eta`."""
+        kw.setdefault("readout", "constant")
+        kw.setdefault("init", "sphere")
+        return cls(activation=activation, target=target, d=d, width=width, n=check_positive(alpha0, "alpha0") * d,
+                   lr=_conv.lr_from_cui(eta_tilde), noise_var=noise_var, **kw)
+
+    @classmethod
+    def from_dandi(cls, *, eta0, d, width, ell, n_ratio=1.0, activation="relu", target="identity", **kw) -> "OneStep":
+        r"""Dandi et al. (2024): :math:`n = n_{ratio} d^\ell`, :math:`\eta = \eta_0 p d^{(\ell-1)/2}`, :math:`\tau = \eta/p`."""
+        kw.setdefault("readout", "symmetric")
+        kw.setdefault("init", "gaussian")
+        eta = _conv.dandi_eta(eta0, width, d, ell)
+        return cls(activation=activation, target=target, d=d, width=width, n=check_positive(n_ratio, "n_ratio") * d**ell,
+                   lr=_conv.lr_from_dandi(eta, width), **kw)
+
+    # ------------------------------------------------------------------ theory shortcuts
+    def spikes(self, **kw):
+        """Predicted outliers of :math:`F/\\sqrt n` (see :func:`theory.spikes.feature_spikes`)."""
+        from .spikes import feature_spikes
+
+        return feature_spikes(self, **kw)
+
+    def learned_overlap(self, **kw):
+        """Limit of :math:`\\cos(\\beta, \\beta_*)` and :math:`|\\beta|^2`, :math:`\\beta = X^\\top r/n`."""
+        from .spikes import learned_overlap
+
+        return learned_overlap(self, **kw)
+
+    def weight_spike(self, **kw):
+        """Ba et al.'s rank-one spike of :math:`W_1` (see :func:`theory.spikes.weight_spike`)."""
+        from .spikes import weight_spike
+
+        return weight_spike(self, **kw)

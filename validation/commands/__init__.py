@@ -1,0 +1,1 @@
+"""Subcommands of ``onegrad``: one module each, with ``register(subparsers)``."""

@@ -1,0 +1,42 @@
+"""``onegrad hermite NAME --kmax K [--basis B] [--exact] [--dps D] [--json]``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["register"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser("hermite", help="Hermite coefficients of a named activation or target")
+    p.add_argument("name", help="registry name, e.g. relu, tanh, erf")
+    p.add_argument("--kmax", type=int, default=10, help="highest degree (default 10)")
+    p.add_argument("--basis", default="plain", help="plain | orthonormal | series (default plain)")
+    p.add_argument("--shift", type=float, default=0.0, help="argument shift")
+    p.add_argument("--scale", type=float, default=1.0, help="argument scale")
+    p.add_argument("--exact", action="store_true", help="exact values with sympy")
+    p.add_argument("--dps", type=int, default=None, help="mpmath precision in decimal digits")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import theory
+    from ..cli import emit
+
+    act = theory.activation(args.name, shift=args.shift, scale=args.scale)
+    if args.exact:
+        from theory import symbolic
+
+        vals = symbolic.hermite_coefficients(act, args.kmax, basis=args.basis)
+        data = {"name": act.name, "basis": args.basis, "method": "sympy", "values": [str(v) for v in vals]}
+        text = "\n".join(f"{k:4d}  {v}" for k, v in enumerate(data["values"]))
+        emit(data, as_json=args.json, text=text)
+        return 0
+    res = theory.hermite_coefficients(act, args.kmax, basis=args.basis, dps=args.dps)
+    data = {"name": act.name, **res.to_dict()}
+    lines = [f"# {act.name}: E[f He_k] in basis {res.basis!r} ({res.method})", "   k  value                     error_bound"]
+    for k, (v, e) in enumerate(zip(np.asarray(res.values), np.asarray(res.error_estimate))):
+        lines.append(f"{k:4d}  {float(v): .17e}  {float(e):.1e}")
+    emit(data, as_json=args.json, text="\n".join(lines))
+    return 0
