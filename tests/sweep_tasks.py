@@ -38,3 +38,13 @@ def blas_threads(params, seed):
     np.dot(np.ones((4, 4)), np.ones((4, 4)))
     return {"threads": [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"],
             "env": os.environ.get("OPENBLAS_NUM_THREADS")}
+
+
+def gemm(params, seed):
+    """A small BLAS-bound computation whose last bits depend on the BLAS thread count."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((300, 200))
+    W = rng.standard_normal((200, 200)) / np.sqrt(200)
+    for _ in range(3):
+        W = W + 1e-2 * (X.T @ np.tanh(X @ W)) / 300
+    return {"sum": float(W.sum()), "first": float(W[0, 0])}

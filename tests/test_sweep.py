@@ -157,11 +157,18 @@ def test_failed_task_is_recorded_and_sweep_goes_on(tmp_path):
     assert run_sweep(c, out, retry_failed=True).n_ran == 1
 
 
-def test_same_numbers_on_one_and_two_processes(tmp_path):
-    c = cfg({"x": list(range(6))})
-    one = run_sweep(c, tmp_path / "one.jsonl")
+@pytest.mark.parametrize("task", [TASK, "sweep_tasks:gemm"])
+def test_same_numbers_sequential_and_on_one_and_two_processes(tmp_path, task):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    c = cfg({"x": list(range(6))}, task=task)
+    seq = run_sweep(c, tmp_path / "seq.jsonl")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as ex:
+        one = run_sweep(c, tmp_path / "one.jsonl", executor=ex)
     two = run_sweep(c, tmp_path / "two.jsonl", workers=2)
-    assert [r["result"] for r in one.records] == [r["result"] for r in two.records]
+    assert all(r["status"] == "ok" for r in seq.records + one.records + two.records)
+    assert [r["result"] for r in one.records] == [r["result"] for r in two.records] == [r["result"] for r in seq.records]
     assert [r["seed"] for r in one.records] == [r["seed"] for r in two.records]
 
 

@@ -22,7 +22,10 @@ Guarantees (``notes/simulation.md`` §4, ``docs/sweep.md``):
   sweep goes on. (Pass ``retry_failed=True`` to run recorded failures again.)
 * **Threads.** Worker processes get ``blas_threads`` BLAS threads (default 1): through
   ``threadpoolctl`` when it is installed, and through the ``OMP/OPENBLAS/MKL_NUM_THREADS``
-  environment variables of the processes this module starts.
+  environment variables of the processes this module starts. A sequential run uses the same
+  count in this process (with ``threadpoolctl``), because a BLAS product may round differently
+  on a different number of threads: this is what makes the numbers independent of the worker
+  count, bit for bit.
 
 >>> cfg = SweepConfig.from_dict({"sweep": {"task": "mypackage.tasks:run", "seed": 1},
 ...                              "base": {"d": 100}, "grid": {"lam": [0.1, 1.0], "width": [50, 100]}})
@@ -421,6 +424,21 @@ def _cap_threads(n: int | None) -> None:
     threadpool_limits(limits=n)
 
 
+@contextlib.contextmanager
+def _limit_threads(n: int | None):
+    """Limit BLAS threads in this process for the duration (threadpoolctl, when installed)."""
+    if n is None:
+        yield
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=n):
+        yield
+
+
 @dataclass(frozen=True)
 class _Job:
     kind: str
@@ -639,7 +657,8 @@ def run_sweep(config, out=None, *, executor: cf.Executor | None = None, workers:
         Without ``executor``: ``None`` or ``1`` runs in this process, ``K > 1`` starts ``K``
         spawned worker processes.
     blas_threads : int or None
-        BLAS threads per worker process (``None``: leave them alone).
+        BLAS threads per worker process, and in this process for a sequential run (``None``:
+        leave them alone).
     progress : bool, optional
         tqdm progress bar on stderr (default: when stderr is a terminal and tqdm is installed).
     retry_failed : bool
@@ -729,8 +748,9 @@ def _run_jobs(cfg, todo, writer, *, executor, workers, blas_threads, progress):
 
     try:
         if executor is None and (workers is None or workers == 1):
-            for job in jobs:
-                finish(_execute(job))
+            with _limit_threads(blas_threads):  # the same BLAS threads as a worker: same numbers
+                for job in jobs:
+                    finish(_execute(job))
             return new, 0
         own = executor is None
         with blas_env(blas_threads if own else None):  # workers start at submission
