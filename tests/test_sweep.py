@@ -233,3 +233,14 @@ def test_sigkill_then_resume_equals_uninterrupted_run(tmp_path):
     ref = run_sweep(SweepConfig.from_toml(conf), tmp_path / "ref.jsonl")
     resumed = sorted(task_lines(out), key=lambda r: r["index"])
     assert [strip(r) for r in resumed] == [strip(r) for r in ref.records]
+
+
+@pytest.mark.slow
+def test_two_workers_speedup(capsys):
+    """Acceptance: on 2 worker processes at least 1.7x faster than on 1 (benchmarks/bench_sweep.py)."""
+    pytest.importorskip("threadpoolctl")
+    from benchmarks.bench_sweep import main as bench
+
+    assert bench(["--task", "matmul", "--json"]) == 0  # identical numbers on 1 and 2 workers
+    out = json.loads(capsys.readouterr().out)
+    assert out["speedup_2_vs_1_workers"] >= 1.7, out
