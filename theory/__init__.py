@@ -10,24 +10,31 @@ from .hermite import HermiteResult, hermite_coefficients
 from .onestep import OneStep
 from .multi_index import MultiIndexTarget
 from .multi_hermite import HermiteTensors, hermite_tensor, hermite_tensors
+from .giant_step import AlignmentLaw, NeuronPrediction, SpecialisationLaw, alignment_law, predict_neurons, specialisation_law
 from .subspaces import LeapIndex, Staircase, Subspace, leap_index, learnable_subspace, staircase
 
 __all__ = [
     "Activation",
+    "AlignmentLaw",
     "HermiteResult",
     "HermiteTensors",
     "LeapIndex",
     "MultiIndexTarget",
+    "NeuronPrediction",
     "OneStep",
+    "SpecialisationLaw",
     "Staircase",
     "Subspace",
     "activation",
+    "alignment_law",
     "available_activations",
     "conventions",
     "hermite_coefficients",
     "hermite_tensor",
     "hermite_tensors",
     "leap_index",
+    "predict_neurons",
+    "specialisation_law",
     "learnable_subspace",
     "staircase",
 ]
