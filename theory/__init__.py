@@ -8,15 +8,42 @@ from . import conventions
 from .activations import Activation, activation, available_activations
 from .hermite import HermiteResult, hermite_coefficients
 from .onestep import OneStep
+from .multi_index import MultiIndexTarget
+from .multi_hermite import HermiteTensors, hermite_tensor, hermite_tensors
+from .error_floor import ErrorFloor, ErrorTable, error_floor, error_table, kernel_error, linear_kernel_error
+from .giant_step import AlignmentLaw, NeuronPrediction, SpecialisationLaw, alignment_law, predict_neurons, specialisation_law
+from .subspaces import LeapIndex, Staircase, Subspace, leap_index, learnable_subspace, staircase
 
 __all__ = [
     "Activation",
+    "AlignmentLaw",
+    "ErrorFloor",
+    "ErrorTable",
     "HermiteResult",
+    "HermiteTensors",
+    "LeapIndex",
+    "MultiIndexTarget",
+    "NeuronPrediction",
     "OneStep",
+    "SpecialisationLaw",
+    "Staircase",
+    "Subspace",
     "activation",
+    "alignment_law",
     "available_activations",
+    "error_floor",
+    "error_table",
     "conventions",
     "hermite_coefficients",
+    "hermite_tensor",
+    "hermite_tensors",
+    "kernel_error",
+    "leap_index",
+    "predict_neurons",
+    "specialisation_law",
+    "learnable_subspace",
+    "linear_kernel_error",
+    "staircase",
 ]
 
 __version__ = "0.1.0"
