@@ -10,6 +10,8 @@ from .hermite import HermiteResult, hermite_coefficients
 from .onestep import OneStep
 from .multi_index import MultiIndexTarget
 from .multi_hermite import HermiteTensors, hermite_tensor, hermite_tensors
+from .moments import GaussianMoments, gaussian_moments
+from .srf import SRFParameters, srf_parameters
 from .subspaces import LeapIndex, Staircase, Subspace, leap_index, learnable_subspace, staircase
 
 __all__ = [
@@ -19,11 +21,15 @@ __all__ = [
     "LeapIndex",
     "MultiIndexTarget",
     "OneStep",
+    "SRFParameters",
+    "GaussianMoments",
     "Staircase",
     "Subspace",
     "activation",
     "available_activations",
     "conventions",
+    "gaussian_moments",
+    "srf_parameters",
     "hermite_coefficients",
     "hermite_tensor",
     "hermite_tensors",
