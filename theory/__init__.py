@@ -12,20 +12,25 @@ from .multi_index import MultiIndexTarget
 from .multi_hermite import HermiteTensors, hermite_tensor, hermite_tensors
 from .moments import GaussianMoments, gaussian_moments
 from .srf import SRFParameters, srf_parameters
+from .giant_step import AlignmentLaw, NeuronPrediction, SpecialisationLaw, alignment_law, predict_neurons, specialisation_law
 from .subspaces import LeapIndex, Staircase, Subspace, leap_index, learnable_subspace, staircase
 
 __all__ = [
     "Activation",
+    "AlignmentLaw",
     "HermiteResult",
     "HermiteTensors",
     "LeapIndex",
     "MultiIndexTarget",
+    "NeuronPrediction",
     "OneStep",
     "SRFParameters",
     "GaussianMoments",
+    "SpecialisationLaw",
     "Staircase",
     "Subspace",
     "activation",
+    "alignment_law",
     "available_activations",
     "conventions",
     "gaussian_moments",
@@ -34,6 +39,8 @@ __all__ = [
     "hermite_tensor",
     "hermite_tensors",
     "leap_index",
+    "predict_neurons",
+    "specialisation_law",
     "learnable_subspace",
     "staircase",
 ]
