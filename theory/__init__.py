@@ -46,4 +46,10 @@ __all__ = [
     "staircase",
 ]
 
+# --- limiting train and test error (risk helper)
+from .moments import GaussianMoments, gaussian_moments  # noqa: E402
+from .srf import SRFParameters, srf_parameters  # noqa: E402
+
+__all__ += ["GaussianMoments", "SRFParameters", "gaussian_moments", "srf_parameters"]
+
 __version__ = "0.1.0"
