@@ -8,15 +8,28 @@ from . import conventions
 from .activations import Activation, activation, available_activations
 from .hermite import HermiteResult, hermite_coefficients
 from .onestep import OneStep
+from .multi_index import MultiIndexTarget
+from .multi_hermite import HermiteTensors, hermite_tensor, hermite_tensors
+from .subspaces import LeapIndex, Staircase, Subspace, leap_index, learnable_subspace, staircase
 
 __all__ = [
     "Activation",
     "HermiteResult",
+    "HermiteTensors",
+    "LeapIndex",
+    "MultiIndexTarget",
     "OneStep",
+    "Staircase",
+    "Subspace",
     "activation",
     "available_activations",
     "conventions",
     "hermite_coefficients",
+    "hermite_tensor",
+    "hermite_tensors",
+    "leap_index",
+    "learnable_subspace",
+    "staircase",
 ]
 
 __version__ = "0.1.0"

@@ -107,6 +107,16 @@ class OneStep(Result):
         set_(self, "activation", as_activation(self.activation, "activation"))
         if not _is_multi_index(self.target):
             set_(self, "target", as_activation(self.target, "target"))
+        else:
+            # A MultiIndexTarget may carry its own label noise; the setup's noise_var is the one the
+            # simulator and the theory read, so the two must agree (or one of them be zero).
+            t_noise = float(getattr(self.target, "noise_var", 0.0) or 0.0)
+            if t_noise and not self.noise_var:
+                set_(self, "noise_var", t_noise)
+            elif t_noise and t_noise != self.noise_var:
+                raise ValueError(
+                    f"noise_var ({self.noise_var}) and the target's noise_var ({t_noise}) disagree; give one of them"
+                )
         for name in ("d", "width", "n"):
             set_(self, name, check_positive(getattr(self, name), name))
         set_(self, "lr", check_finite(self.lr, "lr"))

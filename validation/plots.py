@@ -29,3 +29,120 @@ def get_axes(ax=None):
     plt = pyplot()
     _, ax = plt.subplots(figsize=(5.5, 4.0), constrained_layout=True)
     return ax
+
+
+# ----------------------------------------------------------------------------- theory vs simulation
+__all__ += ["estimate_arrays", "errorbars", "plot_theory_vs_simulation", "plot_overlaps", "plot_comparison"]
+
+def estimate_arrays(estimates):
+    """``(mean, ci_low, ci_high)`` arrays from a sequence of estimates.
+
+    Each item is an object with ``mean``, ``ci_low``, ``ci_high`` attributes (a
+    ``validation.stats.Estimate``) or a dict with those keys (its JSON form).
+
+    >>> m, lo, hi = estimate_arrays([{"mean": 1.0, "ci_low": 0.5, "ci_high": 1.5}])
+    >>> float(m[0]), float(lo[0]), float(hi[0])
+    (1.0, 0.5, 1.5)
+    """
+    import numpy as np
+
+    def get(e, k):
+        return float(e[k] if isinstance(e, dict) else getattr(e, k))
+
+    items = list(estimates)
+    return tuple(np.array([get(e, k) for e in items], dtype=float) for k in ("mean", "ci_low", "ci_high"))
+
+
+def errorbars(x, estimates, *, ax=None, label="simulation", **kwargs):
+    """Simulated estimates at ``x`` with their 95% intervals as error bars; returns the container."""
+    import numpy as np
+
+    ax = get_axes(ax)
+    mean, lo, hi = estimate_arrays(estimates)
+    yerr = np.vstack([mean - lo, hi - mean])
+    kwargs.setdefault("fmt", "o")
+    kwargs.setdefault("capsize", 3)
+    kwargs.setdefault("markersize", 4)
+    return ax.errorbar(np.asarray(x, dtype=float), mean, yerr=yerr, label=label, **kwargs)
+
+
+def plot_theory_vs_simulation(x, theory, simulation=None, *, x_sim=None, ax=None, label=None,
+                              xlabel=None, ylabel=None, theory_kw=None, simulation_kw=None):
+    """A theory curve and, optionally, simulated estimates with 95% error bars.
+
+    Parameters
+    ----------
+    x, theory : array_like
+        Abscissae and theory values (a line).
+    simulation : sequence of estimates, optional
+        ``validation.stats.Estimate`` objects (or their dicts), drawn at ``x_sim`` (default ``x``).
+
+    Returns
+    -------
+    dict
+        ``{"theory": Line2D, "simulation": ErrorbarContainer or None}``.
+    """
+    import numpy as np
+
+    ax = get_axes(ax)
+    tkw = {"lw": 1.6, **(theory_kw or {})}
+    (line,) = ax.plot(np.asarray(x, dtype=float), np.asarray(theory, dtype=float),
+                      label=f"theory{'' if label is None else ': ' + label}", **tkw)
+    bars = None
+    if simulation is not None:
+        skw = {"color": line.get_color(), **(simulation_kw or {})}
+        bars = errorbars(x if x_sim is None else x_sim, simulation, ax=ax,
+                         label=f"simulation{'' if label is None else ': ' + label}", **skw)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, fontsize="small")
+    return {"theory": line, "simulation": bars}
+
+
+def plot_overlaps(alpha, theory, simulation=None, *, x_sim=None, ax=None, label=None,
+                  xlabel=r"$\alpha$", ylabel=r"overlap $\cos(\beta, \beta_*)$"):
+    """Overlaps against a ratio or exponent ``alpha``: theory line, simulated points with 95% bars.
+
+    Same arguments and return value as :func:`plot_theory_vs_simulation`; the y axis is [0, 1].
+    """
+    arts = plot_theory_vs_simulation(alpha, theory, simulation, x_sim=x_sim, ax=ax, label=label,
+                                     xlabel=xlabel, ylabel=ylabel)
+    arts["theory"].axes.set_ylim(0.0, 1.02)
+    return arts
+
+
+def plot_comparison(comparison, *, ax=None):
+    """Each compared quantity as simulation/theory - 1 with its 95% interval and tolerance band.
+
+    ``comparison`` is a :class:`validation.compare.Comparison` or its ``to_dict()``. Skipped
+    quantities are not drawn. Returns ``{"points": ErrorbarContainer, "bands": [Rectangle...],
+    "zero": Line2D}``.
+    """
+    import numpy as np
+
+    ax = get_axes(ax)
+    rows = comparison["rows"] if isinstance(comparison, dict) else [r.to_dict() for r in comparison.rows]
+    rows = [r for r in rows if r.get("verdict") in ("agrees", "disagrees")]
+    names = [r["name"] for r in rows]
+    th = np.array([float(r["theory"]) for r in rows])
+    mean = np.array([float(r["simulation"]["mean"]) for r in rows])
+    lo = np.array([float(r["simulation"]["ci_low"]) for r in rows])
+    hi = np.array([float(r["simulation"]["ci_high"]) for r in rows])
+    scale = np.where(th != 0, np.abs(th), 1.0)
+    y = np.arange(len(rows))[::-1]
+    bands = []
+    for yi, r in zip(y, rows):
+        tol = float(r.get("tolerance") or 0.0)  # relative finite-size tolerance
+        if tol > 0:
+            bands.append(ax.fill_betweenx([yi - 0.3, yi + 0.3], -tol, tol, color="0.88", lw=0))
+    colors = ["C0" if r["verdict"] == "agrees" else "C3" for r in rows]
+    rel = (mean - th) / scale
+    xerr = np.vstack([(mean - lo) / scale, (hi - mean) / scale])
+    pts = ax.errorbar(rel, y, xerr=xerr, fmt="none", ecolor=colors, capsize=3)
+    ax.scatter(rel, y, c=colors, zorder=3, s=18)
+    zero = ax.axvline(0.0, color="k", lw=0.8)
+    ax.set_yticks(y, names)
+    ax.set_xlabel("simulation / theory - 1 (95% interval; grey: finite-size tolerance)")
+    return {"points": pts, "bands": bands, "zero": zero}
