@@ -10,6 +10,8 @@ from .hermite import HermiteResult, hermite_coefficients
 from .onestep import OneStep
 from .multi_index import MultiIndexTarget
 from .multi_hermite import HermiteTensors, hermite_tensor, hermite_tensors
+from .spikes import SpikeDegrees, feature_spikes, learned_overlap, spike_degrees, weight_spike
+from .feature_spectrum import Spike, SpikeSpectrum
 from .subspaces import LeapIndex, Staircase, Subspace, leap_index, learnable_subspace, staircase
 
 __all__ = [
@@ -19,6 +21,9 @@ __all__ = [
     "LeapIndex",
     "MultiIndexTarget",
     "OneStep",
+    "Spike",
+    "SpikeDegrees",
+    "SpikeSpectrum",
     "Staircase",
     "Subspace",
     "activation",
@@ -27,9 +32,13 @@ __all__ = [
     "hermite_coefficients",
     "hermite_tensor",
     "hermite_tensors",
+    "feature_spikes",
     "leap_index",
+    "learned_overlap",
     "learnable_subspace",
+    "spike_degrees",
     "staircase",
+    "weight_spike",
 ]
 
 __version__ = "0.1.0"

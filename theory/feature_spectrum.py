@@ -229,11 +229,13 @@ def _regime(alpha: float) -> str:
 
 
 # ----------------------------------------------------------------------------- neuron types
-def _readout_rule(readout: str, n_nodes: int, width: float):
-    r"""Nodes and weights over the readout values :math:`s`.
+def _readout_rules(readout: str, n_nodes: int, width: float):
+    r"""Quadrature rules over the readout values :math:`s`: ``(bulk_nodes, bulk_weights, gram_nodes, gram_weights, s_max)``.
 
-    A Gaussian readout is truncated at :math:`s_N` with :math:`P(|s|>s_N) = 1/N`: fewer than one of
-    the ``width`` neurons lies beyond, so the tail carries no typical neuron (``docs/spikes.md`` §5.6).
+    For a Gaussian readout the bulk rule is truncated at :math:`s_N` with :math:`P(|s|>s_N) = 1/N`:
+    fewer than one of the ``width`` neurons lies beyond, so no typical neuron sits there and the bulk
+    edge is not set by phantom neurons of vanishing mass (``docs/spikes.md`` §5.6). The spike Gram
+    matrix uses the full Gaussian average (Gauss-Hermite; its integrand is smooth).
     """
     if readout == "gaussian":
         from scipy.special import ndtri
@@ -242,100 +244,129 @@ def _readout_rule(readout: str, n_nodes: int, width: float):
         x, w = np.polynomial.legendre.leggauss(n_nodes)
         x = s_max * x
         w = w * np.exp(-0.5 * x * x)
-        return x, w / w.sum()
+        xg, wg = np.polynomial.hermite_e.hermegauss(max(n_nodes, 40))
+        return x, w / w.sum(), xg, wg / wg.sum(), s_max
     if readout in ("rademacher", "symmetric"):
-        return np.array([-1.0, 1.0]), np.array([0.5, 0.5])
-    return np.array([1.0]), np.array([1.0])
+        x, w = np.array([-1.0, 1.0]), np.array([0.5, 0.5])
+    else:
+        x, w = np.array([1.0]), np.array([1.0])
+    return x, w, x, w, 1.0
 
 
 @dataclass(frozen=True)
 class _Model:
-    """Deterministic ingredients of the finite-size equivalent (``docs/spikes.md`` §5)."""
+    r"""Deterministic ingredients of the finite-size equivalent (``docs/spikes.md`` §5).
 
-    pi: np.ndarray        # (T,) type weights
+    Bulk types (``pi, rho2, D, phi``) enter the resolvent of :math:`\Sigma_b`; Gram types
+    (``g_*``) carry the per-neuron Gram matrices of the spike factors and the bulk parameters at
+    which their diagonal resolvent entries are evaluated.
+    """
+
+    pi: np.ndarray        # (T,) bulk type weights
     rho2: np.ndarray      # (T,) squared norm of the bulk part of each neuron
     D: np.ndarray         # (T,) diagonal remainder
     phi: np.ndarray       # (T, J) bulk kernel factors: K = sum_j phi_j phi_j^T
-    gram: np.ndarray      # (T, r, r) per-neuron Gram of the spike vectors
+    g_pi: np.ndarray      # (S,) Gram type weights
+    g_rho2: np.ndarray    # (S,)
+    g_D: np.ndarray       # (S,)
+    g_phi: np.ndarray     # (S, J)
+    gram: np.ndarray      # (S, r, r) per-neuron Gram of the spike vectors
     labels: tuple         # column labels of the spike factors
     width: float
     d: float
     n_features: float
-    a: np.ndarray         # (T,) spike projections
+    a: np.ndarray         # (T,) spike projections of the bulk types
     hermite_error: float
 
 
-def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kernel=True) -> _Model:
-    from .spikes import _step_stats, readout_moments
+_JTOT = 40
 
-    st = _step_stats(setup)
-    act = setup.activation
-    s, pi = _readout_rule(setup.readout, readout_nodes, setup.width)
-    tau = setup.lr
-    beta = math.sqrt(st.norm_sq)
-    scale_full = setup.effective_output_scale if (setup.residual == "full" and setup.readout != "symmetric") else 0.0
-    mu2 = st.moments.mu2
-    c1 = st.c1
-    # per-neuron spike projection a(s) and bulk norm rho^2(s) (docs/spikes.md §5.1)
+
+def _type_data(act, s, *, c1, tau, beta, scale_full, mu2, residual_mean, residual_second, var_deriv, sample_ratio):
+    """Per-readout-value Hermite data of the conditional Gaussian equivalence (``docs/spikes.md`` §5.1-5.2)."""
+    # spike projection a(s) and bulk norm rho^2(s)
     a = s * c1 * (tau * beta - (scale_full / beta if beta > 0 else 0.0))
-    rho2 = (1.0 + tau * s * mu2 * st.residual_mean) ** 2 + tau**2 * s**2 * st.residual_second * st.moments.var_deriv / setup.sample_ratio
+    rho2 = (1.0 + tau * s * mu2 * residual_mean) ** 2 + tau**2 * s**2 * residual_second * var_deriv / sample_ratio
     rho2 = np.maximum(rho2, 1e-12)
     r = np.sqrt(a * a + rho2)
     ratio = a / r
-    jtot = 40
-    coef, second, herr = scaled_hermite_coefficients(act, r, jtot + 3)  # (T, jtot+4)
+    jtot = _JTOT
+    coef, second, herr = scaled_hermite_coefficients(act, r, jtot + 3)  # (T, jtot + 4)
     j = np.arange(jtot + 3)
     pw = ratio[:, None] ** j[None, :]
-    v_all = pw * coef[:, : jtot + 3]  # v_j = (a/r)^j c_j(r), orthonormal factor h_j(kappa)
-    # bulk factors phi_j = E[sigma'(a k + rho z) h_j(k)] = (a/r)^j c_{j+1}(r) sqrt(j+1) / r
+    # v_j = E[sigma(a k + rho z) h_j(k)] = (a/r)^j c_j(r)
+    v_all = pw * coef[:, : jtot + 3]
+    # phi_j = E[sigma'(.) h_j] = (a/r)^j c_{j+1}(r) sqrt(j+1) / r
     phi_all = pw[:, : jtot + 2] * coef[:, 1 : jtot + 3] * np.sqrt(j[1 : jtot + 3])[None, :] / r[:, None]
     # psi_j = E[sigma''(.) h_j] = (a/r)^j c_{j+2}(r) sqrt((j+1)(j+2)) / r^2
     psi_all = pw[:, : jtot + 1] * coef[:, 2 : jtot + 3] * np.sqrt(j[1 : jtot + 2] * j[2 : jtot + 3])[None, :] / (r * r)[:, None]
     D = second - np.sum(v_all[:, : jtot + 1] ** 2, axis=1) - rho2 * np.sum(phi_all[:, :jtot] ** 2, axis=1)
-    D = np.maximum(D, 0.0)
-    # truncations
-    scale0 = float(np.max(np.abs(phi_all[:, 0]))) or 1.0
-    jphi = 1
-    while jphi < 16 and np.max(np.abs(phi_all[:, jphi])) > 1e-9 * scale0:
-        jphi += 1
-    phi = phi_all[:, :jphi]
-    bulk_level = float(np.sum(pi * (D + rho2 * np.sum(phi**2, axis=1))))
-    n_w = setup.width
-    if jmax is None:
-        jv = 2
-        while jv < 30 and n_w * np.sum(pi * v_all[:, jv] ** 2) > 1e-6 * max(bulk_level, 1e-12):
-            jv += 1
-        jv = max(jv, 2)
-    else:
-        jv = check_integer(jmax, "jmax", minimum=1) + 1
-    # derivatives in a (for the random part of a: variance rho^2/d), docs/spikes.md §5.2
-    # v_j' = (beta_{j+1} sqrt(j+1) + sqrt(j) beta_{j-1}) in orthonormal units, beta = phi
-    vp = np.zeros((len(s), jv))
-    vpp = np.zeros((len(s), jv))
+    return dict(a=a, rho2=rho2, v=v_all, phi=phi_all, psi=psi_all, D=np.maximum(D, 0.0), herr=herr)
+
+
+def _gram(data, jv, d, include_kernel):
+    r"""Per-neuron Gram of the spike factors, averaged over the random part of :math:`a` (variance :math:`\rho^2/d`)."""
+    v_all, phi_all, psi_all, rho2 = data["v"], data["phi"], data["psi"], data["rho2"]
+    T = len(rho2)
+    vp = np.zeros((T, jv))
+    vpp = np.zeros((T, jv))
     for jj in range(jv):
-        # kappa h_j = sqrt(j+1) h_{j+1} + sqrt(j) h_{j-1}
+        # d/da: kappa h_j = sqrt(j+1) h_{j+1} + sqrt(j) h_{j-1}
         vp[:, jj] = math.sqrt(jj + 1) * phi_all[:, jj + 1]
         if jj >= 1:
             vp[:, jj] += math.sqrt(jj) * phi_all[:, jj - 1]
-        # kappa^2 h_j = sqrt((j+1)(j+2)) h_{j+2} + (2j+1) h_j + sqrt(j(j-1)) h_{j-2}
+        # d^2/da^2: kappa^2 h_j = sqrt((j+1)(j+2)) h_{j+2} + (2j+1) h_j + sqrt(j(j-1)) h_{j-2}
         acc = math.sqrt((jj + 1) * (jj + 2)) * psi_all[:, jj + 2] + (2 * jj + 1) * psi_all[:, jj]
         if jj >= 2:
             acc = acc + math.sqrt(jj * (jj - 1)) * psi_all[:, jj - 2]
         vpp[:, jj] = acc
     v = v_all[:, :jv]
-    var_a = rho2 / setup.d
+    var_a = rho2 / d
     gram = v[:, :, None] * v[:, None, :] + var_a[:, None, None] * (
         vp[:, :, None] * vp[:, None, :] + 0.5 * (v[:, :, None] * vpp[:, None, :] + vpp[:, :, None] * v[:, None, :])
     )
-    labels = tuple(f"h{jj}" for jj in range(jv))
-    if include_kernel:
-        e = rho2 * psi_all[:, 0] / math.sqrt(2.0 * setup.d)
-        full = np.zeros((len(s), jv + 1, jv + 1))
-        full[:, :jv, :jv] = gram
-        full[:, jv, jv] = e * e
-        gram = full
-        labels = labels + ("kernel",)
-    return _Model(pi, rho2, D, phi, gram, labels, float(setup.width), float(setup.d), float(n_features), a, herr)
+    if not include_kernel:
+        return gram
+    # the random-features quadratic direction: (1/2d) rho_i^2 rho_k^2 E sigma''_i E sigma''_k
+    e = rho2 * psi_all[:, 0] / math.sqrt(2.0 * d)
+    full = np.zeros((T, jv + 1, jv + 1))
+    full[:, :jv, :jv] = gram
+    full[:, jv, jv] = e * e
+    return full
+
+
+def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kernel=True) -> _Model:
+    from .spikes import _step_stats
+
+    st = _step_stats(setup)
+    act = setup.activation
+    sb, pib, sg, pig, s_max = _readout_rules(setup.readout, readout_nodes, setup.width)
+    beta = math.sqrt(st.norm_sq)
+    scale_full = setup.effective_output_scale if (setup.residual == "full" and setup.readout != "symmetric") else 0.0
+    kw = dict(c1=st.c1, tau=setup.lr, beta=beta, scale_full=scale_full, mu2=st.moments.mu2,
+              residual_mean=st.residual_mean, residual_second=st.residual_second,
+              var_deriv=st.moments.var_deriv, sample_ratio=setup.sample_ratio)
+    bulk = _type_data(act, sb, **kw)
+    gram_data = _type_data(act, sg, **kw) if sg is not sb else bulk
+    clamp = _type_data(act, np.clip(sg, -s_max, s_max), **kw) if sg is not sb else bulk
+    phi_all = bulk["phi"]
+    scale0 = float(np.max(np.abs(phi_all[:, 0]))) or 1.0
+    jphi = 1
+    while jphi < 16 and np.max(np.abs(phi_all[:, jphi])) > 1e-9 * scale0:
+        jphi += 1
+    bulk_level = float(np.sum(pib * (bulk["D"] + bulk["rho2"] * np.sum(phi_all[:, :jphi] ** 2, axis=1))))
+    if jmax is None:
+        jv = 2
+        while jv < 30 and setup.width * np.sum(pig * gram_data["v"][:, jv] ** 2) > 1e-6 * max(bulk_level, 1e-12):
+            jv += 1
+    else:
+        jv = check_integer(jmax, "jmax", minimum=1) + 1
+    gram = _gram(gram_data, jv, float(setup.d), include_kernel)
+    labels = tuple(f"h{jj}" for jj in range(jv)) + (("kernel",) if include_kernel else ())
+    herr = max(bulk["herr"], gram_data["herr"], clamp["herr"])
+    return _Model(pib, bulk["rho2"], bulk["D"], phi_all[:, :jphi], pig, clamp["rho2"], clamp["D"],
+                  clamp["phi"][:, :jphi], gram, labels, float(setup.width), float(setup.d), float(n_features),
+                  bulk["a"], herr)
 
 
 # ----------------------------------------------------------------------------- bulk solver
@@ -350,17 +381,16 @@ class _Bulk:
               T = \Big(I + \frac Nd\sum_t\pi_t\rho_t^2 q_t\phi_t\phi_t^\top\Big)^{-1}.
     """
 
-    def __init__(self, model: _Model, tol=1e-13, max_iter=20000):
+    def __init__(self, model: _Model, tol=1e-13):
         self.m = model
         self.psi = model.width / model.d
         self.gamma = model.width / model.n_features
         self.tol = tol
-        self.max_iter = max_iter
         self.n_iter_total = 0
         self.worst_residual = 0.0
         self.failures = 0
         self._cache = {}
-        self._last = None
+        self._solved = {}
 
     def _q(self, zeta, T):
         m = self.m
@@ -373,42 +403,62 @@ class _Bulk:
         A = np.eye(T.shape[0]) + self.psi * np.einsum("t,tj,tk->jk", m.pi * m.rho2 * q, m.phi, m.phi)
         return np.linalg.inv(A), q
 
+    def _newton(self, zeta, T, max_iter=60):
+        r"""Newton on :math:`G(T) = A(T) - T^{-1} = 0` with the analytic Jacobian (symmetric ``J x J`` unknown)."""
+        m = self.m
+        J = T.shape[0]
+        w = self.psi * m.pi * m.rho2
+        outer = np.einsum("tj,tk->tjk", m.phi, m.phi).reshape(len(m.pi), J * J)
+        res = np.inf
+        for it in range(1, max_iter + 1):
+            q = self._q(zeta, T)
+            if not np.all(np.isfinite(q)):
+                return T, it, np.inf
+            A = np.eye(J) + np.einsum("t,tj,tk->jk", w * q, m.phi, m.phi)
+            Tinv = np.linalg.inv(T)
+            G = A - Tinv
+            res = float(np.max(np.abs(G)))
+            if res < self.tol * max(1.0, float(np.max(np.abs(A)))):
+                return T, it, res
+            jac = np.kron(Tinv, Tinv) - (outer * (w * q * q * m.rho2)[:, None]).T @ outer
+            try:
+                H = np.linalg.solve(jac, -G.reshape(-1)).reshape(J, J)
+            except np.linalg.LinAlgError:
+                return T, it, np.inf
+            H = 0.5 * (H + H.T)
+            # keep T positive definite and q negative: halve the step if needed
+            step = 1.0
+            for _ in range(30):
+                Tn = T + step * H
+                if np.all(np.linalg.eigvalsh(Tn) > 0) and np.all(self._q(zeta, Tn) < 0):
+                    break
+                step *= 0.5
+            else:
+                return T, it, np.inf
+            T = Tn
+        return T, max_iter, res
+
     def solve(self, zeta):
-        """Return ``(T, q, ok)`` at real ``zeta`` above the bulk (warm-started, damped iteration)."""
+        """Return ``(T, q, ok)`` at real ``zeta`` above the bulk (Newton, warm-started from the nearest solution)."""
         key = float(zeta)
         if key in self._cache:
             return self._cache[key]
         J = self.m.phi.shape[1]
-        T = np.eye(J) if self._last is None else self._last[1].copy()
-        if self._last is not None and self._last[0] < zeta:
-            T = self._last[1].copy()
-        damp = 1.0
-        res_prev = np.inf
-        ok = False
-        it = 0
-        res = np.inf
-        for it in range(1, self.max_iter + 1):
-            with np.errstate(all="ignore"):
-                Tn, q = self._map(zeta, T)
-            if not np.all(np.isfinite(Tn)):
-                damp *= 0.5
-                if damp < 1e-6:
-                    break
-                continue
-            res = float(np.max(np.abs(Tn - T)))
-            if res > res_prev and damp > 1e-3:
-                damp *= 0.5
-            T = T + damp * (Tn - T)
-            res_prev = res
-            if res < self.tol * max(1.0, float(np.max(np.abs(T)))):
-                ok = True
-                break
+        if self._solved:
+            near = min(self._solved, key=lambda z: abs(z - zeta))
+            T0 = self._solved[near]
+        else:
+            T0 = np.eye(J)
+        T, it, res = self._newton(zeta, T0.copy())
+        if not np.isfinite(res) or res >= self.tol * 10:
+            T, it2, res = self._newton(zeta, np.eye(J))
+            it += it2
         q = self._q(zeta, T)
-        ok = ok and bool(np.all(q < 0)) and bool(np.all(np.isfinite(q)))
+        ok = bool(np.isfinite(res)) and res < self.tol * 10 * max(1.0, float(np.max(np.abs(T)))) and bool(np.all(q < 0))
         self.n_iter_total += it
         if ok:
             self.worst_residual = max(self.worst_residual, res)
-            self._last = (zeta, T)
+            self._solved[key] = T
         else:
             self.failures += 1
         out = (T, q, ok)
@@ -427,10 +477,13 @@ class _Bulk:
 
     def M(self, zeta):
         r"""Secular matrix :math:`V^\top(\zeta-\Sigma_b)^{-1}V \approx -N\sum_t\pi_t q_t\Gamma_t`."""
-        _, q, ok = self.solve(zeta)
+        T, _, ok = self.solve(zeta)
         if not ok:
             return None
-        return -self.m.width * np.einsum("t,tab->ab", self.m.pi * q, self.m.gram)
+        m = self.m
+        quad = np.einsum("tj,jk,tk->t", m.g_phi, T, m.g_phi)
+        qg = 1.0 / (m.g_D - zeta + m.g_rho2 * quad)
+        return -m.width * np.einsum("t,tab->ab", m.g_pi * qg, m.gram)
 
     def upper_bound(self):
         m = self.m
@@ -460,7 +513,12 @@ class _Bulk:
                 break
         res = optimize.minimize_scalar(self.lam, bounds=(lo, hi), method="bounded", options={"xatol": 1e-12 * hi})
         zstar = float(res.x)
-        return zstar, float(self.lam(zstar))
+        # failed solves below the inner edge are part of the search, not failures
+        self.failures = 0
+        lstar = float(self.lam(zstar))
+        if not np.isfinite(lstar):
+            self.failures += 1
+        return zstar, lstar
 
 
 def _sorted_eigs(M):
@@ -470,9 +528,12 @@ def _sorted_eigs(M):
 
 # ----------------------------------------------------------------------------- finite-size method
 def _finite(setup, n_features, *, readout_nodes, jmax, tol):
-    from .spikes import _step_stats
-
     model = _build_model(setup, n_features, readout_nodes=readout_nodes, jmax=jmax)
+    return (model,) + _solve_model(model, tol=tol)
+
+
+def _solve_model(model: _Model, *, tol=1e-13):
+    """Bulk edge and outliers of a model: ``(bulk, edge, spikes, below, status)``."""
     bulk = _Bulk(model, tol=tol)
     zstar, lstar = bulk.edge()
     edge = math.sqrt(max(lstar, 0.0))
@@ -480,7 +541,7 @@ def _finite(setup, n_features, *, readout_nodes, jmax, tol):
     spikes = []
     below = []
     if Mstar is None:
-        return model, bulk, edge, (), (), "not_converged"
+        return bulk, edge, (), (), "not_converged"
     w_star, _ = _sorted_eigs(Mstar)
     n_out = int(np.sum(w_star > 1.0))
     zhi = 2.0 * (bulk.upper_bound() + model.width * float(np.max(np.trace(model.gram, axis1=1, axis2=2)))) + 1.0
@@ -516,10 +577,10 @@ def _finite(setup, n_features, *, readout_nodes, jmax, tol):
                             span_alignment=span, components=comps, population=zk))
     # components that exist but do not separate: degrees with a non-negligible population strength
     for jj in range(1, jv):
-        strength = model.width * float(model.pi @ model.gram[:, jj, jj])
+        strength = model.width * float(model.g_pi @ model.gram[:, jj, jj])
         if strength > 1e-3 and not any(sp.degree == jj for sp in spikes):
             below.append(jj)
-    return model, bulk, edge, tuple(spikes), tuple(below), "converged" if bulk.failures == 0 else "partial"
+    return bulk, edge, tuple(spikes), tuple(below), "converged" if bulk.failures == 0 else "partial"
 
 
 # ----------------------------------------------------------------------------- leading order
