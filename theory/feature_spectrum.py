@@ -282,10 +282,11 @@ class _Model:
 _JTOT = 40
 
 
-def _type_data(act, s, *, c1, tau, beta, scale_full, mu2, residual_mean, residual_second, var_deriv, sample_ratio):
+def _type_data(act, s, *, c1, c1_step, tau, beta, scale_full, mu2, residual_mean, residual_second, var_deriv,
+               sample_ratio):
     """Per-readout-value Hermite data of the conditional Gaussian equivalence (``docs/spikes.md`` §5.1-5.2)."""
     # spike projection a(s) and bulk norm rho^2(s)
-    a = s * c1 * (tau * beta - (scale_full / beta if beta > 0 else 0.0))
+    a = s * (tau * c1_step * beta - (c1 * scale_full / beta if beta > 0 else 0.0))
     rho2 = (1.0 + tau * s * mu2 * residual_mean) ** 2 + tau**2 * s**2 * residual_second * var_deriv / sample_ratio
     rho2 = np.maximum(rho2, 1e-12)
     r = np.sqrt(a * a + rho2)
@@ -343,9 +344,9 @@ def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kern
     sb, pib, sg, pig, s_max = _readout_rules(setup.readout, readout_nodes, setup.width)
     beta = math.sqrt(st.norm_sq)
     scale_full = setup.effective_output_scale if (setup.residual == "full" and setup.readout != "symmetric") else 0.0
-    kw = dict(c1=st.c1, tau=setup.lr, beta=beta, scale_full=scale_full, mu2=st.moments.mu2,
+    kw = dict(c1=st.c1, c1_step=st.c1_step, tau=setup.lr, beta=beta, scale_full=scale_full, mu2=st.mu2_step,
               residual_mean=st.residual_mean, residual_second=st.residual_second,
-              var_deriv=st.moments.var_deriv, sample_ratio=setup.sample_ratio)
+              var_deriv=st.var_deriv, sample_ratio=setup.sample_ratio)
     bulk = _type_data(act, sb, **kw)
     gram_data = _type_data(act, sg, **kw) if sg is not sb else bulk
     clamp = _type_data(act, np.clip(sg, -s_max, s_max), **kw) if sg is not sb else bulk
@@ -605,7 +606,7 @@ def _leading(setup, n_features, *, readout_nodes, tol):
         return sd, edge, (), bulk0
     c = np.asarray(setup.activation.hermite(max(degs), basis="series").values)
     beta = math.sqrt(st.norm_sq)
-    tau, c1 = setup.lr, st.c1
+    tau, c1 = setup.lr, st.c1_step
     es = _readout_power_moments(setup.readout, 2 * max(degs))
     K = len(degs)
     GU = np.zeros((K, K))

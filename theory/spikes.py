@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import check_choice, check_finite, check_in_interval, check_integer
-from ._moments import gaussian_moments
+from .moments import gaussian_moments
 from ._result import Result
 from .hermite import hermite_coefficients
 
@@ -250,7 +250,10 @@ class _StepStats:
     residual_second: float  # E r^2
     residual_mean: float    # E r
     norm_sq: float          # |beta|^2
-    c1: float
+    c1: float               # mu_1 = E[z sigma(z)] (Gaussian equivalence of the features)
+    c1_step: float          # E sigma'(z) (what the gradient step sees; equal to mu_1 for continuous sigma)
+    mu2_step: float         # E[z sigma'(z)] (mean step along w_i per unit E r)
+    var_deriv: float        # Var sigma'(z)
     moments: object
 
 
@@ -264,7 +267,7 @@ def _target_stats(setup):
         c1 = np.asarray(hermite_tensor(t, 1), dtype=float)
         second, _ = second_moment(t)
         return float(np.linalg.norm(c1)), float(second) + setup.noise_var, c0
-    m = gaussian_moments(setup.target)
+    m = gaussian_moments(setup.target, label="target")
     return abs(m.mu1), m.second + setup.noise_var, m.mu0
 
 
@@ -272,7 +275,7 @@ def _step_stats(setup) -> _StepStats:
     if setup.steps != 1:
         raise ValueError(f"steps must be 1 for the one-step spike formulas; got {setup.steps}")
     signal, ey2, ey = _target_stats(setup)
-    mom = gaussian_moments(setup.activation)
+    mom = gaussian_moments(setup.activation, label="activation")
     c1 = mom.mu1
     if setup.residual == "labels" or setup.readout == "symmetric":
         q = s1 = s1sq = 0.0
@@ -287,7 +290,7 @@ def _step_stats(setup) -> _StepStats:
     er2 = ey2 - 2.0 * ey * mom.mu0 * s1 + mom.mu0**2 * s1sq + q * (mom.second - mom.mu0**2)
     er = ey - mom.mu0 * s1
     norm_sq = signal**2 + c1**2 * q + er2 / setup.sample_ratio
-    return _StepStats(signal, ey2, ey, q, s1, s1sq, er2, er, norm_sq, c1, mom)
+    return _StepStats(signal, ey2, ey, q, s1, s1sq, er2, er, norm_sq, c1, mom.deriv_mean, mom.deriv_z, mom.deriv_var, mom)
 
 
 @dataclass(frozen=True)
@@ -466,14 +469,15 @@ def weight_spike(setup, *, strict: bool = False) -> WeightSpike:
     st = _step_stats(setup)
     tau = setup.lr
     c1 = st.c1
+    c1s = st.c1_step
     _, es2 = readout_moments(setup.readout)
     s_norm_sq = setup.width * es2
     psi = setup.width_ratio
     # part of beta independent of W0: b = beta + c1 m, |b|^2 = |beta|^2 - c1^2 |m|^2
     b_sq = st.norm_sq - c1**2 * st.f0_norm_sq
-    theta_b_sq = tau**2 * c1**2 * s_norm_sq * b_sq
+    theta_b_sq = tau**2 * c1s**2 * s_norm_sq * b_sq
     # isotropic step noise per row: tau^2 s^2 E[r^2] Var(sigma') d/n (Cui et al.'s c - 1)
-    noise = tau**2 * es2 * st.residual_second * st.moments.var_deriv / setup.sample_ratio
+    noise = tau**2 * es2 * st.residual_second * st.var_deriv / setup.sample_ratio
     c_bulk = 1.0 + noise
     if setup.readout == "symmetric":
         psi_b = psi / 2.0
@@ -486,14 +490,14 @@ def weight_spike(setup, *, strict: bool = False) -> WeightSpike:
         psi_b = psi
         bulk_scale = math.sqrt(c_bulk)
         scale = setup.effective_output_scale if setup.residual == "full" else 0.0
-        eps = tau * c1**2 * scale * s_norm_sq
+        eps = tau * c1s * c1 * scale * s_norm_sq
         g_raw = (1.0 - eps) ** 2 + theta_b_sq
         g_sq = (g_raw + noise) / c_bulk
         g_norm = math.sqrt(g_raw)
-        cos_g_target = abs(tau * c1) * math.sqrt(s_norm_sq) * st.signal / g_norm if g_norm > 0 else 0.0
+        cos_g_target = abs(tau * c1s) * math.sqrt(s_norm_sq) * st.signal / g_norm if g_norm > 0 else 0.0
         # g . beta = -(1-eps) c1 scale |s| + tau c1 |s| |b|^2  (docs/spikes.md §3)
         beta_norm = math.sqrt(st.norm_sq)
-        g_dot_beta = math.sqrt(s_norm_sq) * c1 * (tau * b_sq - (1.0 - eps) * scale)
+        g_dot_beta = math.sqrt(s_norm_sq) * (tau * c1s * b_sq - (1.0 - eps) * c1 * scale)
         cos_g_beta = abs(g_dot_beta) / (g_norm * beta_norm) if g_norm > 0 and beta_norm > 0 else 0.0
     theta_sq = g_sq - 1.0
     outlier, s1, left, right_g = _bbp_rectangular(theta_sq, psi_b)
