@@ -565,15 +565,17 @@ def _solve_model(model: _Model, *, tol=1e-13):
         denom = -zk * float(avec @ Mp @ avec)
         span = float(np.clip(lp / denom, 0.0, 1.0)) if denom > 0 else float("nan")
         comps = avec**2
-        top = int(np.argmax(comps))
-        if model.labels[top] == "kernel":
+        # label: the monomial kappa^k (k < jv) its left vector aligns with best; "kernel" if that direction dominates
+        monos = np.zeros((jv, size))
+        for kk in range(jv):
+            monos[kk, :jv] = monomial_hermite_vector(kk, jv)
+        cosines = np.abs(monos @ avec) * math.sqrt(span)
+        if model.labels[-1] == "kernel" and comps[-1] > 0.5:
             degree, kind, align = None, "kernel", float("nan")
         else:
-            degree = top
+            degree = int(np.argmax(cosines))
             kind = "mean" if degree == 0 else "hermite"
-            mono = np.zeros(size)
-            mono[:jv] = monomial_hermite_vector(degree, jv)
-            align = abs(float(avec @ mono)) * math.sqrt(span)
+            align = float(cosines[degree])
         spikes.append(Spike(degree=degree, location=math.sqrt(lk), alignment=align, separated=True, kind=kind,
                             span_alignment=span, components=comps, population=zk))
     # components that exist but do not separate: degrees with a non-negligible population strength
