@@ -10,26 +10,57 @@ from .hermite import HermiteResult, hermite_coefficients
 from .onestep import OneStep
 from .multi_index import MultiIndexTarget
 from .multi_hermite import HermiteTensors, hermite_tensor, hermite_tensors
+from .spikes import SpikeDegrees, feature_spikes, learned_overlap, spike_degrees, weight_spike
+from .feature_spectrum import Spike, SpikeSpectrum
+from .error_floor import ErrorFloor, ErrorTable, error_floor, error_table, kernel_error, linear_kernel_error
+from .giant_step import AlignmentLaw, NeuronPrediction, SpecialisationLaw, alignment_law, predict_neurons, specialisation_law
 from .subspaces import LeapIndex, Staircase, Subspace, leap_index, learnable_subspace, staircase
 
 __all__ = [
     "Activation",
+    "AlignmentLaw",
+    "ErrorFloor",
+    "ErrorTable",
     "HermiteResult",
     "HermiteTensors",
     "LeapIndex",
     "MultiIndexTarget",
+    "NeuronPrediction",
     "OneStep",
+    "Spike",
+    "SpikeDegrees",
+    "SpikeSpectrum",
+    "SpecialisationLaw",
     "Staircase",
     "Subspace",
     "activation",
+    "alignment_law",
     "available_activations",
+    "error_floor",
+    "error_table",
     "conventions",
     "hermite_coefficients",
     "hermite_tensor",
     "hermite_tensors",
+    "feature_spikes",
     "leap_index",
+    "learned_overlap",
     "learnable_subspace",
+    "spike_degrees",
+    "kernel_error",
+    "leap_index",
+    "predict_neurons",
+    "specialisation_law",
+    "learnable_subspace",
+    "linear_kernel_error",
     "staircase",
+    "weight_spike",
 ]
+
+# --- limiting train and test error (risk helper)
+from .moments import GaussianMoments, gaussian_moments  # noqa: E402
+from .srf import SRFParameters, srf_parameters  # noqa: E402
+
+__all__ += ["GaussianMoments", "SRFParameters", "gaussian_moments", "srf_parameters"]
 
 __version__ = "0.1.0"
