@@ -218,3 +218,47 @@ def plot_giant_step_errors(curves, floors=None, *, ax=None, xlabel=r"$\log n / \
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize="small")
     return out
+
+
+# ----------------------------------------------------------------------------- spikes
+__all__ += ["plot_spectrum"]
+
+
+def plot_spectrum(singular_values, prediction=None, ax=None, *, bins=60, label="simulation"):
+    """Histogram of singular values of ``F/sqrt(n)`` with the predicted spikes and bulk edge marked.
+
+    Parameters
+    ----------
+    singular_values : array_like
+        Singular values (one draw, or several pooled); may be empty to draw the prediction alone.
+    prediction : theory.SpikeSpectrum or dict, optional
+        ``setup.spikes()`` (or its ``to_dict()``): each separated spike is a solid vertical line
+        labelled with its degree, the bulk edge a dashed one.
+    ax : matplotlib axes, optional
+
+    Returns
+    -------
+    dict
+        ``{"hist": ..., "spikes": [lines], "edge": line or None}``.
+    """
+    import numpy as np
+
+    ax = get_axes(ax)
+    sv = np.asarray(singular_values, dtype=float).ravel()
+    out = {"hist": None, "spikes": [], "edge": None}
+    if sv.size:
+        out["hist"] = ax.hist(sv, bins=bins, color="0.6", label=label)
+    if prediction is not None:
+        pred = prediction.to_dict() if hasattr(prediction, "to_dict") else prediction
+        edge = pred.get("bulk_edge")
+        if edge is not None and np.isfinite(edge):
+            out["edge"] = ax.axvline(edge, color="k", ls="--", lw=1, label="bulk edge (theory)")
+        for j, sp in enumerate(pred.get("spikes", ())):
+            deg = sp.get("degree")
+            name = "kernel" if deg is None else f"k = {deg}"
+            out["spikes"].append(ax.axvline(sp["location"], color=f"C{j % 10}", lw=1.5, label=f"spike {name} (theory)"))
+    ax.set_xlabel(r"singular value of $F/\sqrt{n}$")
+    ax.set_ylabel("count")
+    if sv.size or out["spikes"]:
+        ax.legend(fontsize="small")
+    return out
