@@ -84,7 +84,7 @@ def scaled_hermite_coefficients(act, radii, kmax: int):
     rmax, rmin = float(radii.max()), float(radii.min())
     L = rmax * (2.0 * math.sqrt(kmax + 1.0) + 10.0) + max((abs(k) for k in kinks), default=0.0)
     out = []
-    for panel in (0.5 * rmin, rmin):
+    for panel in (rmin, 2.0 * rmin):
         y, w = _y_rule(kinks, L, panel)
         fy = np.asarray(act(y), dtype=float)
         u = y[None, :] / radii[:, None]
@@ -279,20 +279,34 @@ class _Model:
     hermite_error: float
 
 
-_JTOT = 40
+_JTOT_MAX = 40
 
 
-def _type_data(act, s, *, c1, c1_step, tau, beta, scale_full, mu2, residual_mean, residual_second, var_deriv,
-               sample_ratio):
-    """Per-readout-value Hermite data of the conditional Gaussian equivalence (``docs/spikes.md`` §5.1-5.2)."""
-    # spike projection a(s) and bulk norm rho^2(s)
+def _geometry(s, *, c1, c1_step, tau, beta, scale_full, mu2, residual_mean, residual_second, var_deriv,
+              sample_ratio):
+    r"""Spike projection :math:`a(s)` and bulk norm :math:`\rho^2(s)` of a neuron with readout ``s`` (``docs/spikes.md`` §5.1)."""
     a = s * (tau * c1_step * beta - (c1 * scale_full / beta if beta > 0 else 0.0))
     rho2 = (1.0 + tau * s * mu2 * residual_mean) ** 2 + tau**2 * s**2 * residual_second * var_deriv / sample_ratio
-    rho2 = np.maximum(rho2, 1e-12)
+    return a, np.maximum(rho2, 1e-12)
+
+
+def _hermite_table(act, a_list, rho2_list):
+    r"""Orthonormal coefficients of :math:`\sigma(r\,\cdot)` for every radius needed, computed once.
+
+    The degree cutoff ``jtot`` is where :math:`(a/r)^j` falls below 1e-17 (the factor of every term).
+    """
+    r_all = np.sqrt(np.concatenate([a * a + rho2 for a, rho2 in zip(a_list, rho2_list)]))
+    ratio = float(np.max(np.abs(np.concatenate(a_list)) / r_all)) if r_all.size else 0.0
+    jtot = _JTOT_MAX if ratio >= 0.4 else max(10, min(_JTOT_MAX, int(math.ceil(-17 / math.log10(max(ratio, 1e-17)))) + 2))
+    uniq, inverse = np.unique(np.round(r_all, 14), return_inverse=True)
+    coef, second, herr = scaled_hermite_coefficients(act, uniq, jtot + 3)
+    return coef[inverse], second[inverse], herr, jtot
+
+
+def _type_data(a, rho2, coef, second, jtot):
+    """Per-neuron Hermite data of the conditional Gaussian equivalence (``docs/spikes.md`` §5.2)."""
     r = np.sqrt(a * a + rho2)
     ratio = a / r
-    jtot = _JTOT
-    coef, second, herr = scaled_hermite_coefficients(act, r, jtot + 3)  # (T, jtot + 4)
     j = np.arange(jtot + 3)
     pw = ratio[:, None] ** j[None, :]
     # v_j = E[sigma(a k + rho z) h_j(k)] = (a/r)^j c_j(r)
@@ -302,7 +316,7 @@ def _type_data(act, s, *, c1, c1_step, tau, beta, scale_full, mu2, residual_mean
     # psi_j = E[sigma''(.) h_j] = (a/r)^j c_{j+2}(r) sqrt((j+1)(j+2)) / r^2
     psi_all = pw[:, : jtot + 1] * coef[:, 2 : jtot + 3] * np.sqrt(j[1 : jtot + 2] * j[2 : jtot + 3])[None, :] / (r * r)[:, None]
     D = second - np.sum(v_all[:, : jtot + 1] ** 2, axis=1) - rho2 * np.sum(phi_all[:, :jtot] ** 2, axis=1)
-    return dict(a=a, rho2=rho2, v=v_all, phi=phi_all, psi=psi_all, D=np.maximum(D, 0.0), herr=herr)
+    return dict(a=a, rho2=rho2, v=v_all, phi=phi_all, psi=psi_all, D=np.maximum(D, 0.0))
 
 
 def _gram(data, jv, d, include_kernel):
@@ -347,24 +361,29 @@ def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kern
     kw = dict(c1=st.c1, c1_step=st.c1_step, tau=setup.lr, beta=beta, scale_full=scale_full, mu2=st.mu2_step,
               residual_mean=st.residual_mean, residual_second=st.residual_second,
               var_deriv=st.var_deriv, sample_ratio=setup.sample_ratio)
-    bulk = _type_data(act, sb, **kw)
-    gram_data = _type_data(act, sg, **kw) if sg is not sb else bulk
-    clamp = _type_data(act, np.clip(sg, -s_max, s_max), **kw) if sg is not sb else bulk
+    a_b, rho2_b = _geometry(sb, **kw)
+    if np.ptp(a_b) == 0 and np.ptp(rho2_b) == 0:  # every neuron alike (e.g. no step): one type
+        sb, pib, sg, pig = sb[:1], np.ones(1), sb[:1], np.ones(1)
+    sc = np.clip(sg, -s_max, s_max)
+    geo = [_geometry(x, **kw) for x in (sb, sg, sc)]
+    coef, second, herr, jtot = _hermite_table(act, [g[0] for g in geo], [g[1] for g in geo])
+    cut = np.cumsum([0] + [len(x) for x in (sb, sg, sc)])
+    bulk, gram_data, clamp = (_type_data(g[0], g[1], coef[cut[i]:cut[i + 1]], second[cut[i]:cut[i + 1]], jtot)
+                              for i, g in enumerate(geo))
     phi_all = bulk["phi"]
     scale0 = float(np.max(np.abs(phi_all[:, 0]))) or 1.0
     jphi = 1
-    while jphi < 16 and np.max(np.abs(phi_all[:, jphi])) > 1e-9 * scale0:
+    while jphi < min(16, jtot) and np.max(np.abs(phi_all[:, jphi])) > 1e-9 * scale0:
         jphi += 1
     bulk_level = float(np.sum(pib * (bulk["D"] + bulk["rho2"] * np.sum(phi_all[:, :jphi] ** 2, axis=1))))
     if jmax is None:
         jv = 2
-        while jv < 30 and setup.width * np.sum(pig * gram_data["v"][:, jv] ** 2) > 1e-6 * max(bulk_level, 1e-12):
+        while jv < min(30, jtot) and setup.width * np.sum(pig * gram_data["v"][:, jv] ** 2) > 1e-6 * max(bulk_level, 1e-12):
             jv += 1
     else:
         jv = check_integer(jmax, "jmax", minimum=1) + 1
     gram = _gram(gram_data, jv, float(setup.d), include_kernel)
     labels = tuple(f"h{jj}" for jj in range(jv)) + (("kernel",) if include_kernel else ())
-    herr = max(bulk["herr"], gram_data["herr"], clamp["herr"])
     return _Model(pib, bulk["rho2"], bulk["D"], phi_all[:, :jphi], pig, clamp["rho2"], clamp["D"],
                   clamp["phi"][:, :jphi], gram, labels, float(setup.width), float(setup.d), float(n_features),
                   bulk["a"], herr)
