@@ -195,7 +195,7 @@ def test_dask_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (the 'parallel' extra)")
     c = cfg({"x": list(range(4))})
     ref = run_sweep(c, tmp_path / "ref.jsonl")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         client.run(sys.path.insert, 0, str(ROOT / "tests"))  # workers import the test task module
         res = run_sweep(c, tmp_path / "dask.jsonl", executor=client.get_executor())

@@ -10,6 +10,8 @@ from .hermite import HermiteResult, hermite_coefficients
 from .onestep import OneStep
 from .multi_index import MultiIndexTarget
 from .multi_hermite import HermiteTensors, hermite_tensor, hermite_tensors
+from .spikes import SpikeDegrees, feature_spikes, learned_overlap, spike_degrees, weight_spike
+from .feature_spectrum import Spike, SpikeSpectrum
 from .error_floor import ErrorFloor, ErrorTable, error_floor, error_table, kernel_error, linear_kernel_error
 from .giant_step import AlignmentLaw, NeuronPrediction, SpecialisationLaw, alignment_law, predict_neurons, specialisation_law
 from .subspaces import LeapIndex, Staircase, Subspace, leap_index, learnable_subspace, staircase
@@ -25,6 +27,9 @@ __all__ = [
     "MultiIndexTarget",
     "NeuronPrediction",
     "OneStep",
+    "Spike",
+    "SpikeDegrees",
+    "SpikeSpectrum",
     "SpecialisationLaw",
     "Staircase",
     "Subspace",
@@ -37,6 +42,11 @@ __all__ = [
     "hermite_coefficients",
     "hermite_tensor",
     "hermite_tensors",
+    "feature_spikes",
+    "leap_index",
+    "learned_overlap",
+    "learnable_subspace",
+    "spike_degrees",
     "kernel_error",
     "leap_index",
     "predict_neurons",
@@ -44,6 +54,7 @@ __all__ = [
     "learnable_subspace",
     "linear_kernel_error",
     "staircase",
+    "weight_spike",
 ]
 
 # --- limiting train and test error (risk helper)

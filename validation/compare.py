@@ -239,7 +239,7 @@ def _theory_overlap(setup, n_ridge, lam, method):
     src = "setup.learned_overlap() (notes/spikes.md B.4, B.5)"
     return [
         _Spec("cos(beta, beta*)", "overlap", "cosine of beta = X^T r/n with the target direction",
-              SIM_KEYS["overlap_cos"], _scalar(res.cosine), source=src),
+              SIM_KEYS["overlap_cos"], _scalar(res.cos), source=src),
         _Spec("|beta|^2", "overlap", "squared norm of beta = X^T r/n", SIM_KEYS["overlap_norm_sq"],
               _scalar(res.norm_sq), source=src),
     ]
@@ -247,13 +247,15 @@ def _theory_overlap(setup, n_ridge, lam, method):
 
 def _theory_weight_spike(setup, n_ridge, lam, method):
     res = setup.weight_spike()
+    if getattr(res, "status", "ok") != "ok":
+        raise NotApplicable(f"weight-spike theory: {res.status} ({getattr(res, 'message', '')})".rstrip(" ()"))
     src = "setup.weight_spike() (Ba et al. 2022; notes/spikes.md A.4, A.5)"
     specs = [_Spec("s1(W_1)", "weight_spike", "top singular value of W_1", SIM_KEYS["weight_s1"],
                    _scalar(res.singular_value), source=src)]
-    if bool(getattr(res, "outlier", True)):
-        specs.append(_Spec("<u1, beta*>^2", "weight_spike", "squared overlap of the top left singular vector of W_1 "
-                           "with the target direction", SIM_KEYS["weight_overlap_target"],
-                           _scalar(res.overlap_sq_target), source=src))
+    if bool(res.outlier):
+        specs.append(_Spec("<v1, beta*>^2", "weight_spike", "squared overlap of the top right singular vector of "
+                           "W_1 with the target direction", SIM_KEYS["weight_overlap_target"],
+                           _scalar(res.overlap_sq), source=src))
     return specs
 
 

@@ -146,3 +146,75 @@ def plot_comparison(comparison, *, ax=None):
     ax.set_yticks(y, names)
     ax.set_xlabel("simulation / theory - 1 (95% interval; grey: finite-size tolerance)")
     return {"points": pts, "bands": bands, "zero": zero}
+
+
+# ----------------------------------------------------------------------------- giant steps (docs/giant_step.md)
+__all__ += ["plot_neuron_cosines", "plot_giant_step_errors"]
+
+
+def plot_neuron_cosines(x, theory_by_sign, points=None, *, ax=None, xlabel=r"$\alpha = n/d$",
+                        ylabel=r"$\cos(w_i^1, v^*)$"):
+    """Per-neuron cosines with :math:`v^*`: theory lines (one per readout sign) over simulated neurons.
+
+    Parameters
+    ----------
+    x : array_like
+        Abscissae of the theory lines (e.g. ``alpha`` or ``lr``).
+    theory_by_sign : dict
+        ``{s: values}``: the law ``theory.alignment_law(...).cosine(s)`` along ``x`` for each sign ``s``.
+    points : tuple, optional
+        ``(x_points, cosines, signs)`` of simulated neurons (flat arrays of equal length).
+
+    Returns
+    -------
+    dict
+        ``{"lines": {s: Line2D}, "points": {s: PathCollection}}``.
+    """
+    import numpy as np
+
+    ax = get_axes(ax)
+    lines, pts = {}, {}
+    for s, vals in theory_by_sign.items():
+        (lines[s],) = ax.plot(np.asarray(x, dtype=float), np.asarray(vals, dtype=float), lw=1.6,
+                              label=f"theory, s = {s:+g}")
+    if points is not None:
+        xp, cp, sp = (np.asarray(v, dtype=float) for v in points)
+        for s, line in lines.items():
+            sel = sp == s
+            pts[s] = ax.scatter(xp[sel], cp[sel], s=6, alpha=0.35, color=line.get_color(), label=f"neurons, s = {s:+g}")
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, fontsize="small")
+    return {"lines": lines, "points": pts}
+
+
+def plot_giant_step_errors(curves, floors=None, *, ax=None, xlabel=r"$\log n / \log d$", ylabel="test error"):
+    """Test error against :math:`\\log n/\\log d` for 1..T steps, with the floors :math:`e^*(U_T)` as dashed lines.
+
+    Parameters
+    ----------
+    curves : dict
+        ``{T: (x, estimates)}``; ``estimates`` are ``validation.stats.Estimate`` objects or dicts.
+    floors : dict, optional
+        ``{T: value}`` (``theory.error_table(...).values("staircase")``) or ``{label: value}`` baselines.
+
+    Returns
+    -------
+    dict
+        ``{"curves": {T: ErrorbarContainer}, "floors": {key: Line2D}}``.
+    """
+    ax = get_axes(ax)
+    out = {"curves": {}, "floors": {}}
+    colors = {}
+    for T, (x, est) in curves.items():
+        bars = errorbars(x, est, ax=ax, label=f"{T} step(s)", fmt="o-")
+        out["curves"][T] = bars
+        colors[T] = bars.lines[0].get_color()
+    for key, val in (floors or {}).items():
+        out["floors"][key] = ax.axhline(float(val), ls="--", lw=1.0, color=colors.get(key, "0.4"),
+                                        label=f"floor e*(U_{key})" if key in colors else str(key))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, fontsize="small")
+    return out

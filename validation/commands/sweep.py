@@ -35,7 +35,7 @@ def _dask_client(args):
         raise ValueError("--dask needs dask.distributed: pip install 'onegrad[parallel]'") from None
     if args.dask:
         return Client(args.dask), None
-    cluster = LocalCluster(n_workers=args.workers or 2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=args.workers or 2, threads_per_worker=1, processes=True, dashboard_address=":0")
     return Client(cluster), cluster
 
 

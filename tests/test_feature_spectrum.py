@@ -1,0 +1,154 @@
+"""Feature-matrix spikes (theory/feature_spectrum.py): each link of the deterministic equivalent."""
+
+import math
+
+import numpy as np
+import pytest
+
+import theory
+from theory.feature_spectrum import (
+    _Bulk,
+    _build_model,
+    _Model,
+    _solve_model,
+    feature_spikes,
+    monomial_hermite_vector,
+    scaled_hermite_coefficients,
+)
+
+
+def test_scaled_coefficients_match_hermite_engine():
+    # sigma(r z) through the library's Hermite engine (another grid, another code path)
+    for name in ("tanh", "relu", "softplus"):
+        act = theory.activation(name)
+        c, m2, err = scaled_hermite_coefficients(act, [0.7, 1.0, 1.9], 8)
+        for i, r in enumerate((0.7, 1.0, 1.9)):
+            ref = theory.hermite_coefficients(theory.activation(name, scale=r), 8, basis="orthonormal")
+            assert np.allclose(c[i], ref.values, atol=1e-11)
+        assert err < 1e-10
+
+
+def test_monomial_vectors_are_unit_and_match_moments():
+    for k in range(6):
+        v = monomial_hermite_vector(k, 8)
+        assert np.linalg.norm(v) == pytest.approx(1.0, abs=1e-14)
+    # <kappa^2/sqrt3, kappa^4/sqrt105> = E kappa^6 / sqrt(3 * 105) = 15 / sqrt(315)
+    assert monomial_hermite_vector(2, 8) @ monomial_hermite_vector(4, 8) == pytest.approx(15 / math.sqrt(315))
+
+
+def _mp_stieltjes(z, c):
+    """(1/N) tr (G - z)^{-1} for the Marchenko-Pastur law of ratio c = N/d (closed form), real z above the edge."""
+    return (1 - c - z + math.sqrt((z - 1 - c) ** 2 - 4 * c)) / (2 * c * z)
+
+
+@pytest.mark.parametrize("act, ratio", [("tanh", 0.5), ("relu", 1.0), ("erf", 2.0)])
+def test_bulk_resolvent_is_marchenko_pastur_without_step(act, ratio):
+    # No step: Sigma_b = mu1^2 G + mu*^2 I with G ~ MP(N/d) (notes/risk.md §2.2), so
+    # g_b(zeta) = m_MP((zeta - mu*^2)/mu1^2) / mu1^2.
+    s = theory.OneStep(activation=act, d=1000, width=1000 * ratio, n=3000, lr=0.0, residual="labels")
+    model = _build_model(s, s.n)
+    bulk = _Bulk(model)
+    a = theory.activation(act)
+    mu = theory.hermite_coefficients(a, 1).values
+    z, w = theory.hermite.gaussian_rule(a.kinks, degree=4)
+    mus2 = w @ a(z) ** 2 - mu[0] ** 2 - mu[1] ** 2
+    edge = mu[1] ** 2 * (1 + math.sqrt(ratio)) ** 2 + mus2
+    for zeta in (1.05 * edge, 1.5 * edge, 4 * edge):
+        ref = _mp_stieltjes((zeta - mus2) / mu[1] ** 2, ratio) / mu[1] ** 2
+        assert bulk.g(zeta) == pytest.approx(ref, rel=1e-10)
+
+
+def _white_model(ell, sigma2, N, n):
+    """Synthetic model: white bulk sigma2 * I and one spike of population strength ell."""
+    one = np.ones(1)
+    return _Model(pi=one, rho2=one, D=sigma2 * one, phi=np.zeros((1, 1)), g_pi=one, g_rho2=one, g_D=sigma2 * one,
+                  g_phi=np.zeros((1, 1)), gram=np.array([[[0.0, 0.0], [0.0, ell / N]]]), labels=("h0", "h1"),
+                  width=float(N), d=float(N), n_features=float(n), a=np.zeros(1), hermite_error=0.0)
+
+
+@pytest.mark.parametrize("ell, sigma2, gamma", [(2.0, 1.0, 0.5), (0.9, 1.0, 0.5), (5.0, 2.0, 2.0)])
+def test_secular_equation_reduces_to_bbp(ell, sigma2, gamma):
+    # Sample covariance with population sigma2 I + ell e e^T (Baik-Ben Arous-Peche; Paul 2007):
+    # outlier at lambda = (sigma2 + ell)(1 + gamma sigma2 / ell) iff ell > sigma2 sqrt(gamma), and the
+    # squared overlap of the sample-side singular vector with the factor is (l^2 - gamma)/(l (l + 1)), l = ell/sigma2.
+    N = 1000
+    bulk, edge, spikes, below, status = _solve_model(_white_model(ell, sigma2, N, N / gamma))
+    assert edge == pytest.approx(math.sqrt(sigma2) * (1 + math.sqrt(gamma)), rel=1e-7)
+    l = ell / sigma2
+    if l > math.sqrt(gamma):
+        (sp,) = spikes
+        assert sp.location**2 == pytest.approx(sigma2 * (1 + l) * (1 + gamma / l), rel=1e-9)
+        assert sp.span_alignment == pytest.approx((l * l - gamma) / (l * (l + 1)), rel=1e-5)
+        assert sp.degree == 1 and sp.alignment == pytest.approx(math.sqrt(sp.span_alignment), rel=1e-12)
+    else:
+        assert spikes == ()
+
+
+def test_leading_order_matches_B8():
+    # notes/spikes.md B.8: in isolation s_k/sqrt(n) = |c_k| (2k-1)!! |tau c1 |beta||^k sqrt(N) for a
+    # Gaussian readout, the odd and even degrees decoupling (their Gram entries vanish).
+    act = theory.activation("polynomial", coeffs=[0, 1, 0.5], coeff_basis="hermite")
+    s = theory.OneStep.from_moniri(alpha=0.3, activation=act, target="tanh", d=1000, width=800, n=2000,
+                                   residual="labels")
+    spec = feature_spikes(s, method="leading")
+    beta = math.sqrt(theory.spikes.learned_overlap(s).norm_sq)
+    t = s.lr * beta  # c1 = 1
+    expected = sorted([t * math.sqrt(800), 0.5 * 3 * t**2 * math.sqrt(800)], reverse=True)
+    assert [sp.degree for sp in spec.spikes] == [1, 2]
+    assert np.allclose(spec.locations, expected, rtol=1e-12)
+    assert spec.method == "leading" and spec.regime == "moniri"
+
+
+def test_no_step_only_mean_and_kernel_can_stand_out():
+    s = theory.OneStep(activation="tanh", d=400, width=400, n=800, lr=0.0, residual="labels")
+    spec = feature_spikes(s)
+    assert spec.spikes == () and spec.step_count == 0 and spec.status == "ok"
+
+
+@pytest.mark.parametrize("kw, err, match", [
+    (dict(method="exact"), ValueError, "method must be one of"),
+    (dict(n_features=0), ValueError, "n_features must be a positive"),
+    (dict(readout_nodes=1), ValueError, "readout_nodes must be an integer >= 2"),
+])
+def test_feature_spikes_bad_input(kw, err, match):
+    with pytest.raises(err, match=match):
+        feature_spikes(theory.OneStep(), **kw)
+
+
+def test_symmetric_readout_and_giant_leading_order_are_refused():
+    with pytest.raises(ValueError, match="symmetric"):
+        feature_spikes(theory.OneStep(readout="symmetric"))
+    with pytest.raises(ValueError, match=r"alpha .* in \[0, 1/2\)"):
+        feature_spikes(theory.OneStep(lr=5.0, n=1000, width=1000), method="leading")
+
+
+def _feature_mc(setup, seed, trials, k=3):
+    """Monte Carlo of the top singular values of F/sqrt(n), F = sigma(X~ W1^T) on fresh data."""
+    rng = np.random.default_rng(seed)
+    d, N, n = int(setup.d), int(setup.width), int(setup.n)
+    act = setup.activation
+    out = []
+    for _ in range(trials):
+        W0 = rng.standard_normal((N, d))
+        W0 /= np.linalg.norm(W0, axis=1, keepdims=True)
+        s = rng.standard_normal(N)
+        X = rng.standard_normal((n, d))
+        y = setup.target(X[:, 0])
+        P = X @ W0.T
+        W1 = W0 + setup.lr * s[:, None] * ((act.deriv(P) * y[:, None]).T @ X / n)
+        F = act(rng.standard_normal((n, d)) @ W1.T)
+        out.append(np.linalg.svd(F / math.sqrt(n), compute_uv=False)[:k])
+    return np.array(out)
+
+
+def test_feature_spike_location_monte_carlo_small():
+    # tanh, alpha = 0.3, d = N = 300, n = 600, 4 trials: the degree-1 outlier. Tolerance: 4 standard
+    # errors plus 3% for the finite size (the gap shrinks with n, docs/validation/spikes.md).
+    s = theory.OneStep.from_moniri(alpha=0.3, activation="tanh", target="tanh", d=300, width=300, n=600,
+                                   residual="labels")
+    spec = feature_spikes(s)
+    mc = _feature_mc(s, 5, 4)
+    (sp,) = spec.spikes
+    mean, se = mc[:, 0].mean(), mc[:, 0].std(ddof=1) / 2
+    assert abs(mean - sp.location) < 4 * se + 0.03 * sp.location
+    assert mc[:, 1].mean() < sp.location and sp.degree == 1

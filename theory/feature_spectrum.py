@@ -1,0 +1,733 @@
+r"""Outliers of the feature matrix :math:`F/\sqrt n`, :math:`F = \sigma(\tilde X W_1^\top)`, after one step.
+
+Two methods (derivations in ``docs/spikes.md``):
+
+``method="leading"``
+    Moniri et al.'s leading-order law (``notes/spikes.md`` B.7-B.8): the spike part
+    :math:`\sum_k c_k(\tau c_1)^k(\tilde X\beta)^{\circ k}(s^{\circ k})^\top/\sqrt n` in isolation,
+    reduced to an :math:`\ell\times\ell` Gram problem; bulk edge of :math:`F_0/\sqrt n`. Valid as
+    :math:`n\to\infty` for :math:`0<\alpha<1/2`.
+``method="finite"`` (default)
+    A finite-size deterministic equivalent (``docs/spikes.md`` §5). Conditionally on
+    :math:`\kappa = \hat\beta\cdot x`, each neuron is :math:`\sigma(a_i\kappa + z_i)` with
+    :math:`a_i \approx \tau s_i c_1|\beta|` and :math:`z_i` Gaussian; the features are a
+    low-rank part (one factor :math:`He_j(\kappa)/\sqrt{j!}` per degree, with exact finite-:math:`a`
+    coefficients) plus a random-features bulk :math:`K\circ G + \mathrm{diag}(D)`. Outliers solve
+    the secular equation :math:`\det(I - V^\top(\zeta - \Sigma_b)^{-1}V) = 0` with
+    :math:`\zeta = \lambda(1+\delta(\lambda))` (a BBP equation for a sample covariance whose
+    population is :math:`\Sigma_b + VV^\top`).
+
+The solvers report ``status``, ``n_iter`` and ``residual``; non-convergence is never silent.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from scipy import optimize
+
+from ._checks import check_choice, check_integer, check_positive
+from ._result import Result
+from .hermite import gauss_legendre_panels, orthonormal_hermite_matrix
+
+__all__ = [
+    "Spike",
+    "SpikeSpectrum",
+    "BulkSolution",
+    "feature_spikes",
+    "scaled_hermite_coefficients",
+    "monomial_hermite_vector",
+    "METHODS",
+]
+
+METHODS = ("finite", "leading")
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+# ----------------------------------------------------------------------------- Hermite helpers
+@lru_cache(maxsize=64)
+def _y_rule(kinks: tuple, half_width: float, panel: float):
+    bps = (-half_width,) + tuple(k for k in kinks if -half_width < k < half_width) + (half_width,)
+    return gauss_legendre_panels(bps, panel)
+
+
+def scaled_hermite_coefficients(act, radii, kmax: int):
+    r"""Orthonormal Hermite coefficients of :math:`z\mapsto\sigma(r z)` for several radii :math:`r`.
+
+    :math:`\hat c_j(r) = E[\sigma(rz)h_j(z)]`, :math:`h_j = He_j/\sqrt{j!}`, computed on one fixed grid
+    in :math:`y = rz` split at the activation's kinks (composite Gauss-Legendre,
+    ``notes/hermite.md`` §4): :math:`\hat c_j(r) = \int\sigma(y)h_j(y/r)\varphi(y/r)\,dy/r`.
+    Also returns :math:`E\sigma(rz)^2` and an error estimate (difference with a grid of twice the
+    panel width).
+
+    Returns
+    -------
+    coef : ndarray, shape (len(radii), kmax + 1)
+    second : ndarray, shape (len(radii),)
+    error : float
+
+    Examples
+    --------
+    >>> import theory
+    >>> c, m2, err = scaled_hermite_coefficients(theory.activation("relu"), [1.0, 2.0], 3)
+    >>> bool(np.allclose(c[1], 2.0 * c[0], atol=1e-12))   # relu is positively homogeneous
+    True
+    """
+    radii = np.atleast_1d(np.asarray(radii, dtype=float))
+    if np.any(radii <= 0) or not np.all(np.isfinite(radii)):
+        raise ValueError(f"radii must be positive and finite; got {radii!r}")
+    kinks = tuple(sorted(float(k) for k in getattr(act, "kinks", ())))
+    rmax, rmin = float(radii.max()), float(radii.min())
+    L = rmax * (2.0 * math.sqrt(kmax + 1.0) + 10.0) + max((abs(k) for k in kinks), default=0.0)
+    out = []
+    for panel in (0.5 * rmin, rmin):
+        y, w = _y_rule(kinks, L, panel)
+        fy = np.asarray(act(y), dtype=float)
+        u = y[None, :] / radii[:, None]
+        wphi = w[None, :] * np.exp(-0.5 * u * u) * _INV_SQRT_2PI / radii[:, None]
+        H = orthonormal_hermite_matrix(u, kmax)  # (k, R, Y)
+        coef = np.einsum("kry,ry,y->rk", H, wphi, fy)
+        second = wphi @ (fy * fy)
+        out.append((coef, second))
+    (c_f, s_f), (c_c, s_c) = out
+    err = float(max(np.max(np.abs(c_f - c_c)), np.max(np.abs(s_f - s_c))))
+    return c_f, s_f, err
+
+
+def monomial_hermite_vector(k: int, size: int) -> np.ndarray:
+    r"""Unit vector of :math:`\kappa^k` in the orthonormal basis :math:`h_j(\kappa)`, :math:`j < \mathrm{size}`.
+
+    :math:`\kappa^k = \sum_m \frac{k!}{2^m m!(k-2m)!}He_{k-2m}` (``notes/spikes.md`` B.11), and
+    :math:`E\kappa^{2k} = (2k-1)!!`.
+
+    >>> v = monomial_hermite_vector(3, 5)
+    >>> bool(np.allclose(v, [0, 3, 0, np.sqrt(6), 0] / np.sqrt(15)))
+    True
+    """
+    v = np.zeros(size)
+    for m in range(k // 2 + 1):
+        j = k - 2 * m
+        if j < size:
+            v[j] = math.factorial(k) / (2**m * math.factorial(m) * math.sqrt(math.factorial(j)))
+    norm = math.sqrt(float(np.prod(np.arange(2 * k - 1, 0, -2)))) if k > 0 else 1.0
+    return v / norm
+
+
+# ----------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Spike(Result):
+    r"""One predicted outlier of :math:`F/\sqrt n`.
+
+    Attributes
+    ----------
+    degree : int or None
+        Hermite degree :math:`j` of the factor :math:`He_j(\kappa)` that dominates its left singular
+        vector (0: the mean of :math:`F`); ``None`` for the random-features quadratic direction
+        (``kind="kernel"``).
+    location : float
+        Predicted singular value of :math:`F/\sqrt n`.
+    alignment : float
+        :math:`|\cos|` between its left singular vector and the monomial feature
+        :math:`(\tilde X\beta)^{\circ k}`, :math:`k` = ``degree``.
+    separated : bool
+        Whether it lies above the bulk edge.
+    kind : str
+        ``"hermite"`` (a degree of the step), ``"mean"`` or ``"kernel"``.
+    span_alignment : float
+        Squared cosine between the left singular vector and the span of all the factors.
+    components : ndarray
+        Squared weights of the factors (:math:`h_0, h_1, \dots`, then the kernel direction) in it.
+    population : float
+        For ``method="finite"``: the value of :math:`\zeta = \lambda(1+\delta)` at the root.
+    """
+
+    degree: int | None
+    location: float
+    alignment: float
+    separated: bool = True
+    kind: str = "hermite"
+    span_alignment: float = float("nan")
+    components: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    population: float = float("nan")
+
+
+@dataclass(frozen=True)
+class BulkSolution(Result):
+    """Status of the bulk solver: ``status`` ("converged" or "not_converged"), ``n_iter``, ``residual``."""
+
+    status: str
+    n_iter: int
+    residual: float
+    edge_population: float = float("nan")
+
+
+@dataclass(frozen=True)
+class SpikeSpectrum(Result):
+    r"""Predicted outliers of :math:`F/\sqrt n` and the bulk edge.
+
+    Attributes
+    ----------
+    spikes : tuple of Spike
+        Separated outliers, largest first.
+    bulk_edge : float
+        Right edge of the bulk of :math:`F/\sqrt n` (``method="leading"``: of :math:`F_0/\sqrt n`).
+    regime : str
+        ``"ba"`` (:math:`\alpha\lesssim0`), ``"moniri"`` (:math:`0<\alpha<1/2`) or ``"giant"``
+        (:math:`\alpha\ge1/2`, :math:`\tau = \Theta(1)`), from :math:`\alpha = \log(\tau\sqrt N)/\log n`.
+    method : str
+    alpha : float
+    count : int
+        Number of separated outliers (the mean of :math:`F` and the kernel direction included).
+    step_count : int
+        Number of separated outliers of degree :math:`\ge 1` (the step's spikes).
+    below_threshold : tuple of int
+        Degrees whose component exists but does not separate.
+    status : str
+        ``"ok"``, ``"approximate"`` (outside the range validated against Monte Carlo, see
+        ``message``), ``"not_converged"`` or ``"outside_regime"``.
+    message : str
+    solver : BulkSolution or None
+    n_features : int
+        Number of rows of :math:`F` (default ``setup.n``).
+    """
+
+    spikes: tuple
+    bulk_edge: float
+    regime: str
+    method: str
+    alpha: float
+    count: int
+    step_count: int
+    below_threshold: tuple = ()
+    status: str = "ok"
+    message: str = ""
+    solver: BulkSolution | None = None
+    n_features: float = float("nan")
+
+    @property
+    def locations(self) -> np.ndarray:
+        """Locations of the separated spikes, largest first."""
+        return np.array([s.location for s in self.spikes])
+
+    @property
+    def degrees(self) -> tuple:
+        """Degrees of the separated spikes, largest first."""
+        return tuple(s.degree for s in self.spikes)
+
+
+# ----------------------------------------------------------------------------- regime
+def _regime(alpha: float) -> str:
+    if alpha <= 0.05:
+        return "ba"
+    if alpha < 0.5:
+        return "moniri"
+    return "giant"
+
+
+# ----------------------------------------------------------------------------- neuron types
+def _readout_rules(readout: str, n_nodes: int, width: float):
+    r"""Quadrature rules over the readout values :math:`s`: ``(bulk_nodes, bulk_weights, gram_nodes, gram_weights, s_max)``.
+
+    For a Gaussian readout the bulk rule is truncated at :math:`s_N` with :math:`P(|s|>s_N) = 1/N`:
+    fewer than one of the ``width`` neurons lies beyond, so no typical neuron sits there and the bulk
+    edge is not set by phantom neurons of vanishing mass (``docs/spikes.md`` §5.6). The spike Gram
+    matrix uses the full Gaussian average (Gauss-Hermite; its integrand is smooth).
+    """
+    if readout == "gaussian":
+        from scipy.special import ndtri
+
+        s_max = float(ndtri(1.0 - 0.5 / max(width, 2.0)))
+        x, w = np.polynomial.legendre.leggauss(n_nodes)
+        x = s_max * x
+        w = w * np.exp(-0.5 * x * x)
+        xg, wg = np.polynomial.hermite_e.hermegauss(max(n_nodes, 40))
+        return x, w / w.sum(), xg, wg / wg.sum(), s_max
+    if readout in ("rademacher", "symmetric"):
+        x, w = np.array([-1.0, 1.0]), np.array([0.5, 0.5])
+    else:
+        x, w = np.array([1.0]), np.array([1.0])
+    return x, w, x, w, 1.0
+
+
+@dataclass(frozen=True)
+class _Model:
+    r"""Deterministic ingredients of the finite-size equivalent (``docs/spikes.md`` §5).
+
+    Bulk types (``pi, rho2, D, phi``) enter the resolvent of :math:`\Sigma_b`; Gram types
+    (``g_*``) carry the per-neuron Gram matrices of the spike factors and the bulk parameters at
+    which their diagonal resolvent entries are evaluated.
+    """
+
+    pi: np.ndarray        # (T,) bulk type weights
+    rho2: np.ndarray      # (T,) squared norm of the bulk part of each neuron
+    D: np.ndarray         # (T,) diagonal remainder
+    phi: np.ndarray       # (T, J) bulk kernel factors: K = sum_j phi_j phi_j^T
+    g_pi: np.ndarray      # (S,) Gram type weights
+    g_rho2: np.ndarray    # (S,)
+    g_D: np.ndarray       # (S,)
+    g_phi: np.ndarray     # (S, J)
+    gram: np.ndarray      # (S, r, r) per-neuron Gram of the spike vectors
+    labels: tuple         # column labels of the spike factors
+    width: float
+    d: float
+    n_features: float
+    a: np.ndarray         # (T,) spike projections of the bulk types
+    hermite_error: float
+
+
+_JTOT = 40
+
+
+def _type_data(act, s, *, c1, c1_step, tau, beta, scale_full, mu2, residual_mean, residual_second, var_deriv,
+               sample_ratio):
+    """Per-readout-value Hermite data of the conditional Gaussian equivalence (``docs/spikes.md`` §5.1-5.2)."""
+    # spike projection a(s) and bulk norm rho^2(s)
+    a = s * (tau * c1_step * beta - (c1 * scale_full / beta if beta > 0 else 0.0))
+    rho2 = (1.0 + tau * s * mu2 * residual_mean) ** 2 + tau**2 * s**2 * residual_second * var_deriv / sample_ratio
+    rho2 = np.maximum(rho2, 1e-12)
+    r = np.sqrt(a * a + rho2)
+    ratio = a / r
+    jtot = _JTOT
+    coef, second, herr = scaled_hermite_coefficients(act, r, jtot + 3)  # (T, jtot + 4)
+    j = np.arange(jtot + 3)
+    pw = ratio[:, None] ** j[None, :]
+    # v_j = E[sigma(a k + rho z) h_j(k)] = (a/r)^j c_j(r)
+    v_all = pw * coef[:, : jtot + 3]
+    # phi_j = E[sigma'(.) h_j] = (a/r)^j c_{j+1}(r) sqrt(j+1) / r
+    phi_all = pw[:, : jtot + 2] * coef[:, 1 : jtot + 3] * np.sqrt(j[1 : jtot + 3])[None, :] / r[:, None]
+    # psi_j = E[sigma''(.) h_j] = (a/r)^j c_{j+2}(r) sqrt((j+1)(j+2)) / r^2
+    psi_all = pw[:, : jtot + 1] * coef[:, 2 : jtot + 3] * np.sqrt(j[1 : jtot + 2] * j[2 : jtot + 3])[None, :] / (r * r)[:, None]
+    D = second - np.sum(v_all[:, : jtot + 1] ** 2, axis=1) - rho2 * np.sum(phi_all[:, :jtot] ** 2, axis=1)
+    return dict(a=a, rho2=rho2, v=v_all, phi=phi_all, psi=psi_all, D=np.maximum(D, 0.0), herr=herr)
+
+
+def _gram(data, jv, d, include_kernel):
+    r"""Per-neuron Gram of the spike factors, averaged over the random part of :math:`a` (variance :math:`\rho^2/d`)."""
+    v_all, phi_all, psi_all, rho2 = data["v"], data["phi"], data["psi"], data["rho2"]
+    T = len(rho2)
+    vp = np.zeros((T, jv))
+    vpp = np.zeros((T, jv))
+    for jj in range(jv):
+        # d/da: kappa h_j = sqrt(j+1) h_{j+1} + sqrt(j) h_{j-1}
+        vp[:, jj] = math.sqrt(jj + 1) * phi_all[:, jj + 1]
+        if jj >= 1:
+            vp[:, jj] += math.sqrt(jj) * phi_all[:, jj - 1]
+        # d^2/da^2: kappa^2 h_j = sqrt((j+1)(j+2)) h_{j+2} + (2j+1) h_j + sqrt(j(j-1)) h_{j-2}
+        acc = math.sqrt((jj + 1) * (jj + 2)) * psi_all[:, jj + 2] + (2 * jj + 1) * psi_all[:, jj]
+        if jj >= 2:
+            acc = acc + math.sqrt(jj * (jj - 1)) * psi_all[:, jj - 2]
+        vpp[:, jj] = acc
+    v = v_all[:, :jv]
+    var_a = rho2 / d
+    gram = v[:, :, None] * v[:, None, :] + var_a[:, None, None] * (
+        vp[:, :, None] * vp[:, None, :] + 0.5 * (v[:, :, None] * vpp[:, None, :] + vpp[:, :, None] * v[:, None, :])
+    )
+    if not include_kernel:
+        return gram
+    # the random-features quadratic direction: (1/2d) rho_i^2 rho_k^2 E sigma''_i E sigma''_k
+    e = rho2 * psi_all[:, 0] / math.sqrt(2.0 * d)
+    full = np.zeros((T, jv + 1, jv + 1))
+    full[:, :jv, :jv] = gram
+    full[:, jv, jv] = e * e
+    return full
+
+
+def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kernel=True) -> _Model:
+    from .spikes import _step_stats
+
+    st = _step_stats(setup)
+    act = setup.activation
+    sb, pib, sg, pig, s_max = _readout_rules(setup.readout, readout_nodes, setup.width)
+    beta = math.sqrt(st.norm_sq)
+    scale_full = setup.effective_output_scale if (setup.residual == "full" and setup.readout != "symmetric") else 0.0
+    kw = dict(c1=st.c1, c1_step=st.c1_step, tau=setup.lr, beta=beta, scale_full=scale_full, mu2=st.mu2_step,
+              residual_mean=st.residual_mean, residual_second=st.residual_second,
+              var_deriv=st.var_deriv, sample_ratio=setup.sample_ratio)
+    bulk = _type_data(act, sb, **kw)
+    gram_data = _type_data(act, sg, **kw) if sg is not sb else bulk
+    clamp = _type_data(act, np.clip(sg, -s_max, s_max), **kw) if sg is not sb else bulk
+    phi_all = bulk["phi"]
+    scale0 = float(np.max(np.abs(phi_all[:, 0]))) or 1.0
+    jphi = 1
+    while jphi < 16 and np.max(np.abs(phi_all[:, jphi])) > 1e-9 * scale0:
+        jphi += 1
+    bulk_level = float(np.sum(pib * (bulk["D"] + bulk["rho2"] * np.sum(phi_all[:, :jphi] ** 2, axis=1))))
+    if jmax is None:
+        jv = 2
+        while jv < 30 and setup.width * np.sum(pig * gram_data["v"][:, jv] ** 2) > 1e-6 * max(bulk_level, 1e-12):
+            jv += 1
+    else:
+        jv = check_integer(jmax, "jmax", minimum=1) + 1
+    gram = _gram(gram_data, jv, float(setup.d), include_kernel)
+    labels = tuple(f"h{jj}" for jj in range(jv)) + (("kernel",) if include_kernel else ())
+    herr = max(bulk["herr"], gram_data["herr"], clamp["herr"])
+    return _Model(pib, bulk["rho2"], bulk["D"], phi_all[:, :jphi], pig, clamp["rho2"], clamp["D"],
+                  clamp["phi"][:, :jphi], gram, labels, float(setup.width), float(setup.d), float(n_features),
+                  bulk["a"], herr)
+
+
+# ----------------------------------------------------------------------------- bulk solver
+class _Bulk:
+    r"""Resolvent of the bulk population :math:`\Sigma_b = K\circ G + \mathrm{diag}(D)` and of the sample covariance.
+
+    :math:`\Sigma_b` is the Gram matrix of independent rows :math:`\rho_i\phi_i\otimes\hat w_i`
+    (:math:`\hat w_i\sim N(0, I_d/d)`) plus a diagonal; its resolvent has the deterministic
+    equivalent (``docs/spikes.md`` §5.3)
+
+    .. math:: [(\Sigma_b-\zeta)^{-1}]_{ii} \approx q_i = \frac{1}{D_i - \zeta + \rho_i^2\phi_i^\top T\phi_i},\qquad
+              T = \Big(I + \frac Nd\sum_t\pi_t\rho_t^2 q_t\phi_t\phi_t^\top\Big)^{-1}.
+    """
+
+    def __init__(self, model: _Model, tol=1e-13):
+        self.m = model
+        self.psi = model.width / model.d
+        self.gamma = model.width / model.n_features
+        self.tol = tol
+        self.n_iter_total = 0
+        self.worst_residual = 0.0
+        self.failures = 0
+        self._cache = {}
+        self._solved = {}
+
+    def _q(self, zeta, T):
+        m = self.m
+        quad = np.einsum("tj,jk,tk->t", m.phi, T, m.phi)
+        return 1.0 / (m.D - zeta + m.rho2 * quad)
+
+    def _map(self, zeta, T):
+        m = self.m
+        q = self._q(zeta, T)
+        A = np.eye(T.shape[0]) + self.psi * np.einsum("t,tj,tk->jk", m.pi * m.rho2 * q, m.phi, m.phi)
+        return np.linalg.inv(A), q
+
+    def _newton(self, zeta, T, max_iter=60):
+        r"""Newton on :math:`G(T) = A(T) - T^{-1} = 0` with the analytic Jacobian (symmetric ``J x J`` unknown)."""
+        m = self.m
+        J = T.shape[0]
+        w = self.psi * m.pi * m.rho2
+        outer = np.einsum("tj,tk->tjk", m.phi, m.phi).reshape(len(m.pi), J * J)
+        res = np.inf
+        for it in range(1, max_iter + 1):
+            q = self._q(zeta, T)
+            if not np.all(np.isfinite(q)):
+                return T, it, np.inf
+            A = np.eye(J) + np.einsum("t,tj,tk->jk", w * q, m.phi, m.phi)
+            Tinv = np.linalg.inv(T)
+            G = A - Tinv
+            res = float(np.max(np.abs(G)))
+            if res < self.tol * max(1.0, float(np.max(np.abs(A)))):
+                return T, it, res
+            jac = np.kron(Tinv, Tinv) - (outer * (w * q * q * m.rho2)[:, None]).T @ outer
+            try:
+                H = np.linalg.solve(jac, -G.reshape(-1)).reshape(J, J)
+            except np.linalg.LinAlgError:
+                return T, it, np.inf
+            H = 0.5 * (H + H.T)
+            # keep T positive definite and q negative: halve the step if needed
+            step = 1.0
+            for _ in range(30):
+                Tn = T + step * H
+                if np.all(np.linalg.eigvalsh(Tn) > 0) and np.all(self._q(zeta, Tn) < 0):
+                    break
+                step *= 0.5
+            else:
+                return T, it, np.inf
+            T = Tn
+        return T, max_iter, res
+
+    def solve(self, zeta):
+        """Return ``(T, q, ok)`` at real ``zeta`` above the bulk (Newton, warm-started from the nearest solution)."""
+        key = float(zeta)
+        if key in self._cache:
+            return self._cache[key]
+        J = self.m.phi.shape[1]
+        if self._solved:
+            near = min(self._solved, key=lambda z: abs(z - zeta))
+            T0 = self._solved[near]
+        else:
+            T0 = np.eye(J)
+        T, it, res = self._newton(zeta, T0.copy())
+        if not np.isfinite(res) or res >= self.tol * 10:
+            T, it2, res = self._newton(zeta, np.eye(J))
+            it += it2
+        q = self._q(zeta, T)
+        ok = bool(np.isfinite(res)) and res < self.tol * 10 * max(1.0, float(np.max(np.abs(T)))) and bool(np.all(q < 0))
+        self.n_iter_total += it
+        if ok:
+            self.worst_residual = max(self.worst_residual, res)
+            self._solved[key] = T
+        else:
+            self.failures += 1
+        out = (T, q, ok)
+        self._cache[key] = out
+        return out
+
+    def g(self, zeta):
+        """Normalised trace :math:`\\frac1N\\mathrm{tr}(\\Sigma_b-\\zeta)^{-1}` (or NaN if unsolved)."""
+        _, q, ok = self.solve(zeta)
+        return float(self.m.pi @ q) if ok else float("nan")
+
+    def lam(self, zeta):
+        r"""Sample-covariance spectral parameter :math:`\lambda(\zeta) = \zeta(1-\gamma(1+\zeta g_b(\zeta)))`."""
+        g = self.g(zeta)
+        return zeta * (1.0 - self.gamma * (1.0 + zeta * g))
+
+    def M(self, zeta):
+        r"""Secular matrix :math:`V^\top(\zeta-\Sigma_b)^{-1}V \approx -N\sum_t\pi_t q_t\Gamma_t`."""
+        T, _, ok = self.solve(zeta)
+        if not ok:
+            return None
+        m = self.m
+        quad = np.einsum("tj,jk,tk->t", m.g_phi, T, m.g_phi)
+        qg = 1.0 / (m.g_D - zeta + m.g_rho2 * quad)
+        return -m.width * np.einsum("t,tab->ab", m.g_pi * qg, m.gram)
+
+    def upper_bound(self):
+        m = self.m
+        return float(np.max(m.D) + np.max(m.rho2 * np.sum(m.phi**2, axis=1)) * (1 + math.sqrt(self.psi)) ** 2 * 1.2 + 1e-6)
+
+    def edge(self):
+        """Minimise :math:`\\lambda(\\zeta)` over the physical branch: ``(zeta*, lambda*)``."""
+        z = 2.0 * self.upper_bound() + 1.0
+        zs, ls = [z], [self.lam(z)]
+        step = 0.1
+        while True:
+            zn = zs[-1] * (1.0 - step)
+            ln = self.lam(zn)
+            if not np.isfinite(ln) or ln > ls[-1]:
+                if np.isfinite(ln) and ln > ls[-1] and len(zs) >= 2:
+                    lo, hi = zn, zs[-2]
+                    break
+                if step < 1e-7:
+                    lo, hi = zs[-1], zs[-2] if len(zs) >= 2 else zs[-1] * 1.01
+                    break
+                step *= 0.3
+                continue
+            zs.append(zn)
+            ls.append(ln)
+            if zn < 1e-12:
+                lo, hi = zn, zs[-2]
+                break
+        res = optimize.minimize_scalar(self.lam, bounds=(lo, hi), method="bounded", options={"xatol": 1e-12 * hi})
+        zstar = float(res.x)
+        # failed solves below the inner edge are part of the search, not failures
+        self.failures = 0
+        lstar = float(self.lam(zstar))
+        if not np.isfinite(lstar):
+            self.failures += 1
+        return zstar, lstar
+
+
+def _sorted_eigs(M):
+    w, U = np.linalg.eigh(0.5 * (M + M.T))
+    return w[::-1], U[:, ::-1]
+
+
+# ----------------------------------------------------------------------------- finite-size method
+def _finite(setup, n_features, *, readout_nodes, jmax, tol):
+    model = _build_model(setup, n_features, readout_nodes=readout_nodes, jmax=jmax)
+    return (model,) + _solve_model(model, tol=tol)
+
+
+def _solve_model(model: _Model, *, tol=1e-13):
+    """Bulk edge and outliers of a model: ``(bulk, edge, spikes, below, status)``."""
+    bulk = _Bulk(model, tol=tol)
+    zstar, lstar = bulk.edge()
+    edge = math.sqrt(max(lstar, 0.0))
+    Mstar = bulk.M(zstar * (1 + 1e-10))
+    spikes = []
+    below = []
+    if Mstar is None:
+        return bulk, edge, (), (), "not_converged"
+    w_star, _ = _sorted_eigs(Mstar)
+    n_out = int(np.sum(w_star > 1.0))
+    zhi = 2.0 * (bulk.upper_bound() + model.width * float(np.max(np.trace(model.gram, axis1=1, axis2=2)))) + 1.0
+    size = model.gram.shape[1]
+    jv = size - 1 if model.labels[-1] == "kernel" else size
+    for k in range(n_out):
+        f = lambda z, k=k: _sorted_eigs(bulk.M(z))[0][k] - 1.0  # noqa: E731
+        lo = zstar * (1 + 1e-10)
+        hi = zhi
+        while f(hi) > 0:
+            hi *= 2.0
+        zk = optimize.brentq(f, lo, hi, xtol=1e-14 * hi, rtol=1e-13, maxiter=500)
+        lk = bulk.lam(zk)
+        w, U = _sorted_eigs(bulk.M(zk))
+        avec = U[:, k]
+        # alignment: cos^2(u, span U) = lambda'(zeta) / (-zeta a^T M'(zeta) a)   (docs/spikes.md §5.5)
+        h = 1e-6 * zk
+        Mp = (bulk.M(zk + h) - bulk.M(zk - h)) / (2 * h)
+        lp = (bulk.lam(zk + h) - bulk.lam(zk - h)) / (2 * h)
+        denom = -zk * float(avec @ Mp @ avec)
+        span = float(np.clip(lp / denom, 0.0, 1.0)) if denom > 0 else float("nan")
+        comps = avec**2
+        top = int(np.argmax(comps))
+        if model.labels[top] == "kernel":
+            degree, kind, align = None, "kernel", float("nan")
+        else:
+            degree = top
+            kind = "mean" if degree == 0 else "hermite"
+            mono = np.zeros(size)
+            mono[:jv] = monomial_hermite_vector(degree, jv)
+            align = abs(float(avec @ mono)) * math.sqrt(span)
+        spikes.append(Spike(degree=degree, location=math.sqrt(lk), alignment=align, separated=True, kind=kind,
+                            span_alignment=span, components=comps, population=zk))
+    # components that exist but do not separate: degrees with a non-negligible population strength
+    for jj in range(1, jv):
+        strength = model.width * float(model.g_pi @ model.gram[:, jj, jj])
+        if strength > 1e-3 and not any(sp.degree == jj for sp in spikes):
+            below.append(jj)
+    return bulk, edge, tuple(spikes), tuple(below), "converged" if bulk.failures == 0 else "partial"
+
+
+# ----------------------------------------------------------------------------- leading order
+def _leading(setup, n_features, *, readout_nodes, tol):
+    from .spikes import _step_stats, spike_degrees
+
+    alpha = setup.moniri_alpha
+    if not (0.0 <= alpha < 0.5):
+        raise ValueError(
+            f"method='leading' needs Moniri's exponent alpha = log(lr*sqrt(width))/log(n) in [0, 1/2); got {alpha:.4g}"
+        )
+    sd = spike_degrees(alpha, setup.activation)
+    st = _step_stats(setup)
+    degs = list(sd.degrees)
+    # bulk edge of F0/sqrt(n): the same solver with no step
+    f0_setup = setup.with_(lr=0.0)
+    model0 = _build_model(f0_setup, n_features, readout_nodes=readout_nodes, include_kernel=False)
+    bulk0 = _Bulk(model0, tol=tol)
+    _, l0 = bulk0.edge()
+    edge = math.sqrt(max(l0, 0.0))
+    if not degs:
+        return sd, edge, (), bulk0
+    c = np.asarray(setup.activation.hermite(max(degs), basis="series").values)
+    beta = math.sqrt(st.norm_sq)
+    tau, c1 = setup.lr, st.c1_step
+    es = _readout_power_moments(setup.readout, 2 * max(degs))
+    K = len(degs)
+    GU = np.zeros((K, K))
+    GV = np.zeros((K, K))
+    for p, j in enumerate(degs):
+        for q, k in enumerate(degs):
+            if (j + k) % 2 == 0:
+                GU[p, q] = beta ** (j + k) * _double_factorial(j + k - 1)
+            GV[p, q] = setup.width * es[j + k]
+    C = np.diag([c[k] * (tau * c1) ** k for k in degs])
+    # singular values of U C V^T: eigenvalues of GU^{1/2} C GV C GU^{1/2}   (notes/spikes.md B.8)
+    wU, QU = np.linalg.eigh(GU)
+    GU_half = QU @ np.diag(np.sqrt(np.maximum(wU, 0))) @ QU.T
+    S = GU_half @ C @ GV @ C @ GU_half
+    w, Vec = np.linalg.eigh(0.5 * (S + S.T))
+    order = np.argsort(w)[::-1]
+    spikes = []
+    for idx in order:
+        if w[idx] <= 0:
+            continue
+        # left singular vector in monomial coordinates: GU^{-1/2} x; alignment with each monomial
+        x = Vec[:, idx]
+        coords = np.linalg.pinv(GU_half) @ x  # coefficients on the monomial columns
+        cos = np.abs(GU @ coords) / (np.sqrt(np.diag(GU)) * math.sqrt(max(coords @ GU @ coords, 1e-300)))
+        p = int(np.argmax(cos))
+        spikes.append(Spike(degree=degs[p], location=math.sqrt(w[idx]), alignment=float(cos[p]), separated=True,
+                            kind="hermite", span_alignment=1.0, components=coords**2 / max(np.sum(coords**2), 1e-300)))
+    return sd, edge, tuple(spikes), bulk0
+
+
+def _double_factorial(m: int) -> float:
+    return float(np.prod(np.arange(m, 0, -2))) if m > 0 else 1.0
+
+
+def _readout_power_moments(readout: str, kmax: int) -> np.ndarray:
+    """:math:`E s^m`, :math:`m = 0..k_{max}`, for the readout distribution."""
+    m = np.arange(kmax + 1)
+    if readout == "gaussian":
+        return np.array([_double_factorial(k - 1) if k % 2 == 0 else 0.0 for k in m])
+    if readout in ("rademacher", "symmetric"):
+        return (m % 2 == 0).astype(float)
+    return np.ones(kmax + 1)
+
+
+# ----------------------------------------------------------------------------- public entry
+def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_nodes: int = 32, jmax=None,
+                   tol: float = 1e-13, strict: bool = False) -> SpikeSpectrum:
+    r"""Predicted outliers of :math:`F/\sqrt n`, :math:`F = \sigma(\tilde XW_1^\top)` on fresh data, after one step.
+
+    Parameters
+    ----------
+    setup : OneStep
+        The experiment (one step; any readout except ``"symmetric"`` for ``method="finite"``).
+    method : {"finite", "leading"}
+        ``"finite"``: the finite-size deterministic equivalent (``docs/spikes.md`` §5);
+        ``"leading"``: Moniri et al.'s leading order (``notes/spikes.md`` B.6-B.8).
+    n_features : float, optional
+        Number of rows of :math:`F` (default ``setup.n``; sample splitting, so fresh rows).
+    readout_nodes : int
+        Quadrature nodes over a Gaussian readout.
+    jmax : int, optional
+        Highest Hermite degree kept as a spike factor (default: adaptive, up to 29).
+    tol : float
+        Tolerance of the bulk fixed point.
+    strict : bool
+        Emit a ``RuntimeWarning`` when ``status`` is not ``"ok"``.
+
+    Returns
+    -------
+    SpikeSpectrum
+
+    Examples
+    --------
+    Without a step only the mean of :math:`F` (relu is not centred) can stand out:
+
+    >>> import theory
+    >>> s = theory.OneStep(activation="relu", d=1000, width=1000, n=2000, lr=0.0, residual="labels")
+    >>> spec = feature_spikes(s)
+    >>> [sp.kind for sp in spec.spikes]
+    ['mean']
+    """
+    check_choice(method, METHODS, "method")
+    n_features = setup.n if n_features is None else check_positive(n_features, "n_features")
+    readout_nodes = check_integer(readout_nodes, "readout_nodes", minimum=2)
+    alpha = setup.moniri_alpha
+    regime = _regime(alpha)
+    if method == "leading":
+        sd, edge, spikes, bulk0 = _leading(setup, n_features, readout_nodes=readout_nodes, tol=tol)
+        status, message = "ok", "leading order (notes/spikes.md B.8): each spike in isolation, no bulk interaction"
+        if sd.at_boundary:
+            status = "approximate"
+            message = sd.note
+        solver = BulkSolution("converged" if bulk0.failures == 0 else "not_converged", bulk0.n_iter_total,
+                              bulk0.worst_residual)
+        return SpikeSpectrum(spikes=spikes, bulk_edge=edge, regime=regime, method=method, alpha=alpha,
+                             count=len(spikes), step_count=len(spikes), below_threshold=(), status=status,
+                             message=message, solver=solver, n_features=float(n_features))
+    if setup.readout == "symmetric":
+        raise ValueError("method='finite' does not support readout='symmetric' (paired neurons share their bulk); "
+                         "use method='leading'")
+    model, bulk, edge, spikes, below, solver_status = _finite(setup, n_features, readout_nodes=readout_nodes,
+                                                              jmax=jmax, tol=tol)
+    status, messages = "ok", []
+    if solver_status != "converged":
+        status = "not_converged" if solver_status == "not_converged" else "ok"
+        if solver_status == "not_converged":
+            messages.append("the bulk fixed point did not converge")
+    ratio = float(np.max(np.abs(model.a) / np.sqrt(model.a**2 + model.rho2)))
+    noise = float(np.max(model.rho2) - 1.0)
+    if status == "ok" and (regime == "giant" or noise > 0.25 or ratio > 0.8):
+        status = "approximate"
+        messages.append(
+            f"outside the range validated against Monte Carlo (regime {regime}, max |a|/r = {ratio:.2f}, "
+            f"bulk noise {noise:.2f}): the isotropic-noise and averaged-bulk approximations of docs/spikes.md §5 "
+            "may be off")
+    message = "; ".join(messages)
+    if strict and status != "ok":
+        warnings.warn(message or status, RuntimeWarning, stacklevel=2)
+    step_count = sum(1 for sp in spikes if sp.kind == "hermite")
+    solver = BulkSolution("converged" if bulk.failures == 0 else "not_converged", bulk.n_iter_total,
+                          bulk.worst_residual)
+    return SpikeSpectrum(spikes=spikes, bulk_edge=edge, regime=regime, method=method, alpha=alpha,
+                         count=len(spikes), step_count=step_count, below_threshold=below, status=status,
+                         message=message, solver=solver, n_features=float(n_features))
