@@ -21,12 +21,14 @@ the conjugates (:math:`\alpha = n/p`)
    \hat V_1 = \alpha E_\kappa\tfrac{\mu_1^2}{1+V},\ \hat V_2 = \alpha E_\kappa\tfrac{\mu_2^2}{1+V},\
    \hat\theta_k = \alpha E_\kappa\tfrac{\phi_k(h-b)}{1+V},\ \hat\psi = \alpha E_\kappa\tfrac{\mu_1h_1}{1+V},
 
-and, with :math:`S = \lambda + \hat V_1D + \hat V_2`, :math:`B = \hat q_1D + \hat q_2 + \hat\theta^\top F\hat\theta + \hat\psi^2H`,
+and, with :math:`S = \lambda + \hat V_1D + \hat V_2`, :math:`B = \hat q_1D + \hat q_2 + \hat\theta^\top F\hat\theta + 2\hat\psi\hat\theta^\top F_H + \hat\psi^2H`
+(:math:`F_H` the finite-:math:`p` cross weights of the spike and target channels, zero in the limit),
 
 .. math::
 
    q_1 = \langle DB/S^2\rangle,\ q_2 = \langle B/S^2\rangle,\ V_1 = \langle D/S\rangle,\
-   V_2 = \langle 1/S\rangle,\ \theta = \langle F/S\rangle\hat\theta,\ \psi = \hat\psi\langle H/S\rangle,
+   V_2 = \langle 1/S\rangle,\ \theta = \langle F/S\rangle\hat\theta + \hat\psi\langle F_H/S\rangle,\
+   \psi = \hat\psi\langle H/S\rangle + \hat\theta^\top\langle F_H/S\rangle,
 
 while :math:`m` solves the weighted least-squares problem
 :math:`\sum_l E_\kappa[\tfrac{u_ju_l}{1+V}]m_l = E_\kappa[\tfrac{u_j(h-\sum_k\theta_k\phi_k)}{1+V}]`
@@ -34,8 +36,12 @@ while :math:`m` solves the weighted least-squares problem
 :math:`E_\kappa E` (against noisy labels when ``hh`` carries the noise) and train error
 :math:`E_\kappa[E/(1+V)^2]` (``notes/risk.md`` §3.5, derived).
 
-The unknowns :math:`(q_1, q_2, V_1, V_2, \psi, \theta)` are solved by :func:`theory.solvers.fixed_point`;
-:math:`m` is eliminated (computed from the current iterate).
+The unknowns :math:`(q_1, q_2, V_1, V_2, \psi)` are solved by :func:`theory.solvers.fixed_point`;
+:math:`m` and :math:`\theta` are eliminated: given the iterate, :math:`S` is fixed, :math:`m` is linear in
+:math:`\theta` and :math:`\hat\theta = a_0 - M\theta` is affine, so :math:`\theta` solves the
+:math:`K\times K` system :math:`(I + PM)\theta = Pa_0 + \hat\psi\langle F_H/S\rangle`,
+:math:`P = \langle F/S\rangle`. This stays well conditioned when the spikes are very strong (large
+:math:`F`), where plain iteration on :math:`\theta` needs a damping of order :math:`1/F`.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ from .spectral import SpectralData
 
 __all__ = ["GESolution", "GESystem", "DEFAULT_START"]
 
-DEFAULT_START = (0.1, 0.2, 3.0, 3.0, 0.5)  # q1, q2, V1, V2, psi (notes/risk.md §3.6); theta_k = 0.5
+DEFAULT_START = (0.1, 0.2, 3.0, 3.0, 0.5)  # q1, q2, V1, V2, psi (notes/risk.md §3.6)
 
 
 @dataclass(frozen=True)
@@ -108,58 +114,71 @@ class GESystem:
         self.J = self.unreg.shape[0]
 
     # ------------------------------------------------------------------ the map
-    def _kappa_side(self, x, alpha):
+    # The iterate is x = (q1, q2, V1, V2, psi). Given it, theta (and m) solve linear equations
+    # exactly: theta_hat is affine in theta, theta = <C/S> (theta_hat, psi_hat), S depends on V only.
+    def _evaluate(self, x, alpha, lam):
         k = self.kappa
-        q1, q2, V1, V2, psi = x[:5]
-        theta = x[5:5 + self.K]
+        s = self.spectrum
+        q1, q2, V1, V2, psi = x
         V = self.mu1sq * V1 + k.mu2sq * V2
         inv = 1.0 / (1.0 + V)
-        lin = theta @ self.phi if self.K else np.zeros_like(V)
+        V1h = alpha * float(self.wmu1sq @ inv)
+        V2h = alpha * float(self.wmu2sq @ inv)
+        psih = alpha * float(self.wmu1h1 @ inv)
+        S = lam + V1h * s.D + V2h
+        wiS = s.w / S
+        Pall = np.einsum("j,jkl->kl", wiS, s.C)  # (K+1, K+1)
+        K = self.K
+        winv = self.w * inv
         if self.J:
-            Uw = self.unreg * (self.w * inv)
+            Uw = self.unreg * winv
             A = Uw @ self.unreg.T
-            rhs = Uw @ (k.h - lin)
-            m = np.linalg.solve(A, rhs) if self.J == 1 or np.linalg.cond(A) < 1e12 else np.linalg.lstsq(A, rhs, rcond=None)[0]
-            b = lin + m @ self.unreg
+            solve = np.linalg.solve if np.linalg.cond(A) < 1e12 else (lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0])
+            m0 = solve(A, Uw @ k.h)
+            R = solve(A, Uw @ self.phi.T) if K else np.zeros((self.J, 0))  # (J, K)
+            base = m0 @ self.unreg
+            phit = self.phi - R.T @ self.unreg if K else self.phi
         else:
-            m = np.zeros(0)
-            b = lin
+            m0 = np.zeros(0)
+            R = np.zeros((0, K))
+            base = np.zeros_like(V)
+            phit = self.phi
+        if K:
+            a0 = alpha * (self.phi @ (winv * (k.h - base)))
+            M = alpha * (self.phi * winv) @ phit.T
+            P = Pall[:K, :K]
+            rhs = P @ a0 + psih * Pall[:K, K]
+            theta = np.linalg.solve(np.eye(K) + P @ M, rhs)
+            thetah = a0 - M @ theta
+            b = base + theta @ phit
+            m = m0 - R @ theta
+        else:
+            theta = thetah = np.zeros(0)
+            b = base
+            m = m0
         E = k.hh - 2.0 * b * k.h - 2.0 * k.mu1 * psi * k.h1 + b * b + self.mu1sq * q1 + k.mu2sq * q2
         inv2 = inv * inv
-        hats = dict(
-            q1=alpha * float(self.wmu1sq @ (E * inv2)),
-            q2=alpha * float(self.wmu2sq @ (E * inv2)),
-            V1=alpha * float(self.wmu1sq @ inv),
-            V2=alpha * float(self.wmu2sq @ inv),
-            psi=alpha * float(self.wmu1h1 @ inv),
-            theta=alpha * (self.phi @ (self.w * (k.h - b) * inv)) if self.K else np.zeros(0),
-        )
-        return hats, m, E, inv
-
-    def _spectral_side(self, hats, lam):
-        s = self.spectrum
-        S = lam + hats["V1"] * s.D + hats["V2"]
-        iS = 1.0 / S
-        th = hats["theta"]
-        B = hats["q1"] * s.D + hats["q2"] + hats["psi"] ** 2 * s.H
-        if self.K:
-            B = B + np.einsum("k,jkl,l->j", th, s.F, th)
-        wS2 = s.w * iS * iS
-        q1 = float(wS2 @ (s.D * B))
-        q2 = float(wS2 @ B)
-        V1 = float((s.w * iS) @ s.D)
-        V2 = float(s.w @ iS)
-        psi = hats["psi"] * float((s.w * iS) @ s.H)
-        theta = np.einsum("j,jkl,l->k", s.w * iS, s.F, th) if self.K else np.zeros(0)
-        return np.concatenate([[q1, q2, V1, V2, psi], theta])
+        q1h = alpha * float(self.wmu1sq @ (E * inv2))
+        q2h = alpha * float(self.wmu2sq @ (E * inv2))
+        ch = np.concatenate([thetah, [psih]])
+        B = q1h * s.D + q2h + np.einsum("k,jkl,l->j", ch, s.C, ch)
+        wS2 = wiS / S
+        new = np.array([
+            float(wS2 @ (s.D * B)),
+            float(wS2 @ B),
+            float(wiS @ s.D),
+            float(wiS.sum()),
+            float(Pall[K] @ ch),
+        ])
+        hats = dict(q1=q1h, q2=q2h, V1=V1h, V2=V2h, psi=psih, theta=thetah)
+        return new, dict(hats=hats, theta=theta, m=m, E=E, inv=inv)
 
     def map(self, x, alpha, lam):
-        """One application of the fixed-point map :math:`T(x)`."""
-        hats, _, _, _ = self._kappa_side(x, alpha)
-        return self._spectral_side(hats, lam)
+        """One application of the fixed-point map :math:`T(x)` on :math:`(q_1, q_2, V_1, V_2, \psi)`."""
+        return self._evaluate(np.asarray(x, dtype=float), alpha, lam)[0]
 
     def start(self):
-        return np.concatenate([DEFAULT_START, np.full(self.K, 0.5)])
+        return np.array(DEFAULT_START, dtype=float)
 
     # ------------------------------------------------------------------ solve
     def solve(self, alpha: float, lam: float, *, x0=None, tol: float = 1e-10, max_iter: int = 5000,
@@ -180,10 +199,11 @@ class GESystem:
         """Errors and overlaps at ``x``."""
         x = np.asarray(x, dtype=float)
         with np.errstate(all="ignore"):
-            hats, m, E, inv = self._kappa_side(x, alpha)
+            _, info = self._evaluate(x, alpha, lam)
+            E, inv = info["E"], info["inv"]
             test = float(self.w @ E)
             train = float(self.w @ (E * inv * inv))
-        overlaps = dict(q1=x[0], q2=x[1], V1=x[2], V2=x[3], psi=x[4], theta=list(x[5:5 + self.K]), m=list(m))
-        conj = {k: (list(v) if isinstance(v, np.ndarray) else v) for k, v in hats.items()}
+        overlaps = dict(q1=x[0], q2=x[1], V1=x[2], V2=x[3], psi=x[4], theta=list(info["theta"]), m=list(info["m"]))
+        conj = {k: (list(v) if isinstance(v, np.ndarray) else v) for k, v in info["hats"].items()}
         return GESolution(test_error=test, train_error=train, overlaps=overlaps, conjugates=conj, status=status,
                           n_iter=int(n_iter), residual=float(residual), x=x)

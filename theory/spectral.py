@@ -6,7 +6,10 @@ of three kinds, :math:`\langle g\rangle = \frac1p\sum_j g(D_j)`, and the weighte
 :math:`\frac1p\sum_j F_j g(D_j) = f^\top g(\Omega) f` and :math:`\frac1p\sum_j H_j g(D_j) = f_\zeta^\top g(\Omega) f_\zeta`,
 with :math:`F_j = p(U^\top f)_j^2` for the spike feature vector :math:`f` (:math:`W\hat v` in the
 spiked RF) and :math:`H_j = p(U^\top W\hat\zeta)_j^2` (§3.4, :math:`\sqrt p`-normalised as §3.7 requires).
-With several spike vectors :math:`f_k`, :math:`F_{j,kl} = p(U^\top f_k)_j(U^\top f_l)_j`.
+With several spike vectors :math:`f_k`, :math:`F_{j,kl} = p(U^\top f_k)_j(U^\top f_l)_j`. The
+target vector is stored as the last channel, :math:`f_{K+1} = W\hat\zeta`, so that the cross terms
+:math:`p(U^\top f_k)_j(U^\top W\hat\zeta)_j` are kept at finite :math:`p` (they vanish in the limit;
+``docs/derivations/ge_system.md`` §2). ``H`` is the last diagonal entry.
 
 Two sources:
 
@@ -37,10 +40,8 @@ class SpectralData(Result):
     ----------
     D, w : ndarray, shape (n,)
         Eigenvalues (or quadrature nodes) and weights; :math:`\langle g\rangle = \sum_j w_j g(D_j)`.
-    F : ndarray, shape (n, K, K)
-        Spike-channel weights (``K = 0`` allowed).
-    H : ndarray, shape (n,)
-        Target-channel weights.
+    C : ndarray, shape (n, K + 1, K + 1)
+        Channel weights: the ``K`` spike channels (``K = 0`` allowed), then the target channel.
     kind : str
         ``"mp"`` or ``"finite"``.
     beta : float
@@ -51,15 +52,24 @@ class SpectralData(Result):
 
     D: np.ndarray
     w: np.ndarray
-    F: np.ndarray
-    H: np.ndarray
+    C: np.ndarray
     kind: str
     beta: float
     n_nodes: int = 0
 
     @property
     def n_spikes(self) -> int:
-        return int(self.F.shape[1])
+        return int(self.C.shape[1]) - 1
+
+    @property
+    def F(self) -> np.ndarray:
+        """Spike-channel weights, shape (n, K, K)."""
+        return self.C[:, :-1, :-1]
+
+    @property
+    def H(self) -> np.ndarray:
+        """Target-channel weights, shape (n,)."""
+        return self.C[:, -1, -1]
 
 
 def mp_spectrum(beta, *, scale=1.0, gram=None, n_nodes: int = DEFAULT_MP_NODES) -> SpectralData:
@@ -71,12 +81,17 @@ def mp_spectrum(beta, *, scale=1.0, gram=None, n_nodes: int = DEFAULT_MP_NODES) 
     >>> s = mp_spectrum(0.5, scale=2.0, gram=[[1.0]])
     >>> bool(np.isclose(s.w @ s.H, 0.5 * 2.0))   # <H> = |W zeta|^2 = c beta
     True
+    >>> float(s.C[0, 0, 1])                        # no cross terms in the limit
+    0.0
     """
     beta = check_positive(beta, "beta")
     x, w = mp_rule(beta, scale=scale, n_nodes=n_nodes)
     G = np.zeros((0, 0)) if gram is None else np.atleast_2d(np.asarray(gram, dtype=float))
-    F = np.broadcast_to(G, (x.size,) + G.shape)
-    return SpectralData(D=x, w=w, F=F, H=beta * x, kind="mp", beta=beta, n_nodes=int(n_nodes))
+    K = G.shape[0]
+    C = np.zeros((x.size, K + 1, K + 1))
+    C[:, :K, :K] = G
+    C[:, K, K] = beta * x
+    return SpectralData(D=x, w=w, C=C, kind="mp", beta=beta, n_nodes=int(n_nodes))
 
 
 def finite_spectrum(W, *, project_out=None, spike_vectors=None, target_vector=None) -> SpectralData:
@@ -115,13 +130,13 @@ def finite_spectrum(W, *, project_out=None, spike_vectors=None, target_vector=No
     D, U = np.linalg.eigh(omega)
     D = np.maximum(D, 0.0)
     if spike_vectors is None:
-        F = np.zeros((p, 0, 0))
+        S = np.zeros((0, p))
     else:
         S = np.atleast_2d(np.asarray(spike_vectors, dtype=float))
         if S.shape[1] != p:
             raise ValueError(f"spike_vectors must have p = {p} columns; got shape {S.shape}")
-        P = U.T @ S.T  # (p, K)
-        F = p * P[:, :, None] * P[:, None, :]
-    H = p * (U.T @ (W @ zeta)) ** 2
+    S = np.vstack([S, (W @ zeta)[None, :]])
+    P = U.T @ S.T  # (p, K + 1)
+    C = p * P[:, :, None] * P[:, None, :]
     w = np.full(p, 1.0 / p)
-    return SpectralData(D=D, w=w, F=F, H=H, kind="finite", beta=p / d, n_nodes=0)
+    return SpectralData(D=D, w=w, C=C, kind="finite", beta=p / d, n_nodes=0)
