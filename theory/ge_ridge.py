@@ -52,7 +52,7 @@ import numpy as np
 
 from ._result import Result
 from .conditional import KappaData
-from .solvers import fixed_point
+from .solvers import fixed_point, newton_fixed_point, residual_norm
 from .spectral import SpectralData
 
 __all__ = ["GESolution", "GESystem", "DEFAULT_START"]
@@ -174,26 +174,68 @@ class GESystem:
         return new, dict(hats=hats, theta=theta, m=m, E=E, inv=inv)
 
     def map(self, x, alpha, lam):
-        """One application of the fixed-point map :math:`T(x)` on :math:`(q_1, q_2, V_1, V_2, \psi)`."""
+        r"""One application of the fixed-point map :math:`T(x)` on :math:`(q_1, q_2, V_1, V_2, \psi)`."""
         return self._evaluate(np.asarray(x, dtype=float), alpha, lam)[0]
 
     def start(self):
         return np.array(DEFAULT_START, dtype=float)
 
     # ------------------------------------------------------------------ solve
+    def v_map(self, v, alpha, lam):
+        r"""The closed subsystem for the susceptibilities :math:`(V_1, V_2)` (isotone, bounded by :math:`\langle D\rangle/\lambda`)."""
+        k = self.kappa
+        s = self.spectrum
+        V = self.mu1sq * v[0] + k.mu2sq * v[1]
+        inv = 1.0 / (1.0 + V)
+        S = lam + alpha * float(self.wmu1sq @ inv) * s.D + alpha * float(self.wmu2sq @ inv)
+        wiS = s.w / S
+        return np.array([float(wiS @ s.D), float(wiS.sum())])
+
     def solve(self, alpha: float, lam: float, *, x0=None, tol: float = 1e-10, max_iter: int = 5000,
               accelerate: bool = True, damping: float = 1.0) -> GESolution:
-        """Solve at sample ratio ``alpha = n/p`` and penalty ``lam`` (:math:`\\lambda_C`)."""
-        x0 = self.start() if x0 is None else np.asarray(x0, dtype=float)
-        sol = fixed_point(lambda x: self.map(x, alpha, lam), x0, tol=tol, max_iter=max_iter,
-                          accelerate=accelerate, damping=damping)
-        if sol.status == "diverged" and accelerate:
-            # retry from the default start with plain damped iteration before giving up
-            sol2 = fixed_point(lambda x: self.map(x, alpha, lam), self.start(), tol=tol, max_iter=max_iter,
-                               accelerate=False, damping=0.5)
-            if sol2.residual < sol.residual:
-                sol = type(sol)(sol2.x, sol2.status, sol.n_iter + sol2.n_iter, sol2.residual, sol2.damping)
-        return self.outputs(sol.x, alpha, lam, status=sol.status, n_iter=sol.n_iter, residual=sol.residual)
+        r"""Solve at sample ratio ``alpha = n/p`` and penalty ``lam`` (:math:`\lambda_C`).
+
+        The system is triangular (``docs/derivations/ge_system.md`` §5): :math:`(V_1, V_2)` solve a
+        closed two-dimensional isotone fixed point (:func:`theory.solvers.fixed_point`, from the warm
+        start ``x0`` or from 0); then :math:`\hat\psi`, :math:`\theta` and :math:`\psi` are explicit and
+        :math:`(q_1, q_2)` solve a 2x2 linear system. ``residual`` is that of the full system.
+        """
+        T = lambda v: self.v_map(v, alpha, lam)  # noqa: E731
+        if x0 is not None and np.all(np.asarray(x0, dtype=float)[2:4] > 0):
+            v0 = np.asarray(x0, dtype=float)[2:4]
+        else:
+            v0 = T(np.zeros(2))  # one isotone step from below: positive
+        if accelerate:
+            sol = newton_fixed_point(T, v0, tol=tol, max_iter=min(max_iter, 200), transform="log")
+        if not accelerate or sol.status != "converged":
+            # monotone damped iteration from below (the map is isotone and bounded when lam > 0)
+            n0 = sol.n_iter if accelerate else 0
+            sol = fixed_point(T, np.zeros(2), tol=tol, max_iter=max_iter, accelerate=False, damping=damping,
+                              growth=np.inf)
+            sol = type(sol)(sol.x, sol.status, sol.n_iter + n0, sol.residual, sol.damping)
+        n_iter = sol.n_iter
+        V1, V2 = sol.x
+        with np.errstate(all="ignore"):
+            psi = self.map(np.array([0.0, 0.0, V1, V2, 0.0]), alpha, lam)[4]
+            c = self.map(np.array([0.0, 0.0, V1, V2, psi]), alpha, lam)[:2]
+            A = np.column_stack([self.map(np.array([1.0, 0.0, V1, V2, psi]), alpha, lam)[:2] - c,
+                                 self.map(np.array([0.0, 1.0, V1, V2, psi]), alpha, lam)[:2] - c])
+        n_iter += 4
+        status = sol.status
+        if status == "converged":
+            stable = np.all(np.isfinite(A)) and np.max(np.abs(np.linalg.eigvals(A))) < 1.0
+            if not stable:
+                # beyond the interpolation instability: no physical solution (the error diverges)
+                x = np.array([np.inf, np.inf, V1, V2, psi])
+                return self.outputs(x, alpha, lam, status="diverged", n_iter=n_iter, residual=float("inf"))
+            q = np.linalg.solve(np.eye(2) - A, c)
+            x = np.array([q[0], q[1], V1, V2, psi])
+        else:
+            x = np.array([0.0, 0.0, V1, V2, psi])
+        residual = residual_norm(x, self.map(x, alpha, lam)) if status == "converged" else sol.residual
+        if status == "converged" and residual > max(100 * tol, 1e-8):
+            status = "max_iter"
+        return self.outputs(x, alpha, lam, status=status, n_iter=n_iter, residual=residual)
 
     def outputs(self, x, alpha, lam, *, status="converged", n_iter=0, residual=float("nan")) -> GESolution:
         """Errors and overlaps at ``x``."""
@@ -203,6 +245,8 @@ class GESystem:
             E, inv = info["E"], info["inv"]
             test = float(self.w @ E)
             train = float(self.w @ (E * inv * inv))
+        if status == "diverged":
+            test = train = float("inf")
         overlaps = dict(q1=x[0], q2=x[1], V1=x[2], V2=x[3], psi=x[4], theta=list(info["theta"]), m=list(info["m"]))
         conj = {k: (list(v) if isinstance(v, np.ndarray) else v) for k, v in info["hats"].items()}
         return GESolution(test_error=test, train_error=train, overlaps=overlaps, conjugates=conj, status=status,

@@ -276,10 +276,14 @@ def _spiked_model(setup, st, method, *, degrees, strength):
     ``docs/derivations/ge_system.md`` §3-4: with :math:`t = \tau E\sigma'|b|` (:math:`b` the part of
     the learned direction independent of :math:`W_0`), :math:`\kappa = \hat b\cdot x`, the spike
     of degree :math:`k` is the feature vector :math:`c_kt^ks^{\circ k}` times :math:`\kappa^k`. Its
-    component along :math:`\mathbf 1` joins the (unregularised) mean function
-    :math:`u(\kappa) = \mu_0 + \sum_kc_kt^kE[s^k]\kappa^k`; the centred parts form spike channels
-    with Gram :math:`p\,c_kc_lt^{k+l}\mathrm{Cov}(s^k, s^l)`, plus :math:`\mu_1^2c\beta` for the bulk's
-    own component along :math:`\hat b` in the linear channel.
+    component along :math:`\mathbf 1` joins the mean channel (vector :math:`\mathbf 1`, function
+    :math:`u(\kappa) = \mu_0 + \sum_kc_kt^kE[s^k]\kappa^k`); the centred parts form channels with
+    Gram :math:`p\,c_kc_lt^{k+l}\mathrm{Cov}(s^k, s^l)`, plus the bulk's own component
+    :math:`\mu_1\sqrt cW_0\hat b` (Gram :math:`\mu_1^2c\beta`) in the linear channel.
+
+    Returns ``(kd, channels, G_const, unreg, scale, params)``: the channels (:func:`_channel`), the
+    Gram part that does not involve :math:`W_0` (the readout parts), the unregularised functions
+    (``strength="infinite"``), the bulk scale :math:`c` and the parameters.
     """
     from .spikes import learned_overlap, spike_degrees
 
@@ -289,8 +293,7 @@ def _spiked_model(setup, st, method, *, degrees, strength):
     gamma = lo.signal / b_norm if b_norm > 0 else 0.0
     gamma = max(-1.0, min(1.0, gamma))
     act = gaussian_moments(setup.activation, label="activation")
-    es2 = 1.0
-    c_bulk = 1.0 + st.lr**2 * es2 * lo.residual_second_moment * act.deriv_var / setup.sample_ratio
+    c_bulk = 1.0 + st.lr**2 * lo.residual_second_moment * act.deriv_var / setup.sample_ratio
     t = st.lr * act.deriv_mean * b_norm
     if degrees is not None:
         degs = tuple(sorted({int(k) for k in degrees}))
@@ -308,26 +311,31 @@ def _spiked_model(setup, st, method, *, degrees, strength):
                   alpha=st.moniri_alpha if st.lr != 0 else float("-inf"), strength=strength)
     p = setup.width
     mu0 = float(kd.mu0[0])
+    mu1sq = float(kd.mu1[0]) ** 2
+    beta = setup.width_ratio
     if strength == "infinite":
         if setup.readout != "gaussian":
             raise ValueError("strength='infinite' needs readout='gaussian' (distinct spike directions s^(k))")
-        unreg = [kd.mu0] + [kd.nodes**k for k in degs]
-        return kd, None, unreg, None, c_bulk, params, None
+        channels = [_channel(kd.mu0, "ones", p)]
+        return kd, channels, np.zeros((1, 1)), [kd.nodes**k for k in degs], c_bulk, params
     ms = readout_power_moments(setup.readout, 2 * kmax)
     u = mu0 + sum(ck[k] * t**k * ms[k] * kd.nodes**k for k in degs)
-    K = len(degs)
-    G = np.zeros((K, K))
-    for i, k in enumerate(degs):
-        for j, l in enumerate(degs):
-            G[i, j] = p * ck[k] * ck[l] * t ** (k + l) * (ms[k + l] - ms[k] * ms[l])
-    gram_s = G.copy()
-    k1 = degs.index(1) if 1 in degs else None
-    if k1 is not None:
-        G[k1, k1] += kd.mu1[0] ** 2 * c_bulk * setup.width_ratio
-    phis = [kd.nodes**k for k in degs]
-    extra = (k1, gram_s, float(kd.mu1[0]) ** 2) if k1 is not None else None
-    return kd, phis, [u], G, c_bulk, params, extra
+    channels = [_channel(u, "ones", p)]
+    for k in degs:
+        channels.append(_channel(kd.nodes**k, "spike" if k == 1 else None, mu1sq * c_bulk * beta if k == 1 else 0.0,
+                                 vec_coef=math.sqrt(mu1sq)))
+    K = len(channels)
+    G_const = np.zeros((K, K))
+    for i, k in enumerate(degs, start=1):
+        for j, l in enumerate(degs, start=1):
+            G_const[i, j] = p * ck[k] * ck[l] * t ** (k + l) * (ms[k + l] - ms[k] * ms[l])
+    return kd, channels, G_const, None, c_bulk, params
 
+
+def _channel(phi, vec, lim, vec_coef=1.0):
+    """One channel: function ``phi`` of kappa, its exact feature vector kind (``"ones"``, ``"spike"``
+    for ``vec_coef * W v`` or ``None``) and the limit of that vector's squared norm ``lim``."""
+    return dict(phi=np.asarray(phi, dtype=float), vec=vec, lim=float(lim), vec_coef=float(vec_coef))
 
 
 class _Model:
@@ -344,6 +352,7 @@ class _Model:
         self._fine = None
         st = setup.with_(lr=lr)
         self.beta = setup.width_ratio
+        p = setup.width
         act = gaussian_moments(setup.activation, label="activation")
         tgt = gaussian_moments(setup.target, label="target")
         self.kind = "finite" if (W0 is not None or W1 is not None) else "mp"
@@ -351,50 +360,57 @@ class _Model:
             self.conditional = conditional_spectrum(W1, setup.activation, setup.target, beta_star)
             self.params = dict(misspecification=self.conditional.s2)
             return
+        unreg = None
+        gamma = 0.0
         if method == "rf":
             kd = constant_kappa_data(mu0=act.mu0, mu1=act.mu1, mu2sq=act.mu_star_sq, h=tgt.mu0, h1=tgt.mu1,
                                      hh=tgt.second, noise_var=self.noise)
-            self.spike_funcs, self.unreg = None, [kd.mu0]
-            self.gram = None
+            channels = [_channel(kd.mu0, "ones", p)]
+            G_const = np.zeros((1, 1))
             self.scale = 1.0
-            if W0 is not None:
-                bs, _, _ = _default_directions(setup.d, beta_star, 0.0)
-                self._spec = finite_spectrum(W0, target_vector=bs)
+            project = False
             self.params = dict(mu0=act.mu0, mu1=act.mu1, mu_star_sq=act.mu_star_sq)
         elif method == "srf":
-            p = srf_parameters(st)
-            kd = srf_kappa_data(setup.activation, setup.target, r=p.r, c=p.c, gamma=p.gamma, noise_var=self.noise)
-            self.spike_funcs, self.unreg = [kd.mu1 * kd.nodes], [kd.mu0]
-            self.gram = [[p.c * self.beta]]
-            self.scale = p.c
-            if W0 is not None:
-                _, v, zeta = _default_directions(setup.d, beta_star, p.gamma)
-                W = math.sqrt(p.c) * W0
-                self._spec = finite_spectrum(W, project_out=v, spike_vectors=[W @ v], target_vector=zeta)
-            self.params = dict(r=p.r, c=p.c, gamma=p.gamma)
-        elif method in ("ba", "moniri"):
-            kd, self.spike_funcs, self.unreg, self.gram, self.scale, self.params, extra = _spiked_model(
+            prm = srf_parameters(st)
+            kd = srf_kappa_data(setup.activation, setup.target, r=prm.r, c=prm.c, gamma=prm.gamma, noise_var=self.noise)
+            channels = [_channel(kd.mu0, "ones", p), _channel(kd.mu1 * kd.nodes, "spike", prm.c * self.beta)]
+            G_const = np.zeros((2, 2))
+            self.scale = prm.c
+            gamma = prm.gamma
+            project = True
+            self.params = dict(r=prm.r, c=prm.c, gamma=prm.gamma)
+        else:
+            kd, channels, G_const, unreg, self.scale, self.params = _spiked_model(
                 setup, st, method, degrees=degrees, strength=strength)
-            if W0 is not None:
-                _, u, zeta = _default_directions(setup.d, beta_star, self.params["gamma"])
-                W = math.sqrt(self.scale) * W0
-                if extra is None:
-                    self._spec = finite_spectrum(W, project_out=u, target_vector=zeta)
-                else:
-                    # exact quadratic form for the bulk part W u of the linear channel, the limit for
-                    # the readout parts (independent of W0)
-                    k1, gram_s, mu1sq = extra
-                    K = gram_s.shape[0]
-                    vecs = np.zeros((K, W.shape[0]))
-                    vecs[k1] = math.sqrt(mu1sq) * (W @ u)
-                    base = finite_spectrum(W, project_out=u, spike_vectors=vecs, target_vector=zeta)
-                    C = base.C.copy()
-                    C[:, :K, :K] += gram_s
-                    self._spec = type(base)(D=base.D, w=base.w, C=C, kind="finite", beta=base.beta)
-        else:  # pragma: no cover - guarded by check_choice
-            raise ValueError(method)
+            gamma = self.params["gamma"]
+            project = True
+        # drop channels whose function vanishes identically (e.g. the mean of an odd activation)
+        keep = [i for i, ch in enumerate(channels) if np.max(np.abs(ch["phi"])) > 1e-13]
+        G_lim = G_const + np.diag([ch["lim"] for ch in channels])
+        G_lim, G_const = G_lim[np.ix_(keep, keep)], G_const[np.ix_(keep, keep)]
+        channels = [channels[i] for i in keep]
+        self.spike_funcs = [ch["phi"] for ch in channels] or None
+        self.unreg = unreg
+        self.gram = G_lim
         self.kd = kd
-        if self.kind == "mp":
+        if W0 is not None:
+            bs, v, zeta = _default_directions(setup.d, beta_star, gamma)
+            W = math.sqrt(self.scale) * W0
+            vecs = np.zeros((len(channels), W.shape[0]))
+            for i, ch in enumerate(channels):
+                if ch["vec"] == "ones":
+                    vecs[i] = 1.0
+                elif ch["vec"] == "spike":
+                    vecs[i] = ch["vec_coef"] * (W @ v)
+            if project:
+                base = finite_spectrum(W, project_out=v, spike_vectors=vecs, target_vector=zeta)
+            else:
+                base = finite_spectrum(W, spike_vectors=vecs, target_vector=bs)
+            C = base.C.copy()
+            K = len(channels)
+            C[:, :K, :K] += G_const
+            self._spec = type(base)(D=base.D, w=base.w, C=C, kind="finite", beta=base.beta)
+        else:
             self._spec = mp_spectrum(self.beta, scale=self.scale, gram=self.gram, n_nodes=mp_nodes)
         self.system = GESystem(kd, self._spec, spike_funcs=self.spike_funcs, unreg_funcs=self.unreg)
 
