@@ -8,6 +8,7 @@ import pytest
 import theory
 from theory.feature_spectrum import (
     _Bulk,
+    _column_spread,
     _build_model,
     _Model,
     _solve_model,
@@ -46,7 +47,7 @@ def test_bulk_resolvent_is_marchenko_pastur_without_step(act, ratio):
     # No step: Sigma_b = mu1^2 G + mu*^2 I with G ~ MP(N/d) (notes/risk.md §2.2), so
     # g_b(zeta) = m_MP((zeta - mu*^2)/mu1^2) / mu1^2.
     s = theory.OneStep(activation=act, d=1000, width=1000 * ratio, n=3000, lr=0.0, residual="labels")
-    model = _build_model(s, s.n)
+    model = _build_model(s, s.n, heavy_tails=False)
     bulk = _Bulk(model)
     a = theory.activation(act)
     mu = theory.hermite_coefficients(a, 1).values
@@ -152,3 +153,23 @@ def test_feature_spike_location_monte_carlo_small():
     mean, se = mc[:, 0].mean(), mc[:, 0].std(ddof=1) / 2
     assert abs(mean - sp.location) < 4 * se + 0.03 * sp.location
     assert mc[:, 1].mean() < sp.location and sp.degree == 1
+
+
+def test_column_spread_matches_monte_carlo_column_norms():
+    # docs/spikes.md §5.7: (1/n) sum_mu F_{mu i}^2 has relative variance (m4 - 1)/n; the excess over the
+    # Gaussian value 2/n is the lognormal factor nu (mean 1, variance (m4 - 3)/n).
+    poly = theory.activation("polynomial", coeffs=[0, 1, 0.5, 0.3, 0.2], coeff_basis="hermite")
+    c, m2, err, kurt = scaled_hermite_coefficients(poly, [1.0], 4, kurtosis=True)
+    n = 600
+    nu, w = _column_spread(kurt[0], n)
+    assert w @ nu == pytest.approx(1.0, rel=1e-12)
+    assert w @ nu**2 - 1 == pytest.approx((kurt[0] - 3) / n, rel=5e-3)  # 5-node Gauss-Hermite rule for a lognormal of variance 0.55
+    assert _column_spread(3.0, n)[0].tolist() == [1.0] and _column_spread(1.8, n)[0].tolist() == [1.0]
+    rng = np.random.default_rng(2)
+    W = rng.standard_normal((400, 300))
+    W /= np.linalg.norm(W, axis=1, keepdims=True)
+    F = poly(rng.standard_normal((n, 300)) @ W.T)
+    col = (F**2).mean(0)
+    rel_var = col.var() / col.mean() ** 2
+    # 400 columns, nearly independent: the sample variance of a heavy-tailed quantity; 25% tolerance
+    assert rel_var == pytest.approx((kurt[0] - 1) / n, rel=0.25)

@@ -1,8 +1,10 @@
 r"""Named activations and targets: functions of a standard Gaussian with their structure.
 
-Each :class:`Activation` carries a vectorised numpy function, its derivative, its kinks (points
-where it or its derivative jumps), its parity, and where known its closed-form Hermite
-coefficients (``notes/hermite.md`` §2) and mpmath / sympy versions.
+Each :class:`Activation` carries a vectorised numpy function, its (a.e.) derivative, its kinks
+(points where it or its derivative jumps), its parity structure, and where known its closed-form
+Hermite coefficients (``notes/hermite.md`` §2, evaluated in mpmath), its dual kernel
+(``notes/hermite.md`` §7) and mpmath / sympy versions. The table of entries is in
+``docs/activations.md``.
 
 Every registry entry accepts the generic parameters of :func:`activation`: the argument is
 :math:`\mathrm{scale}\cdot z + \mathrm{shift}`, the output is multiplied by ``amplitude`` and
@@ -21,19 +23,14 @@ import mpmath
 import numpy as np
 from scipy import special
 
+from . import _closed_forms as cf
 from ._checks import check_choice, check_finite, suggest
 
 __all__ = ["Activation", "activation", "available_activations", "register_activation", "hermite_values_at"]
 
 _PHI0 = 1.0 / math.sqrt(2.0 * math.pi)
-
-
-def _phi(x: float) -> float:
-    return math.exp(-0.5 * x * x) * _PHI0
-
-
-def _Phi(x: float) -> float:
-    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+_EPS = np.finfo(float).eps
+_mp = mpmath.mp
 
 
 def hermite_values_at(x: float, kmax: int) -> np.ndarray:
@@ -62,22 +59,37 @@ class Activation:
     func : callable
         Vectorised numpy function.
     derivative : callable, optional
-        Vectorised (weak) derivative; ``None`` if unknown (then finite differences are used).
+        Vectorised derivative, almost everywhere (a jump contributes a Dirac mass that this array
+        function cannot carry; Stein's identity in ``notes/hermite.md`` §1 accounts for it).
+        ``None`` if unknown (then :meth:`deriv` uses central differences).
     kinks : tuple of float
         Points where ``func`` or ``derivative`` jumps.
     parity : int
         ``1`` even, ``-1`` odd, ``0`` neither.
     closed_form : callable, optional
-        ``kmax -> ndarray`` of plain coefficients :math:`E[f He_k]`.
+        ``kmax -> list`` of plain coefficients :math:`E[f He_k]` as ``mpmath.mpf`` at the current
+        ``mpmath.mp`` precision (``notes/hermite.md`` §2).
     func_mp : callable, optional
-        The same function on ``mpmath.mpf`` (for ``dps``).
+        The same function on ``mpmath.mpf`` (used with ``dps``).
     sympy_expr : callable, optional
         ``z -> sympy.Expr``.
     kernel : callable, optional
         Closed-form dual kernel :math:`\rho \mapsto E[f(u) f(v)]`, :math:`u, v` standard with
-        correlation :math:`\rho`.
+        correlation :math:`\rho`, vectorised over ``rho``.
     params : dict
         The parameters it was built with.
+    linear_part, remainder_parity : (float, float), int
+        Structure :math:`f(z) = a + bz + g(z)` with ``linear_part = (a, b)`` and :math:`g` of parity
+        ``remainder_parity`` (``1`` even, then ``a = 0``; ``-1`` odd, then ``b = 0``). Even
+        remainder: :math:`\mu_1 = b` and :math:`\mu_k = 0` for odd :math:`k\ge3`; odd remainder:
+        :math:`\mu_0 = a` and :math:`\mu_k = 0` for even :math:`k\ge2` (e.g. ReLU = z/2 + |z|/2,
+        sigmoid = 1/2 + odd, ``notes/hermite.md`` §2). Defaults to ``parity``.
+    derived : callable, optional
+        ``kmax -> (values, errors)``: plain coefficients and error bounds (float arrays) obtained
+        from other entries by an identity (softplus and SiLU from the sigmoid,
+        ``notes/hermite.md`` §2); used when there is no closed form.
+    entry : str, optional
+        The registry entry it was built from (``None`` for user-made activations).
     """
 
     name: str
@@ -90,6 +102,29 @@ class Activation:
     sympy_expr: Callable | None = None
     kernel: Callable | None = None
     params: dict = field(default_factory=dict)
+    linear_part: tuple = (0.0, 0.0)
+    remainder_parity: int = 0
+    derived: Callable | None = None
+    entry: str | None = None
+
+    def __post_init__(self):
+        p = int(self.remainder_parity)
+        a, b = (float(x) for x in self.linear_part)
+        if p == 0 and self.parity:
+            p, a, b = int(self.parity), 0.0, 0.0
+        if p == 1:
+            a = 0.0
+        elif p == -1:
+            b = 0.0
+        else:
+            a = b = 0.0
+        parity = 1 if (p == 1 and b == 0) else (-1 if (p == -1 and a == 0) else 0)
+        if self.parity and parity != self.parity:
+            raise ValueError(f"parity={self.parity} contradicts linear_part={self.linear_part} with remainder_parity={p}")
+        object.__setattr__(self, "remainder_parity", p)
+        object.__setattr__(self, "linear_part", (a + 0.0, b + 0.0))
+        object.__setattr__(self, "parity", parity)
+        object.__setattr__(self, "kinks", tuple(sorted(float(k) for k in self.kinks)))
 
     def __call__(self, z):
         return self.func(np.asarray(z, dtype=float))
@@ -97,17 +132,77 @@ class Activation:
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
+    def known_coefficients(self, kmax: int) -> dict:
+        r"""Plain coefficients fixed exactly by the parity structure: ``{k: value}``.
+
+        >>> sorted(activation("relu").known_coefficients(5).items())
+        [(1, 0.5), (3, 0.0), (5, 0.0)]
+        """
+        p = self.remainder_parity
+        a, b = self.linear_part
+        out = {}
+        if p == 1:
+            if kmax >= 1:
+                out[1] = b
+            out.update({k: 0.0 for k in range(3, kmax + 1, 2)})
+        elif p == -1:
+            out[0] = a
+            out.update({k: 0.0 for k in range(2, kmax + 1, 2)})
+        return out
+
     def closed_form_coefficients(self, kmax: int):
-        """Plain coefficients from the closed form, or ``None`` if there is none."""
+        """Plain coefficients from the closed form as a float array (``None`` if there is none)."""
         if self.closed_form is None:
             return None
-        return np.asarray(self.closed_form(kmax), dtype=float)
-
-    def hermite(self, kmax: int, basis: str = "plain"):
-        """Shorthand for :func:`theory.hermite_coefficients` ``(self, kmax, basis=basis)``."""
         from .hermite import hermite_coefficients
 
-        return hermite_coefficients(self, kmax, basis=basis)
+        return hermite_coefficients(self, kmax).values
+
+    def hermite(self, kmax: int, basis: str = "plain", **kwargs):
+        """Shorthand for :func:`theory.hermite_coefficients` ``(self, kmax, basis=basis, **kwargs)``."""
+        from .hermite import hermite_coefficients
+
+        return hermite_coefficients(self, kmax, basis=basis, **kwargs)
+
+    def affine(self, scale=1.0, shift=0.0) -> "Activation":
+        r"""The activation :math:`z \mapsto f(\mathrm{scale}\,z + \mathrm{shift})`.
+
+        Registry activations are rebuilt through :func:`activation` (closed forms and kernels
+        carry over where ``docs/activations.md`` lists them); other activations are composed, with
+        the kinks moved to ``(kink - shift) / scale``.
+
+        >>> a = activation("relu", shift=0.5).affine(scale=2.0, shift=1.0)
+        >>> a.name, a.kinks
+        ('relu(shift=1.5, scale=2.0)', (-0.75,))
+        """
+        scale = check_finite(scale, "scale")
+        shift = check_finite(shift, "shift")
+        if scale == 0:
+            raise ValueError("scale must be nonzero")
+        if (scale, shift) == (1.0, 0.0):
+            return self
+        if self.entry is not None:
+            p = dict(self.params)
+            sigma, tau, amp, off, center = (p.pop(k) for k in ("scale", "shift", "amplitude", "offset", "center"))
+            if center:  # keep subtracting the original mean, a constant
+                off = off - amp * float(activation(self.entry, shift=tau, scale=sigma, **p).hermite(0).values[0])
+            return activation(self.entry, shift=sigma * shift + tau, scale=sigma * scale, amplitude=amp, offset=off, **p)
+        p, (a, b) = self.remainder_parity, self.linear_part
+        if shift != 0.0:
+            p, a, b = 0, 0.0, 0.0
+        f0, d0, m0, s0 = self.func, self.derivative, self.func_mp, self.sympy_expr
+        return Activation(
+            name=f"{self.name}({scale!r}*z{shift:+})",
+            func=lambda z: f0(scale * np.asarray(z, dtype=float) + shift),
+            derivative=(lambda z: scale * d0(scale * np.asarray(z, dtype=float) + shift)) if d0 is not None else None,
+            kinks=tuple((k - shift) / scale for k in self.kinks),
+            func_mp=(lambda z: m0(_mp.mpf(scale) * z + _mp.mpf(shift))) if m0 is not None else None,
+            sympy_expr=(lambda z: s0(_sympy().nsimplify(scale, rational=True) * z + _sympy().nsimplify(shift, rational=True)))
+            if s0 is not None else None,
+            params=dict(self.params, affine=(scale, shift)),
+            linear_part=(a, b * scale),
+            remainder_parity=p,
+        )
 
     def deriv(self, z):
         """Evaluate the derivative (central differences if none was declared)."""
@@ -122,8 +217,17 @@ _REGISTRY: dict[str, Callable[..., dict]] = {}
 
 
 def register_activation(name: str, builder: Callable[..., dict]) -> None:
-    """Register ``builder(shift, scale, **params) -> dict`` of :class:`Activation` fields."""
+    r"""Register ``builder(**params) -> dict`` describing the base function :math:`f(z)`.
+
+    Keys: ``func`` (required), ``derivative``, ``kinks``, ``linear_part``, ``remainder_parity``,
+    ``func_mp``, ``sympy`` (``z -> sympy.Expr``), and optionally ``closed(kmax, shift, scale)``
+    and ``kernel(rho, shift, scale)`` for the argument :math:`\mathrm{scale}\,z+\mathrm{shift}`
+    with ``scale > 0`` (returning ``None`` where no closed form applies).
+    """
+    if not isinstance(name, str) or not callable(builder):
+        raise TypeError("register_activation(name: str, builder: callable)")
     _REGISTRY[name] = builder
+    _build.cache_clear()
 
 
 def available_activations() -> tuple[str, ...]:
@@ -131,296 +235,242 @@ def available_activations() -> tuple[str, ...]:
     return tuple(sorted(_REGISTRY))
 
 
-# ----------------------------------------------------------------------------- closed forms
-def _relu_closed(shift: float, scale: float):
-    # max(s z + c, 0) = s max(z + c/s, 0) for s > 0 (notes/hermite.md §2).
-    c = shift / scale
+def _sympy():
+    import sympy
 
-    def closed(kmax):
-        mu = np.zeros(kmax + 1)
-        mu[0] = c * _Phi(c) + _phi(c)
-        if kmax >= 1:
-            mu[1] = _Phi(c)
-        if kmax >= 2:
-            mu[2:] = _phi(c) * hermite_values_at(-c, kmax - 2)
-        return scale * mu
-
-    return closed
+    return sympy
 
 
-def _step_closed(shift: float, scale: float):
-    # 1{s z + c > 0} = 1{z + c/s > 0}: mu_0 = Phi(c), mu_k = phi(c) He_{k-1}(-c).
-    c = shift / scale
-
-    def closed(kmax):
-        mu = np.zeros(kmax + 1)
-        mu[0] = _Phi(c)
-        if kmax >= 1:
-            mu[1:] = _phi(c) * hermite_values_at(-c, kmax - 1)
-        return mu
-
-    return closed
-
-
-def _trig_exp_closed(kind: str, shift: float, scale: float):
-    # E[exp(i a z) He_k] = (i a)^k exp(-a^2/2); E[exp(a z) He_k] = a^k exp(a^2/2).
-    a = scale
-
-    def closed(kmax):
-        k = np.arange(kmax + 1)
-        if kind == "exp":
-            return math.exp(shift + 0.5 * a * a) * a ** k.astype(float)
-        vals = np.exp(1j * shift) * (1j * a) ** k.astype(float) * math.exp(-0.5 * a * a)
-        return vals.imag if kind == "sin" else vals.real
-
-    return closed
-
-
-def _erf_closed(scale: float):
-    a = scale
-    q = 2 * a * a / (1 + 2 * a * a)
-
-    def closed(kmax):
-        mu = np.zeros(kmax + 1)
-        pref = 2 * a / (math.sqrt(math.pi) * math.sqrt(1 + 2 * a * a))
-        dfact = 1.0  # (2j-1)!!
-        for j in range((kmax - 1) // 2 + 1):
-            if 2 * j + 1 > kmax:
-                break
-            if j > 0:
-                dfact *= 2 * j - 1
-            mu[2 * j + 1] = pref * dfact * (-q) ** j
-        return mu
-
-    return closed
-
-
-def _monomial_plain(n: int, kmax: int) -> np.ndarray:
-    # E[z^n He_k] = n! / (2^m m!) if n - k = 2m >= 0 (notes/hermite.md §2).
-    mu = np.zeros(kmax + 1)
-    for k in range(min(n, kmax) + 1):
-        if (n - k) % 2 == 0:
-            m = (n - k) // 2
-            mu[k] = math.factorial(n) / (2**m * math.factorial(m))
-    return mu
-
-
-# ----------------------------------------------------------------------------- builders
-def _b_relu(shift, scale):
-    closed = _relu_closed(shift, scale) if scale > 0 else None
+# ----------------------------------------------------------------------------- entries
+def _b_relu():
     return dict(
         func=lambda z: np.maximum(z, 0.0),
         derivative=lambda z: (z > 0).astype(float),
         kinks=(0.0,),
-        closed=closed,
-        func_mp=lambda z: z if z > 0 else mpmath.mpf(0),
-        sympy=lambda z: __import__("sympy").Max(z, 0),
-        kernel=lambda rho: (np.sqrt(1 - rho**2) + rho * (np.pi - np.arccos(rho))) / (2 * np.pi),
+        linear_part=(0.0, 0.5),
+        remainder_parity=1,
+        closed=cf.relu_coefficients,
+        kernel=cf.relu_kernel,
+        func_mp=lambda z: z if z > 0 else _mp.mpf(0),
+        sympy=lambda z: _sympy().Max(z, 0),
     )
 
 
-def _b_abs(shift, scale):
-    def closed(kmax):
-        if scale <= 0:
-            return None
-        r1 = _relu_closed(shift, scale)(kmax)
-        r2 = _relu_closed(-shift, scale)(kmax) * (-1.0) ** np.arange(kmax + 1)
-        return r1 + r2
-
+def _b_abs():
     return dict(
         func=np.abs,
         derivative=np.sign,
         kinks=(0.0,),
-        parity=1,
-        closed=closed if scale > 0 else None,
-        func_mp=lambda z: abs(z),
-        sympy=lambda z: __import__("sympy").Abs(z),
-        kernel=lambda rho: (2 / np.pi) * (np.sqrt(1 - rho**2) + rho * np.arcsin(rho)),
+        remainder_parity=1,
+        closed=cf.abs_coefficients,
+        kernel=cf.abs_kernel,
+        func_mp=abs,
+        sympy=lambda z: _sympy().Abs(z),
     )
 
 
-def _b_step(shift, scale):
+def _b_step():
     return dict(
         func=lambda z: (z > 0).astype(float),
-        derivative=lambda z: np.zeros_like(z),
+        derivative=np.zeros_like,
         kinks=(0.0,),
-        closed=_step_closed(shift, scale) if scale > 0 else None,
-        func_mp=lambda z: mpmath.mpf(1) if z > 0 else mpmath.mpf(0),
-        sympy=lambda z: __import__("sympy").Heaviside(z, 0),
-        kernel=lambda rho: 0.25 + np.arcsin(rho) / (2 * np.pi),
+        linear_part=(0.5, 0.0),
+        remainder_parity=-1,
+        closed=cf.step_coefficients,
+        kernel=cf.step_kernel,
+        func_mp=lambda z: _mp.mpf(1) if z > 0 else _mp.mpf(0),
+        sympy=lambda z: _sympy().Heaviside(z, 0),
     )
 
 
-def _b_sign(shift, scale):
-    def closed(kmax):
-        mu = 2.0 * _step_closed(shift, scale)(kmax)
-        mu[0] -= 1.0
-        return mu
-
+def _b_sign():
     return dict(
         func=np.sign,
-        derivative=lambda z: np.zeros_like(z),
+        derivative=np.zeros_like,
         kinks=(0.0,),
-        parity=-1,
-        closed=closed if scale > 0 else None,
-        func_mp=lambda z: mpmath.sign(z),
-        sympy=lambda z: __import__("sympy").sign(z),
-        kernel=lambda rho: (2 / np.pi) * np.arcsin(rho),
+        remainder_parity=-1,
+        closed=cf.sign_coefficients,
+        kernel=cf.sign_kernel,
+        func_mp=_mp.sign,
+        sympy=lambda z: _sympy().sign(z),
     )
 
 
-def _b_tanh(shift, scale):
+def _b_tanh():
     return dict(
         func=np.tanh,
         derivative=lambda z: 1.0 / np.cosh(z) ** 2,
-        parity=-1,
-        func_mp=mpmath.tanh,
-        sympy=lambda z: __import__("sympy").tanh(z),
+        remainder_parity=-1,
+        func_mp=_mp.tanh,
+        sympy=lambda z: _sympy().tanh(z),
     )
 
 
-def _b_erf(shift, scale):
+def _b_erf():
     return dict(
         func=special.erf,
         derivative=lambda z: 2.0 / math.sqrt(math.pi) * np.exp(-z * z),
-        parity=-1,
-        closed=_erf_closed(scale) if shift == 0 else None,
-        func_mp=mpmath.erf,
-        sympy=lambda z: __import__("sympy").erf(z),
-        kernel=(lambda rho: (2 / np.pi) * np.arcsin(2 * scale**2 * rho / (1 + 2 * scale**2))) if shift == 0 else None,
-        absorbs_scale=True,
+        remainder_parity=-1,
+        closed=cf.erf_coefficients,
+        kernel=cf.erf_kernel,
+        func_mp=_mp.erf,
+        sympy=lambda z: _sympy().erf(z),
     )
 
 
-def _b_sigmoid(shift, scale):
+def _sigmoid_mp(z):
+    return 1 / (1 + _mp.exp(-z))
+
+
+def _b_sigmoid():
     return dict(
         func=special.expit,
-        derivative=lambda z: special.expit(z) * (1 - special.expit(z)),
-        func_mp=lambda z: 1 / (1 + mpmath.exp(-z)),
-        sympy=lambda z: 1 / (1 + __import__("sympy").exp(-z)),
+        derivative=lambda z: special.expit(z) * special.expit(-z),
+        linear_part=(0.5, 0.0),
+        remainder_parity=-1,
+        func_mp=_sigmoid_mp,
+        sympy=lambda z: 1 / (1 + _sympy().exp(-z)),
     )
 
 
-def _b_softplus(shift, scale):
+def _b_softplus():
     return dict(
         func=lambda z: np.logaddexp(0.0, z),
         derivative=special.expit,
-        func_mp=lambda z: mpmath.log1p(mpmath.exp(z)),
-        sympy=lambda z: __import__("sympy").log(1 + __import__("sympy").exp(z)),
+        linear_part=(0.0, 0.5),
+        remainder_parity=1,
+        func_mp=lambda z: z + _mp.log1p(_mp.exp(-z)) if z > 0 else _mp.log1p(_mp.exp(z)),
+        sympy=lambda z: _sympy().log(1 + _sympy().exp(z)),
+        derived=_softplus_from_sigmoid,
     )
 
 
-def _b_gelu(shift, scale):
+def _softplus_from_sigmoid(kmax, shift, scale, coefficients):
+    r"""Stein: :math:`\mu_k[\mathrm{softplus}(sz+c)] = s\,\mu_{k-1}[\sigma(sz+c)]` for :math:`k\ge1`
+    (``notes/hermite.md`` §1-§2, "softplus"); :math:`\mu_0` by quadrature of softplus itself."""
+    v0, e0 = coefficients("self", 0)
+    values, errors = np.empty(kmax + 1), np.empty(kmax + 1)
+    values[0], errors[0] = v0[0], e0[0]
+    if kmax >= 1:
+        sv, se = coefficients("sigmoid", kmax - 1)
+        values[1:] = scale * sv
+        errors[1:] = scale * se + _EPS * np.abs(values[1:])
+    return values, errors
+
+
+def _silu_from_sigmoid(kmax, shift, scale, coefficients):
+    r""":math:`(sz+c)\sigma(sz+c)`: :math:`\mu_k = s(\mu_{k+1}[\sigma_{s,c}] + k\mu_{k-1}[\sigma_{s,c}]) + c\,\mu_k[\sigma_{s,c}]`
+    (product rule :math:`zHe_k = He_{k+1} + kHe_{k-1}`, ``notes/hermite.md`` §1-§2, "SiLU")."""
+    sv, se = coefficients("sigmoid", kmax + 1)
+    k = np.arange(kmax + 1)
+    lower_v = np.concatenate([[0.0], sv[:kmax]]) * k
+    lower_e = np.concatenate([[0.0], se[:kmax]]) * k
+    values = scale * (sv[1:] + lower_v) + shift * sv[:-1]
+    terms = scale * (np.abs(sv[1:]) + np.abs(lower_v)) + abs(shift) * np.abs(sv[:-1])
+    errors = scale * (se[1:] + lower_e) + abs(shift) * se[:-1] + 4 * _EPS * terms
+    return values, errors
+
+
+def _b_gelu():
     return dict(
         func=lambda z: z * special.ndtr(z),
         derivative=lambda z: special.ndtr(z) + z * np.exp(-0.5 * z * z) * _PHI0,
-        func_mp=lambda z: z * mpmath.ncdf(z),
-        sympy=lambda z: z * (1 + __import__("sympy").erf(z / __import__("sympy").sqrt(2))) / 2,
+        linear_part=(0.0, 0.5),
+        remainder_parity=1,
+        closed=cf.gelu_coefficients,
+        func_mp=lambda z: z * _mp.ncdf(z),
+        sympy=lambda z: z * (1 + _sympy().erf(z / _sympy().sqrt(2))) / 2,
     )
 
 
-def _b_silu(shift, scale):
+def _b_silu():
     return dict(
         func=lambda z: z * special.expit(z),
-        derivative=lambda z: special.expit(z) * (1 + z * (1 - special.expit(z))),
-        func_mp=lambda z: z / (1 + mpmath.exp(-z)),
-        sympy=lambda z: z / (1 + __import__("sympy").exp(-z)),
+        derivative=lambda z: special.expit(z) * (1 + z * special.expit(-z)),
+        linear_part=(0.0, 0.5),
+        remainder_parity=1,
+        func_mp=lambda z: z * _sigmoid_mp(z),
+        sympy=lambda z: z / (1 + _sympy().exp(-z)),
+        derived=_silu_from_sigmoid,
     )
 
 
-def _b_trig_exp(kind):
-    np_f = {"sin": np.sin, "cos": np.cos, "exp": np.exp}[kind]
-    np_d = {"sin": np.cos, "cos": lambda z: -np.sin(z), "exp": np.exp}[kind]
-    mp_f = {"sin": mpmath.sin, "cos": mpmath.cos, "exp": mpmath.exp}[kind]
-
-    def builder(shift, scale):
-        kern = None
-        if shift == 0:
-            a = scale
-            if kind == "exp":
-                kern = lambda rho: np.exp(a * a * (1 + rho))  # noqa: E731
-            elif kind == "sin":
-                kern = lambda rho: np.exp(-a * a) * np.sinh(a * a * rho)  # noqa: E731
-            else:
-                kern = lambda rho: np.exp(-a * a) * np.cosh(a * a * rho)  # noqa: E731
-        return dict(
-            func=np_f,
-            derivative=np_d,
-            parity={"sin": -1, "cos": 1, "exp": 0}[kind],
-            closed=_trig_exp_closed(kind, shift, scale),
-            func_mp=mp_f,
-            sympy=lambda z: getattr(__import__("sympy"), kind)(z),
-            kernel=kern,
-            absorbs_scale=True,
-            absorbs_shift=True,
-        )
-
-    return builder
+def _b_sin():
+    return dict(func=np.sin, derivative=np.cos, remainder_parity=-1, closed=cf.sin_coefficients,
+                kernel=cf.sin_kernel, func_mp=_mp.sin, sympy=lambda z: _sympy().sin(z))
 
 
-def _b_identity(shift, scale):
-    def closed(kmax):
-        mu = np.zeros(kmax + 1)
-        mu[0] = shift
-        if kmax >= 1:
-            mu[1] = scale
-        return mu
+def _b_cos():
+    return dict(func=np.cos, derivative=lambda z: -np.sin(z), remainder_parity=1, closed=cf.cos_coefficients,
+                kernel=cf.cos_kernel, func_mp=_mp.cos, sympy=lambda z: _sympy().cos(z))
 
+
+def _b_exp():
+    return dict(func=np.exp, derivative=np.exp, closed=cf.exp_coefficients, kernel=cf.exp_kernel,
+                func_mp=_mp.exp, sympy=lambda z: _sympy().exp(z))
+
+
+def _b_identity():
     return dict(
         func=lambda z: np.array(z, dtype=float),
         derivative=np.ones_like,
-        parity=-1,
-        closed=closed,
+        remainder_parity=-1,
+        closed=cf.identity_coefficients,
+        kernel=cf.identity_kernel,
         func_mp=lambda z: z,
         sympy=lambda z: z,
-        kernel=lambda rho: rho if (shift == 0 and scale == 1) else None,
-        absorbs_scale=True,
-        absorbs_shift=True,
     )
 
 
-def _b_polynomial(shift, scale, coeffs=None, coeff_basis="monomial"):
+def _b_polynomial(coeffs=None, coeff_basis="monomial"):
+    r"""``coeffs`` in ``coeff_basis``: ``"monomial"`` :math:`\sum a_n z^n`; ``"hermite"``
+    :math:`\sum a_k He_k` (also ``"series"``, the same thing, Moniri's convention)."""
     if coeffs is None:
         raise ValueError("activation('polynomial') needs coeffs=[a0, a1, ...]")
     coeff_basis = check_choice(coeff_basis, ("monomial", "hermite", "series"), "coeff_basis")
-    coeffs = np.atleast_1d(np.asarray(coeffs, dtype=float))
-    if coeffs.ndim != 1 or not np.all(np.isfinite(coeffs)):
-        raise ValueError(f"coeffs must be a finite 1-d sequence of numbers; got {coeffs!r}")
-    deg = len(coeffs) - 1
-    if coeff_basis in ("hermite", "series"):
-        # sum c_k He_k  ->  monomial coefficients
-        mono = np.zeros(deg + 1)
-        for k, ck in enumerate(coeffs):
-            he = np.polynomial.hermite_e.herme2poly(np.eye(deg + 1)[k])
-            mono[: len(he)] += ck * he
-    else:
+    try:
+        coeffs = np.atleast_1d(np.asarray(coeffs, dtype=float))
+    except (TypeError, ValueError):
+        raise TypeError(f"coeffs must be a sequence of real numbers; got {coeffs!r}") from None
+    if coeffs.ndim != 1 or coeffs.size == 0 or not np.all(np.isfinite(coeffs)):
+        raise ValueError(f"coeffs must be a non-empty finite 1-d sequence of numbers; got {coeffs!r}")
+    if coeff_basis == "monomial":
         mono = coeffs.copy()
-    # argument s z + c: expand the polynomial in z
-    p = np.polynomial.Polynomial(mono)(np.polynomial.Polynomial([shift, scale]))
-    mono_z = np.zeros(deg + 1)
-    mono_z[: len(p.coef)] = p.coef
-    poly = np.polynomial.Polynomial(mono_z)
+    else:  # sum a_k He_k -> monomial coefficients (exact integer Hermite coefficients)
+        mono = np.polynomial.hermite_e.herme2poly(coeffs)
+    mono = np.trim_zeros(mono, "b") if np.any(mono) else np.zeros(1)
+    poly = np.polynomial.Polynomial(mono)
     dpoly = poly.deriv()
+    odd_high = mono[3::2]
+    even_high = mono[2::2]
+    if not np.any(odd_high):
+        structure = dict(linear_part=(0.0, float(mono[1]) if len(mono) > 1 else 0.0), remainder_parity=1)
+    elif not np.any(even_high):
+        structure = dict(linear_part=(float(mono[0]), 0.0), remainder_parity=-1)
+    else:
+        structure = {}
+    mono_list = [float(x) for x in mono]
 
-    def closed(kmax):
-        mu = np.zeros(kmax + 1)
-        for n, a in enumerate(mono_z):
-            if a != 0:
-                mu += a * _monomial_plain(n, kmax)
-        return mu
+    def closed(kmax, shift, scale):
+        # coefficients of p(s z + c) as a polynomial in z, then the monomial formula
+        q = poly(np.polynomial.Polynomial([shift, scale])) if (shift, scale) != (0, 1) else poly
+        return cf.polynomial_coefficients(kmax, [float(x) for x in q.coef])
 
-    odd = np.all(mono_z[0::2] == 0)
-    even = np.all(mono_z[1::2] == 0)
-    coeff_list = [float(x) for x in mono_z]
+    def kernel(rho, shift, scale):
+        # finite Mehler sum: K(rho) = sum_k c_k^2 rho^k with orthonormal c_k (exact for polynomials)
+        with _mp.workdps(30):
+            mu = closed(len(mono) - 1, shift, scale)
+            c2 = np.array([float(m * m / _mp.factorial(k)) for k, m in enumerate(mu)])
+        return np.polynomial.polynomial.polyval(np.asarray(rho, dtype=float), c2)
+
     return dict(
-        func=lambda z: poly(z),
-        derivative=lambda z: dpoly(z),
-        parity=(-1 if odd and not even else (1 if even and not odd else 0)),
+        func=lambda z: poly(np.asarray(z, dtype=float)),
+        derivative=lambda z: dpoly(np.asarray(z, dtype=float)),
         closed=closed,
-        func_mp=lambda z: mpmath.polyval(coeff_list[::-1], z),
-        sympy=lambda z: sum(__import__("sympy").nsimplify(a) * z**n for n, a in enumerate(coeff_list)),
-        absorbs_scale=True,
-        absorbs_shift=True,
+        kernel=kernel,
+        func_mp=lambda z: _mp.polyval(mono_list[::-1], z),
+        sympy=lambda z: sum(_sympy().nsimplify(a, rational=True) * z**n for n, a in enumerate(mono_list)),
+        **structure,
     )
 
 
@@ -435,13 +485,13 @@ for _name, _builder in {
     "softplus": _b_softplus,
     "gelu": _b_gelu,
     "silu": _b_silu,
-    "sin": _b_trig_exp("sin"),
-    "cos": _b_trig_exp("cos"),
-    "exp": _b_trig_exp("exp"),
+    "sin": _b_sin,
+    "cos": _b_cos,
+    "exp": _b_exp,
     "identity": _b_identity,
     "polynomial": _b_polynomial,
 }.items():
-    register_activation(_name, _builder)
+    _REGISTRY[_name] = _builder
 
 
 def _fmt(v):
@@ -459,7 +509,9 @@ def activation(name, *, shift=0.0, scale=1.0, amplitude=1.0, offset=0.0, center=
         One of :func:`available_activations`. An ``Activation`` is returned unchanged when no
         parameter is given.
     shift, scale : float
-        Affine map of the argument (``scale != 0``).
+        Affine map of the argument (``scale != 0``). Kinks move to ``(kink - shift) / scale``;
+        closed forms follow where ``docs/activations.md`` lists them, otherwise the coefficients
+        come from quadrature with the moved kinks.
     amplitude, offset : float
         Affine map of the output.
     center : bool
@@ -474,6 +526,8 @@ def activation(name, *, shift=0.0, scale=1.0, amplitude=1.0, offset=0.0, center=
     0.5
     >>> bool(np.isclose(activation("relu").hermite(1).values[1], 0.5))
     True
+    >>> activation("relu", scale=2.0).kinks, activation("relu", shift=1.0, scale=-2.0).kinks
+    ((0.0,), (0.5,))
     """
     if isinstance(name, Activation):
         if (shift, scale, amplitude, offset, center) == (0.0, 1.0, 1.0, 0.0, False) and not params:
@@ -491,72 +545,136 @@ def activation(name, *, shift=0.0, scale=1.0, amplitude=1.0, offset=0.0, center=
         raise ValueError("scale must be nonzero")
     amplitude = check_finite(amplitude, "amplitude")
     offset = check_finite(offset, "offset")
-    return _build(name, shift, scale, amplitude, offset, bool(center), tuple(sorted((k, _freeze(v)) for k, v in params.items())))
+    if not isinstance(center, (bool, np.bool_)):
+        raise TypeError(f"center must be True or False; got {center!r}")
+    try:
+        frozen = tuple(sorted((k, _freeze(v)) for k, v in params.items()))
+        hash(frozen)
+    except TypeError:
+        raise TypeError(f"parameters of {name!r} must be numbers, strings or sequences of numbers; got {params!r}") from None
+    return _build(name, shift + 0.0, scale, amplitude, offset + 0.0, bool(center), frozen)
 
 
 def _freeze(v):
-    if isinstance(v, (list, np.ndarray)):
+    if isinstance(v, (list, tuple, np.ndarray)):
         return tuple(float(x) for x in np.asarray(v, dtype=float).ravel())
     return v
 
 
+def _compose(f, shift, scale):
+    if f is None or (shift, scale) == (0.0, 1.0):
+        return f
+    return lambda z: f(scale * z + shift)
+
+
 @lru_cache(maxsize=256)
 def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
-    spec = _REGISTRY[name](shift, scale, **dict(params))
-    base_f, base_d = spec["func"], spec.get("derivative")
-    base_mp = spec.get("func_mp")
-    base_sym = spec.get("sympy")
-    base_closed = spec.get("closed")
-    parity = spec.get("parity", 0)
-    kinks = spec.get("kinks", ())
-    # builders that absorb the affine argument produce closed forms for f(s z + c) directly
-    absorbs_scale = spec.get("absorbs_scale", False) or base_closed is None or name in ("relu", "abs", "step", "sign")
+    try:
+        spec = _REGISTRY[name](**dict(params))
+    except TypeError as exc:
+        raise TypeError(f"bad parameters for activation {name!r}: {exc}") from None
+    s_abs = abs(scale)
+    flip = scale < 0
     affine = (shift, scale) != (0.0, 1.0)
-    if affine and name != "polynomial":
-        f0, d0, mp0, sym0 = base_f, base_d, base_mp, base_sym
-        base_f = lambda z: f0(scale * z + shift)  # noqa: E731
-        base_d = (lambda z: scale * d0(scale * z + shift)) if d0 is not None else None  # noqa: E731
-        base_mp = (lambda z: mp0(scale * z + shift)) if mp0 is not None else None  # noqa: E731
-        base_sym = (lambda z: sym0(scale * z + shift)) if sym0 is not None else None  # noqa: E731
-        kinks = tuple((k - shift) / scale for k in kinks)
-        if shift != 0:
-            parity = 0
-        if not absorbs_scale:
-            base_closed = None
-        kernel = spec.get("kernel") if shift == 0 and spec.get("absorbs_scale") else None
+
+    func = _compose(spec["func"], shift, scale)
+    d0 = spec.get("derivative")
+    derivative = (lambda z: scale * d0(scale * z + shift)) if (d0 is not None and affine) else d0
+    mp0 = spec.get("func_mp")
+    func_mp = (lambda z: mp0(_mp.mpf(scale) * z + _mp.mpf(shift))) if (mp0 is not None and affine) else mp0
+    sym0 = spec.get("sympy")
+    if sym0 is not None and affine:
+        def sympy_expr(z, sym0=sym0):
+            sp = _sympy()
+            return sym0(sp.nsimplify(scale, rational=True) * z + sp.nsimplify(shift, rational=True))
     else:
-        kernel = spec.get("kernel")
-    if name == "polynomial":
-        kernel = None
-    mean_shift = 0.0
-    if center:
+        sympy_expr = sym0
+    kinks = tuple(sorted((k - shift) / scale for k in spec.get("kinks", ())))
+
+    # parity structure f = a + b x + g(x): survives z -> s z (b -> s b), lost under a shift
+    p = int(spec.get("remainder_parity", 0))
+    a, b = spec.get("linear_part", (0.0, 0.0))
+    if shift != 0.0:
+        p, a, b = 0, 0.0, 0.0
+    else:
+        b = b * scale
+
+    closed = None
+    c0 = spec.get("closed")
+    if c0 is not None:
+        def closed(kmax, c0=c0):
+            mu = c0(kmax, shift, s_abs)
+            if mu is None:
+                return None
+            return [-m if (flip and k % 2 == 1) else m for k, m in enumerate(mu)]
+        with _mp.workdps(15):
+            if closed(0) is None:
+                closed = None
+    derived = None
+    dr0 = spec.get("derived")
+    if dr0 is not None and closed is None:
+        unflipped = Activation(name, _compose(spec["func"], shift, s_abs),
+                               kinks=tuple((k - shift) / s_abs for k in spec.get("kinks", ())))
+
+        def derived(kmax, dr0=dr0, unflipped=unflipped):
+            from .hermite import hermite_coefficients
+
+            def coefficients(entry, kk):
+                act = unflipped if entry == "self" else activation(entry, shift=shift, scale=s_abs)
+                r = hermite_coefficients(act, kk)
+                return r.values, r.error_estimate
+
+            values, errors = dr0(kmax, shift, s_abs, coefficients)
+            if flip:
+                values = values * (-1.0) ** np.arange(kmax + 1)
+            return values, errors
+
+    kernel = None
+    k0 = spec.get("kernel")
+    if k0 is not None and k0(0.0, shift, s_abs) is not None:
+        def kernel(rho, k0=k0):
+            return k0(rho, shift, s_abs)
+
+    # output map amplitude * f + offset (offset includes -amplitude * E f when centring)
+    mean = None
+    if center or (kernel is not None and offset != 0.0):
         from .hermite import hermite_coefficients
 
-        tmp = Activation(name, base_f, kinks=kinks, parity=parity, closed_form=base_closed)
-        mean_shift = -float(hermite_coefficients(tmp, 0).values[0])
-    total_offset = offset + amplitude * mean_shift if center else offset
+        tmp = Activation(name, func, kinks=kinks, closed_form=closed, linear_part=(a, b), remainder_parity=p,
+                         derived=derived)
+        mean = float(hermite_coefficients(tmp, 0).values[0])
+    total_offset = offset - amplitude * mean if center else offset
     if amplitude != 1.0 or total_offset != 0.0:
-        f1, d1, mp1, sym1, cl1 = base_f, base_d, base_mp, base_sym, base_closed
-        base_f = lambda z: amplitude * f1(z) + total_offset  # noqa: E731
-        base_d = (lambda z: amplitude * d1(z)) if d1 is not None else None  # noqa: E731
-        base_mp = (lambda z: amplitude * mp1(z) + total_offset) if mp1 is not None else None  # noqa: E731
-        base_sym = (lambda z: amplitude * sym1(z) + total_offset) if sym1 is not None else None  # noqa: E731
+        f1, d1, mp1, sym1, cl1, kr1 = func, derivative, func_mp, sympy_expr, closed, kernel
+        func = lambda z: amplitude * f1(z) + total_offset  # noqa: E731
+        derivative = (lambda z: amplitude * d1(z)) if d1 is not None else None  # noqa: E731
+        func_mp = (lambda z: amplitude * mp1(z) + total_offset) if mp1 is not None else None  # noqa: E731
+        if sym1 is not None:
+            def sympy_expr(z):
+                sp = _sympy()
+                return sp.nsimplify(amplitude, rational=True) * sym1(z) + sp.nsimplify(total_offset, rational=True)
+        if cl1 is not None:
+            def closed(kmax):
+                mu = [amplitude * m for m in cl1(kmax)]
+                mu[0] += total_offset
+                return mu
+        if derived is not None:
+            dr1 = derived
 
-        def _closed(kmax, cl1=cl1):
-            mu = amplitude * np.asarray(cl1(kmax), dtype=float)
-            mu[0] += total_offset
-            return mu
-
-        base_closed = _closed if cl1 is not None else None
-        if total_offset != 0.0 and parity == -1:
-            parity = 0
-        kernel = None
-    if base_closed is not None:
-        cl = base_closed
-
-        def base_closed(kmax, cl=cl):
-            out = cl(kmax)
-            return None if out is None else out
+            def derived(kmax):
+                values, errors = dr1(kmax)
+                values = amplitude * values
+                values[0] += total_offset
+                return values, abs(amplitude) * errors + 2 * _EPS * np.abs(values)
+        if kr1 is not None:
+            if mean is None:
+                mean = 0.0
+            def kernel(rho):
+                return amplitude**2 * kr1(rho) + 2 * amplitude * total_offset * mean + total_offset**2
+        if p == 1:
+            b = amplitude * b
+        elif p == -1:
+            a = amplitude * a + total_offset
 
     pstr = []
     for key, val, default in (("shift", shift, 0.0), ("scale", scale, 1.0), ("amplitude", amplitude, 1.0), ("offset", offset, 0.0)):
@@ -569,13 +687,16 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
     all_params = dict(shift=shift, scale=scale, amplitude=amplitude, offset=offset, center=center, **dict(params))
     return Activation(
         name=full_name,
-        func=base_f,
-        derivative=base_d,
-        kinks=tuple(sorted(kinks)),
-        parity=parity,
-        closed_form=base_closed,
-        func_mp=base_mp,
-        sympy_expr=base_sym,
+        func=func,
+        derivative=derivative,
+        kinks=kinks,
+        closed_form=closed,
+        func_mp=func_mp,
+        sympy_expr=sympy_expr,
         kernel=kernel,
         params=all_params,
+        linear_part=(a, b),
+        remainder_parity=p,
+        derived=derived,
+        entry=name,
     )

@@ -55,7 +55,7 @@ def _y_rule(kinks: tuple, half_width: float, panel: float):
     return gauss_legendre_panels(bps, panel)
 
 
-def scaled_hermite_coefficients(act, radii, kmax: int):
+def scaled_hermite_coefficients(act, radii, kmax: int, *, kurtosis: bool = False):
     r"""Orthonormal Hermite coefficients of :math:`z\mapsto\sigma(r z)` for several radii :math:`r`.
 
     :math:`\hat c_j(r) = E[\sigma(rz)h_j(z)]`, :math:`h_j = He_j/\sqrt{j!}`, computed on one fixed grid
@@ -69,6 +69,8 @@ def scaled_hermite_coefficients(act, radii, kmax: int):
     coef : ndarray, shape (len(radii), kmax + 1)
     second : ndarray, shape (len(radii),)
     error : float
+    kurt : ndarray, shape (len(radii),)
+        Only with ``kurtosis=True``: :math:`E b^4/(E b^2)^2` for :math:`b = \sigma(rz) - E\sigma(rz)`.
 
     Examples
     --------
@@ -84,7 +86,7 @@ def scaled_hermite_coefficients(act, radii, kmax: int):
     rmax, rmin = float(radii.max()), float(radii.min())
     L = rmax * (2.0 * math.sqrt(kmax + 1.0) + 10.0) + max((abs(k) for k in kinks), default=0.0)
     out = []
-    for panel in (0.5 * rmin, rmin):
+    for panel in (rmin, 2.0 * rmin):
         y, w = _y_rule(kinks, L, panel)
         fy = np.asarray(act(y), dtype=float)
         u = y[None, :] / radii[:, None]
@@ -93,8 +95,15 @@ def scaled_hermite_coefficients(act, radii, kmax: int):
         coef = np.einsum("kry,ry,y->rk", H, wphi, fy)
         second = wphi @ (fy * fy)
         out.append((coef, second))
+        if kurtosis and len(out) == 1:
+            m1, m3, m4 = wphi @ fy, wphi @ fy**3, wphi @ fy**4
+            var = second - m1**2
+            central4 = m4 - 4 * m1 * m3 + 6 * m1**2 * second - 3 * m1**4
+            kurt = np.where(var > 0, central4 / np.maximum(var, 1e-300) ** 2, 3.0)
     (c_f, s_f), (c_c, s_c) = out
     err = float(max(np.max(np.abs(c_f - c_c)), np.max(np.abs(s_f - s_c))))
+    if kurtosis:
+        return c_f, s_f, err, kurt
     return c_f, s_f, err
 
 
@@ -279,20 +288,34 @@ class _Model:
     hermite_error: float
 
 
-_JTOT = 40
+_JTOT_MAX = 40
 
 
-def _type_data(act, s, *, c1, c1_step, tau, beta, scale_full, mu2, residual_mean, residual_second, var_deriv,
-               sample_ratio):
-    """Per-readout-value Hermite data of the conditional Gaussian equivalence (``docs/spikes.md`` §5.1-5.2)."""
-    # spike projection a(s) and bulk norm rho^2(s)
+def _geometry(s, *, c1, c1_step, tau, beta, scale_full, mu2, residual_mean, residual_second, var_deriv,
+              sample_ratio):
+    r"""Spike projection :math:`a(s)` and bulk norm :math:`\rho^2(s)` of a neuron with readout ``s`` (``docs/spikes.md`` §5.1)."""
     a = s * (tau * c1_step * beta - (c1 * scale_full / beta if beta > 0 else 0.0))
     rho2 = (1.0 + tau * s * mu2 * residual_mean) ** 2 + tau**2 * s**2 * residual_second * var_deriv / sample_ratio
-    rho2 = np.maximum(rho2, 1e-12)
+    return a, np.maximum(rho2, 1e-12)
+
+
+def _hermite_table(act, a_list, rho2_list):
+    r"""Orthonormal coefficients of :math:`\sigma(r\,\cdot)` for every radius needed, computed once.
+
+    The degree cutoff ``jtot`` is where :math:`(a/r)^j` falls below 1e-17 (the factor of every term).
+    """
+    r_all = np.sqrt(np.concatenate([a * a + rho2 for a, rho2 in zip(a_list, rho2_list)]))
+    ratio = float(np.max(np.abs(np.concatenate(a_list)) / r_all)) if r_all.size else 0.0
+    jtot = _JTOT_MAX if ratio >= 0.4 else max(10, min(_JTOT_MAX, int(math.ceil(-17 / math.log10(max(ratio, 1e-17)))) + 2))
+    uniq, inverse = np.unique(np.round(r_all, 14), return_inverse=True)
+    coef, second, herr, kurt = scaled_hermite_coefficients(act, uniq, jtot + 3, kurtosis=True)
+    return coef[inverse], second[inverse], herr, jtot, kurt[inverse]
+
+
+def _type_data(a, rho2, coef, second, jtot):
+    """Per-neuron Hermite data of the conditional Gaussian equivalence (``docs/spikes.md`` §5.2)."""
     r = np.sqrt(a * a + rho2)
     ratio = a / r
-    jtot = _JTOT
-    coef, second, herr = scaled_hermite_coefficients(act, r, jtot + 3)  # (T, jtot + 4)
     j = np.arange(jtot + 3)
     pw = ratio[:, None] ** j[None, :]
     # v_j = E[sigma(a k + rho z) h_j(k)] = (a/r)^j c_j(r)
@@ -302,7 +325,7 @@ def _type_data(act, s, *, c1, c1_step, tau, beta, scale_full, mu2, residual_mean
     # psi_j = E[sigma''(.) h_j] = (a/r)^j c_{j+2}(r) sqrt((j+1)(j+2)) / r^2
     psi_all = pw[:, : jtot + 1] * coef[:, 2 : jtot + 3] * np.sqrt(j[1 : jtot + 2] * j[2 : jtot + 3])[None, :] / (r * r)[:, None]
     D = second - np.sum(v_all[:, : jtot + 1] ** 2, axis=1) - rho2 * np.sum(phi_all[:, :jtot] ** 2, axis=1)
-    return dict(a=a, rho2=rho2, v=v_all, phi=phi_all, psi=psi_all, D=np.maximum(D, 0.0), herr=herr)
+    return dict(a=a, rho2=rho2, v=v_all, phi=phi_all, psi=psi_all, D=np.maximum(D, 0.0))
 
 
 def _gram(data, jv, d, include_kernel):
@@ -336,7 +359,38 @@ def _gram(data, jv, d, include_kernel):
     return full
 
 
-def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kernel=True) -> _Model:
+def _column_spread(kurt, n_features, nodes=5):
+    r"""Nodes and weights of the column-norm factor :math:`\nu` (lognormal, :math:`E\nu = 1`, :math:`\mathrm{Var}\,\nu = (m_4-3)_+/n`).
+
+    ``docs/spikes.md`` §5.7: the empirical variance :math:`\frac1n\sum_\mu F_{\mu i}^2` of a column fluctuates with
+    relative variance :math:`(m_4-1)/n`; the Gaussian part (:math:`m_4 = 3`) is already in the Marchenko-Pastur
+    law, the excess widens the bulk.
+    """
+    v = max(float(kurt) - 3.0, 0.0) / n_features
+    if v < 1e-8:
+        return np.ones(1), np.ones(1)
+    x, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    sig2 = math.log1p(v)
+    nu = np.exp(-0.5 * sig2 + math.sqrt(sig2) * x)
+    return nu / (w @ nu), w
+
+
+def _spread_types(pi, rho2, D, phi, kurt, n_features, extra=()):
+    """Expand each type over the column-norm factor: ``rho2 -> nu rho2``, ``D -> nu D``."""
+    out = [[], [], [], [], *[[] for _ in extra]]
+    for t in range(len(pi)):
+        nu, w = _column_spread(kurt[t], n_features)
+        out[0].append(pi[t] * w)
+        out[1].append(rho2[t] * nu)
+        out[2].append(D[t] * nu)
+        out[3].append(np.repeat(phi[t:t + 1], len(nu), axis=0))
+        for k, arr in enumerate(extra):
+            out[4 + k].append(np.repeat(arr[t:t + 1], len(nu), axis=0))
+    return [np.concatenate(o) for o in out]
+
+
+def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kernel=True, heavy_tails=True) -> _Model:
     from .spikes import _step_stats
 
     st = _step_stats(setup)
@@ -347,27 +401,37 @@ def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kern
     kw = dict(c1=st.c1, c1_step=st.c1_step, tau=setup.lr, beta=beta, scale_full=scale_full, mu2=st.mu2_step,
               residual_mean=st.residual_mean, residual_second=st.residual_second,
               var_deriv=st.var_deriv, sample_ratio=setup.sample_ratio)
-    bulk = _type_data(act, sb, **kw)
-    gram_data = _type_data(act, sg, **kw) if sg is not sb else bulk
-    clamp = _type_data(act, np.clip(sg, -s_max, s_max), **kw) if sg is not sb else bulk
+    a_b, rho2_b = _geometry(sb, **kw)
+    if np.ptp(a_b) == 0 and np.ptp(rho2_b) == 0:  # every neuron alike (e.g. no step): one type
+        sb, pib, sg, pig = sb[:1], np.ones(1), sb[:1], np.ones(1)
+    sc = np.clip(sg, -s_max, s_max)
+    geo = [_geometry(x, **kw) for x in (sb, sg, sc)]
+    coef, second, herr, jtot, kurt = _hermite_table(act, [g[0] for g in geo], [g[1] for g in geo])
+    cut = np.cumsum([0] + [len(x) for x in (sb, sg, sc)])
+    bulk, gram_data, clamp = (_type_data(g[0], g[1], coef[cut[i]:cut[i + 1]], second[cut[i]:cut[i + 1]], jtot)
+                              for i, g in enumerate(geo))
     phi_all = bulk["phi"]
     scale0 = float(np.max(np.abs(phi_all[:, 0]))) or 1.0
     jphi = 1
-    while jphi < 16 and np.max(np.abs(phi_all[:, jphi])) > 1e-9 * scale0:
+    while jphi < min(16, jtot) and np.max(np.abs(phi_all[:, jphi])) > 1e-9 * scale0:
         jphi += 1
     bulk_level = float(np.sum(pib * (bulk["D"] + bulk["rho2"] * np.sum(phi_all[:, :jphi] ** 2, axis=1))))
     if jmax is None:
         jv = 2
-        while jv < 30 and setup.width * np.sum(pig * gram_data["v"][:, jv] ** 2) > 1e-6 * max(bulk_level, 1e-12):
+        while jv < min(30, jtot) and setup.width * np.sum(pig * gram_data["v"][:, jv] ** 2) > 1e-6 * max(bulk_level, 1e-12):
             jv += 1
     else:
         jv = check_integer(jmax, "jmax", minimum=1) + 1
     gram = _gram(gram_data, jv, float(setup.d), include_kernel)
     labels = tuple(f"h{jj}" for jj in range(jv)) + (("kernel",) if include_kernel else ())
-    herr = max(bulk["herr"], gram_data["herr"], clamp["herr"])
-    return _Model(pib, bulk["rho2"], bulk["D"], phi_all[:, :jphi], pig, clamp["rho2"], clamp["D"],
-                  clamp["phi"][:, :jphi], gram, labels, float(setup.width), float(setup.d), float(n_features),
-                  bulk["a"], herr)
+    b_pi, b_rho2, b_D, b_phi, b_a = pib, bulk["rho2"], bulk["D"], phi_all[:, :jphi], bulk["a"]
+    g_pi, g_rho2, g_D, g_phi = pig, clamp["rho2"], clamp["D"], clamp["phi"][:, :jphi]
+    if heavy_tails:
+        kb, kc = kurt[cut[0]:cut[1]], kurt[cut[2]:cut[3]]
+        b_pi, b_rho2, b_D, b_phi, b_a = _spread_types(b_pi, b_rho2, b_D, b_phi, kb, n_features, extra=(b_a,))
+        g_pi, g_rho2, g_D, g_phi, gram = _spread_types(g_pi, g_rho2, g_D, g_phi, kc, n_features, extra=(gram,))
+    return _Model(b_pi, b_rho2, b_D, b_phi, g_pi, g_rho2, g_D, g_phi, gram, labels, float(setup.width),
+                  float(setup.d), float(n_features), b_a, herr)
 
 
 # ----------------------------------------------------------------------------- bulk solver
@@ -528,8 +592,8 @@ def _sorted_eigs(M):
 
 
 # ----------------------------------------------------------------------------- finite-size method
-def _finite(setup, n_features, *, readout_nodes, jmax, tol):
-    model = _build_model(setup, n_features, readout_nodes=readout_nodes, jmax=jmax)
+def _finite(setup, n_features, *, readout_nodes, jmax, tol, heavy_tails=True):
+    model = _build_model(setup, n_features, readout_nodes=readout_nodes, jmax=jmax, heavy_tails=heavy_tails)
     return (model,) + _solve_model(model, tol=tol)
 
 
@@ -565,15 +629,17 @@ def _solve_model(model: _Model, *, tol=1e-13):
         denom = -zk * float(avec @ Mp @ avec)
         span = float(np.clip(lp / denom, 0.0, 1.0)) if denom > 0 else float("nan")
         comps = avec**2
-        top = int(np.argmax(comps))
-        if model.labels[top] == "kernel":
+        # label: the monomial kappa^k (k < jv) its left vector aligns with best; "kernel" if that direction dominates
+        monos = np.zeros((jv, size))
+        for kk in range(jv):
+            monos[kk, :jv] = monomial_hermite_vector(kk, jv)
+        cosines = np.abs(monos @ avec) * math.sqrt(span)
+        if model.labels[-1] == "kernel" and comps[-1] > 0.5:
             degree, kind, align = None, "kernel", float("nan")
         else:
-            degree = top
+            degree = int(np.argmax(cosines))
             kind = "mean" if degree == 0 else "hermite"
-            mono = np.zeros(size)
-            mono[:jv] = monomial_hermite_vector(degree, jv)
-            align = abs(float(avec @ mono)) * math.sqrt(span)
+            align = float(cosines[degree])
         spikes.append(Spike(degree=degree, location=math.sqrt(lk), alignment=align, separated=True, kind=kind,
                             span_alignment=span, components=comps, population=zk))
     # components that exist but do not separate: degrees with a non-negligible population strength
@@ -653,7 +719,7 @@ def _readout_power_moments(readout: str, kmax: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- public entry
 def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_nodes: int = 32, jmax=None,
-                   tol: float = 1e-13, strict: bool = False) -> SpikeSpectrum:
+                   tol: float = 1e-13, heavy_tails: bool = True, strict: bool = False) -> SpikeSpectrum:
     r"""Predicted outliers of :math:`F/\sqrt n`, :math:`F = \sigma(\tilde XW_1^\top)` on fresh data, after one step.
 
     Parameters
@@ -671,6 +737,9 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
         Highest Hermite degree kept as a spike factor (default: adaptive, up to 29).
     tol : float
         Tolerance of the bulk fixed point.
+    heavy_tails : bool
+        Widen the bulk by the excess kurtosis of the features (column-norm spread, ``docs/spikes.md``
+        §5.7); it vanishes for Gaussian-like features (tanh, relu) and matters for polynomials.
     strict : bool
         Emit a ``RuntimeWarning`` when ``status`` is not ``"ok"``.
 
@@ -707,8 +776,10 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
     if setup.readout == "symmetric":
         raise ValueError("method='finite' does not support readout='symmetric' (paired neurons share their bulk); "
                          "use method='leading'")
+    if not isinstance(heavy_tails, (bool, np.bool_)):
+        raise TypeError(f"heavy_tails must be a bool; got {type(heavy_tails).__name__}")
     model, bulk, edge, spikes, below, solver_status = _finite(setup, n_features, readout_nodes=readout_nodes,
-                                                              jmax=jmax, tol=tol)
+                                                              jmax=jmax, tol=tol, heavy_tails=heavy_tails)
     status, messages = "ok", []
     if solver_status != "converged":
         status = "not_converged" if solver_status == "not_converged" else "ok"

@@ -206,9 +206,10 @@ def grid_values(target: MultiIndexTarget, Q=None, level: str = "fine"):
     n = z.size
     G = np.empty((n,) * r)
     rest = np.stack(np.meshgrid(*([z] * (r - 1)), indexing="ij"), axis=-1).reshape(-1, r - 1) if r > 1 else np.empty((1, 0))
+    Qm = np.eye(r) if Q is None else np.asarray(Q, dtype=float)
+    R = rest @ Qm[:, 1:].T  # the part of x = Q y from y_2..y_r, the same for every slice
     for i0 in range(n):
-        Y = np.concatenate([np.full((rest.shape[0], 1), z[i0]), rest], axis=1)
-        X = Y if Q is None else Y @ np.asarray(Q, dtype=float).T
+        X = R + z[i0] * Qm[:, 0]
         with np.errstate(all="ignore"):
             v = np.asarray(target.func(X), dtype=float)
         if not np.all(np.isfinite(v)):

@@ -391,8 +391,10 @@ def staircase(target, steps) -> Staircase:
     if exact:
         A = sympy.zeros(r, 0)
         tensors = hermite_tensors(t, t.degree).values
+        stalled = False
         for _ in range(horizon):
-            new = _exact_new_directions(t, A) if A.cols < r else sympy.zeros(r, 0)
+            new = _exact_new_directions(t, A) if A.cols < r and not stalled else sympy.zeros(r, 0)
+            stalled = new.cols == 0
             P_perp = np.eye(r) - B @ B.T
             lam, _ = _float_strengths(tensors, B, P_perp)
             strengths.append(np.sqrt(np.clip(lam[: new.cols], 0, None)))
@@ -401,22 +403,31 @@ def staircase(target, steps) -> Staircase:
             subspaces.append(Subspace(B, A.cols, r, np.concatenate(strengths), True, _span_strings(A)))
     else:
         tol_rel = RTOL * _scale(t)
+        stalled = False
         for _ in range(horizon):
             m = B.shape[1]
-            if m == r:
+            if m == r or stalled:  # fixed point reached: nothing more is added
                 strengths.append(np.zeros(0))
                 subspaces.append(subspaces[-1])
                 continue
-            # complete B to an orthogonal Q = [B, B_perp]
-            u, _, _ = np.linalg.svd(np.eye(r) - B @ B.T)
-            Q = np.hstack([B, u[:, : r - m]])
-            M_f = _numeric_gram(t, Q, m, "fine")
-            M_c = _numeric_gram(t, Q, m, "coarse")
+            if m == 0:  # c_0 = C_1: M_0 = C_1 C_1^T from the (cached) tensors
+                ts = hermite_tensors(t, 1)
+                c1, e1 = np.asarray(ts.values[1]), np.asarray(ts.error_estimate[1])
+                M_f = np.outer(c1, c1)
+                M_c = M_f + 2 * np.outer(np.abs(c1) + e1, e1)
+                Q = np.eye(r)
+            else:
+                # complete B to an orthogonal Q = [B, B_perp]
+                u, _, _ = np.linalg.svd(np.eye(r) - B @ B.T)
+                Q = np.hstack([B, u[:, : r - m]])
+                M_f = _numeric_gram(t, Q, m, "fine")
+                M_c = _numeric_gram(t, Q, m, "coarse")
             lam, V = np.linalg.eigh(0.5 * (M_f + M_f.T))
             lam, V = lam[::-1], V[:, ::-1]
             tol = max(10 * np.linalg.norm(M_f - M_c), tol_rel**2)
             keep = lam > tol
             strengths.append(np.sqrt(lam[keep]))
+            stalled = not keep.any()
             if keep.any():
                 B = _gram_schmidt(B, Q[:, m:] @ V[:, keep])
             subspaces.append(Subspace(B, B.shape[1], r, np.concatenate(strengths), False, None))

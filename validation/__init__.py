@@ -4,3 +4,10 @@ theory, sweeps, the ``onegrad`` command and plots."""
 from .seeding import as_seed_sequence
 
 __all__ = ["as_seed_sequence"]
+
+# --- Monte Carlo and comparison (DESIGN.md §3: validation.simulate(...), validation.compare(...))
+from .stats import Estimate, estimate  # noqa: E402
+from .simulate import SimulationResult, simulate  # noqa: E402
+from .compare import Comparison, compare  # noqa: E402
+
+__all__ += ["Comparison", "Estimate", "SimulationResult", "compare", "estimate", "simulate"]

@@ -117,8 +117,8 @@ def plot_comparison(comparison, *, ax=None):
     """Each compared quantity as simulation/theory - 1 with its 95% interval and tolerance band.
 
     ``comparison`` is a :class:`validation.compare.Comparison` or its ``to_dict()``. Skipped
-    quantities are not drawn. Returns ``{"points": ErrorbarContainer, "bands": [Rectangle...],
-    "zero": Line2D}``.
+    quantities are not drawn; agreeing ones are blue, disagreeing ones red. Returns
+    ``{"points": [ErrorbarContainer per row], "bands": [PolyCollection...], "zero": Line2D}``.
     """
     import numpy as np
 
@@ -140,8 +140,8 @@ def plot_comparison(comparison, *, ax=None):
     colors = ["C0" if r["verdict"] == "agrees" else "C3" for r in rows]
     rel = (mean - th) / scale
     xerr = np.vstack([(mean - lo) / scale, (hi - mean) / scale])
-    pts = ax.errorbar(rel, y, xerr=xerr, fmt="none", ecolor=colors, capsize=3)
-    ax.scatter(rel, y, c=colors, zorder=3, s=18)
+    pts = [ax.errorbar(rel[i:i + 1], y[i:i + 1], xerr=xerr[:, i:i + 1], fmt="o", color=c, capsize=3, markersize=4)
+           for i, c in enumerate(colors)]
     zero = ax.axvline(0.0, color="k", lw=0.8)
     ax.set_yticks(y, names)
     ax.set_xlabel("simulation / theory - 1 (95% interval; grey: finite-size tolerance)")
@@ -217,4 +217,48 @@ def plot_giant_step_errors(curves, floors=None, *, ax=None, xlabel=r"$\log n / \
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize="small")
+    return out
+
+
+# ----------------------------------------------------------------------------- spikes
+__all__ += ["plot_spectrum"]
+
+
+def plot_spectrum(singular_values, prediction=None, ax=None, *, bins=60, label="simulation"):
+    """Histogram of singular values of ``F/sqrt(n)`` with the predicted spikes and bulk edge marked.
+
+    Parameters
+    ----------
+    singular_values : array_like
+        Singular values (one draw, or several pooled); may be empty to draw the prediction alone.
+    prediction : theory.SpikeSpectrum or dict, optional
+        ``setup.spikes()`` (or its ``to_dict()``): each separated spike is a solid vertical line
+        labelled with its degree, the bulk edge a dashed one.
+    ax : matplotlib axes, optional
+
+    Returns
+    -------
+    dict
+        ``{"hist": ..., "spikes": [lines], "edge": line or None}``.
+    """
+    import numpy as np
+
+    ax = get_axes(ax)
+    sv = np.asarray(singular_values, dtype=float).ravel()
+    out = {"hist": None, "spikes": [], "edge": None}
+    if sv.size:
+        out["hist"] = ax.hist(sv, bins=bins, color="0.6", label=label)
+    if prediction is not None:
+        pred = prediction.to_dict() if hasattr(prediction, "to_dict") else prediction
+        edge = pred.get("bulk_edge")
+        if edge is not None and np.isfinite(edge):
+            out["edge"] = ax.axvline(edge, color="k", ls="--", lw=1, label="bulk edge (theory)")
+        for j, sp in enumerate(pred.get("spikes", ())):
+            deg = sp.get("degree")
+            name = "kernel" if deg is None else f"k = {deg}"
+            out["spikes"].append(ax.axvline(sp["location"], color=f"C{j % 10}", lw=1.5, label=f"spike {name} (theory)"))
+    ax.set_xlabel(r"singular value of $F/\sqrt{n}$")
+    ax.set_ylabel("count")
+    if sv.size or out["spikes"]:
+        ax.legend(fontsize="small")
     return out

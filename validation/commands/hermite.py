@@ -35,7 +35,8 @@ def run(args) -> int:
         return 0
     res = theory.hermite_coefficients(act, args.kmax, basis=args.basis, dps=args.dps)
     data = {"name": act.name, **res.to_dict()}
-    lines = [f"# {act.name}: E[f He_k] in basis {res.basis!r} ({res.method})", "   k  value                     error_bound"]
+    lines = [f"# Hermite coefficients of {act.name} in basis {res.basis!r} (method: {res.method})",
+             "   k  value                     error_bound"]
     for k, (v, e) in enumerate(zip(np.asarray(res.values), np.asarray(res.error_estimate))):
         lines.append(f"{k:4d}  {float(v): .17e}  {float(e):.1e}")
     emit(data, as_json=args.json, text="\n".join(lines))

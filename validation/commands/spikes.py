@@ -1,0 +1,144 @@
+"""``onegrad spikes --alpha A --activation NAME --d D [--simulate --trials T] [--plot FILE] [--json]``.
+
+Which polynomial features a step of size ``eta = eta0 * n^alpha`` (or a per-neuron ``--lr``) plants
+in the feature matrix ``F = sigma(X W_1^T)``: Moniri et al.'s interval theorem, the learned
+direction, Ba et al.'s weight spike and the predicted outliers of ``F/sqrt(n)`` with their
+alignments (``docs/spikes.md``). ``--simulate`` adds the Monte Carlo median of the top singular
+values (``validation.simulate``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["register", "run", "report", "build_setup"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser("spikes", help="spikes of the feature matrix after one step (Ba / Moniri / giant step)")
+    p.add_argument("--alpha", type=float, default=None, help="Moniri's exponent: eta = eta0 * n^alpha, lr = eta/sqrt(width)")
+    p.add_argument("--eta0", type=float, default=1.0, help="prefactor of eta (default 1)")
+    p.add_argument("--lr", type=float, default=None, help="per-neuron step tau instead of --alpha")
+    p.add_argument("--activation", default="tanh", help="registry name (default tanh), or 'polynomial' with --coeffs")
+    p.add_argument("--coeffs", type=float, nargs="+", default=None, help="polynomial coefficients (with --coeff-basis)")
+    p.add_argument("--coeff-basis", default="hermite", help="monomial | hermite | series (default hermite)")
+    p.add_argument("--target", default="tanh", help="single-index link (default tanh)")
+    p.add_argument("--d", type=float, required=True, help="input dimension")
+    p.add_argument("--width", type=float, default=None, help="number of neurons (default d)")
+    p.add_argument("--n", type=float, default=None, help="samples of the step and rows of F (default 2d)")
+    p.add_argument("--readout", default="gaussian", help="gaussian | rademacher | constant (default gaussian)")
+    p.add_argument("--residual", default="labels", help="labels (r = y) | full (r = y - f0) (default labels)")
+    p.add_argument("--init", default="sphere", help="sphere | gaussian (default sphere)")
+    p.add_argument("--noise-var", type=float, default=0.0, help="label-noise variance (default 0)")
+    p.add_argument("--method", default="finite", help="finite (deterministic equivalent) | leading (default finite)")
+    p.add_argument("--simulate", action="store_true", help="also simulate the network (validation.simulate)")
+    p.add_argument("--trials", type=int, default=3, help="Monte Carlo trials with --simulate (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="root seed with --simulate (default 0)")
+    p.add_argument("--plot", default=None, help="write a figure of the spectrum with the predictions (needs matplotlib)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def build_setup(args):
+    """The :class:`theory.OneStep` described by the command-line arguments."""
+    import theory
+
+    if (args.alpha is None) == (args.lr is None):
+        raise ValueError("give exactly one of --alpha and --lr")
+    if args.activation == "polynomial":
+        if not args.coeffs:
+            raise ValueError("--activation polynomial needs --coeffs")
+        act = theory.activation("polynomial", coeffs=args.coeffs, coeff_basis=args.coeff_basis)
+    else:
+        if args.coeffs:
+            raise ValueError("--coeffs is only for --activation polynomial")
+        act = theory.activation(args.activation)
+    from theory._checks import check_positive
+
+    d = check_positive(args.d, "d")
+    width = d if args.width is None else args.width
+    n = 2 * d if args.n is None else args.n
+    common = dict(activation=act, target=args.target, d=d, width=width, n=n, noise_var=args.noise_var,
+                  readout=args.readout, residual=args.residual, init=args.init)
+    if args.alpha is not None:
+        if not 0 <= args.alpha < 0.5:
+            raise ValueError(f"--alpha must lie in [0, 0.5); got {args.alpha}")
+        return theory.OneStep.from_moniri(alpha=args.alpha, eta0=args.eta0, **common)
+    return theory.OneStep(lr=args.lr, **common)
+
+
+def report(setup, *, method: str = "finite") -> dict:
+    """Everything the command prints, as a dictionary."""
+    import theory
+
+    out = {"setup": setup.to_dict(), "alpha": setup.moniri_alpha}
+    alpha = setup.moniri_alpha
+    if 0 <= alpha < 0.5:
+        out["interval_theorem"] = theory.spike_degrees(alpha, setup.activation).to_dict()
+    out["learned_overlap"] = setup.learned_overlap().to_dict()
+    out["weight_spike"] = setup.weight_spike().to_dict()
+    out["feature_spikes"] = setup.spikes(method=method).to_dict()
+    return out
+
+
+def _text(data: dict, sim=None) -> str:
+    fs = data["feature_spikes"]
+    lines = [f"# spikes of F/sqrt(n) after one step: alpha = {data['alpha']:.4f} (regime {fs['regime']}), "
+             f"method {fs['method']}, status {fs['status']}"]
+    it = data.get("interval_theorem")
+    if it:
+        if it["at_boundary"]:
+            lines.append(f"interval theorem: boundary value (degree {it['boundary_degree']}): "
+                         f"{it['count_below']} spike(s) just below, {it['count_above']} just above")
+        else:
+            lines.append(f"interval theorem: {it['count']} spike(s), degrees {tuple(it['degrees'])}, "
+                         f"interval ({it['interval'][0]:.4g}, {it['interval'][1]:.4g})")
+    lo = data["learned_overlap"]
+    lines.append(f"learned direction: |beta|^2 = {lo['norm_sq']:.6g}, cos(beta, beta*) = {lo['cos']:.6g}")
+    ws = data["weight_spike"]
+    lines.append(f"weight spike: theta = {ws['theta']:.6g}, outlier {ws['outlier']}, s1(W1) = {ws['singular_value']:.6g}, "
+                 f"<v1, beta*>^2 = {ws['overlap_sq']:.4g}")
+    lines.append(f"bulk edge of F/sqrt(n): {fs['bulk_edge']:.6g}")
+    lines.append("  #  degree  kind      location    alignment" + ("   MC median" if sim is not None else ""))
+    for j, sp in enumerate(fs["spikes"]):
+        deg = "-" if sp["degree"] is None else str(sp["degree"])
+        align = sp["alignment"]
+        align = f"{align:.4f}" if isinstance(align, float) else str(align)
+        row = f"{j + 1:3d}  {deg:>6s}  {sp['kind']:<8s}  {sp['location']:.6g}  {align:>9s}"
+        if sim is not None and j < len(sim):
+            row += f"   {sim[j]:.6g}"
+        lines.append(row)
+    if fs["message"]:
+        lines.append(f"note: {fs['message']}")
+    return "\n".join(lines)
+
+
+def _simulate(setup, trials: int, seed: int):
+    try:
+        from validation import simulate
+    except ImportError as exc:  # pragma: no cover - until the simulator is installed
+        raise ValueError(f"--simulate needs validation.simulate: {exc}") from None
+    sim = simulate(setup, trials=trials, seed=seed, measures=("spectrum",))
+    est = sim.summary["feature_singular_values"]
+    return np.array([e.mean for e in est]) if isinstance(est, (list, tuple)) else np.asarray(est.mean)
+
+
+def run(args) -> int:
+    from ..cli import emit
+
+    setup = build_setup(args)
+    data = report(setup, method=args.method)
+    sim = _simulate(setup, args.trials, args.seed) if args.simulate else None
+    if sim is not None:
+        data["simulation"] = {"trials": args.trials, "seed": args.seed, "top_singular_values": sim.tolist()}
+    if args.plot:
+        from ..plots import get_axes, plot_spectrum, pyplot
+
+        spec = setup.spikes(method=args.method)
+        ax = get_axes()
+        plot_spectrum(sim if sim is not None else np.zeros(0), prediction=spec, ax=ax)
+        ax.figure.savefig(args.plot)
+        pyplot().close(ax.figure)
+        data["plot"] = args.plot
+    emit(data, as_json=args.json, text=_text(data, sim))
+    return 0
