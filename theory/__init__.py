@@ -60,8 +60,11 @@ __all__ = [
 # --- limiting train and test error (risk helper)
 from .moments import GaussianMoments, gaussian_moments  # noqa: E402
 from .srf import SRFParameters, srf_parameters  # noqa: E402
+from . import marchenko_pastur, solvers  # noqa: E402
+from .risk import RiskResult, risk, select_method  # noqa: E402
 
-__all__ += ["GaussianMoments", "SRFParameters", "gaussian_moments", "srf_parameters"]
+__all__ += ["GaussianMoments", "RiskResult", "SRFParameters", "gaussian_moments", "marchenko_pastur", "risk",
+            "select_method", "solvers", "srf_parameters"]
 
 # --- Hermite engine: moments, transforms, dual kernels (hermite helper)
 from .moments import derivative_second_moment, mu_star, second_moment  # noqa: E402
