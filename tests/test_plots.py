@@ -45,6 +45,8 @@ def test_plot_comparison_from_dict():
     labels = dict(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()]))
     assert labels == {1: "a", 0: "b"}  # first row on top; the skipped row is not drawn
     assert len(arts["bands"]) == 2
-    offsets = ax.collections[-1].get_offsets()
-    assert np.allclose(sorted(offsets[:, 0]), sorted([0.01, 0.5]))
+    xs = [float(c.lines[0].get_xdata()[0]) for c in arts["points"]]
+    assert np.allclose(xs, [0.01, 0.5])  # simulation / theory - 1
+    segs = arts["points"][1].lines[2][0].get_segments()[0]
+    assert np.allclose([segs[0][0], segs[1][0]], [0.4, 0.6])  # the interval, relative to theory
     plots.pyplot().close("all")

@@ -244,3 +244,35 @@ def test_two_workers_speedup(capsys):
     assert bench(["--task", "matmul", "--json"]) == 0  # identical numbers on 1 and 2 workers
     out = json.loads(capsys.readouterr().out)
     assert out["speedup_2_vs_1_workers"] >= 1.7, out
+
+
+# ----------------------------------------------------------------------------- built-in task kinds
+def test_example_config_parses_and_names_are_checked():
+    ex = SweepConfig.from_toml(ROOT / "validation" / "data" / "sweep_example.toml")
+    assert ex.task == "simulate" and len(ex.tasks()) == 6
+    with pytest.raises(ValueError, match="did you mean 'lam'"):
+        SweepConfig.from_dict({"sweep": {"task": "simulate"}, "base": {"d": 20, "lamb": 0.1}, "grid": {"lr": [1.0]}})
+    with pytest.raises(TypeError, match=r"task 1 \(lr='fast'\).*lr must be a real number"):
+        SweepConfig.from_dict({"sweep": {"task": "simulate"}, "base": {"d": 20}, "grid": {"lr": [1.0, "fast"]}})
+    with pytest.raises(TypeError, match="trials must be an integer"):
+        SweepConfig.from_dict({"sweep": {"task": "simulate"}, "base": {"d": 20, "trials": 1.5}, "grid": {"lr": [1.0]}})
+
+
+def test_simulate_sweep_matches_direct_simulation(tmp_path):
+    import theory
+    import validation
+    from validation.seeding import task_sequence
+
+    c = SweepConfig.from_dict({"sweep": {"task": "simulate", "seed": 4},
+                               "base": {"activation": "tanh", "target": "sin", "d": 30, "width_ratio": 0.5,
+                                        "sample_ratio": 3, "n_ridge_ratio": 2, "lam": 0.1, "trials": 2, "n_test": 200,
+                                        "measures": ["overlap", "ridge"]},
+                               "grid": {"lr": [0.5, 2.0]}})
+    res = run_sweep(c, tmp_path / "s.jsonl", workers=2)
+    assert res.complete and res.n_failed == 0
+    t = c.tasks()[1]
+    direct = validation.simulate(theory.OneStep(activation="tanh", target="sin", d=30, width=15, n=90, lr=2.0),
+                                 n_ridge=60, lam=0.1, trials=2, n_test=200, measures=("overlap", "ridge"),
+                                 seed=task_sequence(4, t.key))
+    rec = res.records[1]
+    assert rec["result"]["summary"]["test_error"]["mean"] == pytest.approx(direct.summary["test_error"].mean, rel=1e-12)

@@ -60,7 +60,37 @@ __all__ = [
 # --- limiting train and test error (risk helper)
 from .moments import GaussianMoments, gaussian_moments  # noqa: E402
 from .srf import SRFParameters, srf_parameters  # noqa: E402
+from . import marchenko_pastur, solvers  # noqa: E402
+from .risk import RiskResult, risk, select_method  # noqa: E402
 
-__all__ += ["GaussianMoments", "SRFParameters", "gaussian_moments", "srf_parameters"]
+__all__ += ["GaussianMoments", "RiskResult", "SRFParameters", "gaussian_moments", "marchenko_pastur", "risk",
+            "select_method", "solvers", "srf_parameters"]
+
+# --- Hermite engine: moments, transforms, dual kernels (hermite helper)
+from .moments import derivative_second_moment, mu_star, second_moment  # noqa: E402
+from .transforms import derivative_coefficients, gaussian_smoothing, scaled_coefficients  # noqa: E402
+from .dual_kernel import DualKernel, dual_kernel  # noqa: E402
+
+__all__ += [
+    "DualKernel",
+    "derivative_coefficients",
+    "derivative_second_moment",
+    "dual_kernel",
+    "gaussian_smoothing",
+    "mu_star",
+    "scaled_coefficients",
+    "second_moment",
+    "symbolic",
+]
+
+
+def __getattr__(name):
+    """``theory.symbolic`` is imported on first use (it imports sympy, which is slow to load)."""
+    if name == "symbolic":
+        import importlib
+
+        return importlib.import_module(".symbolic", __name__)
+    raise AttributeError(f"module 'theory' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"

@@ -88,6 +88,8 @@ class Activation:
         ``kmax -> (values, errors)``: plain coefficients and error bounds (float arrays) obtained
         from other entries by an identity (softplus and SiLU from the sigmoid,
         ``notes/hermite.md`` §2); used when there is no closed form.
+    entry : str, optional
+        The registry entry it was built from (``None`` for user-made activations).
     """
 
     name: str
@@ -103,6 +105,7 @@ class Activation:
     linear_part: tuple = (0.0, 0.0)
     remainder_parity: int = 0
     derived: Callable | None = None
+    entry: str | None = None
 
     def __post_init__(self):
         p = int(self.remainder_parity)
@@ -160,6 +163,46 @@ class Activation:
         from .hermite import hermite_coefficients
 
         return hermite_coefficients(self, kmax, basis=basis, **kwargs)
+
+    def affine(self, scale=1.0, shift=0.0) -> "Activation":
+        r"""The activation :math:`z \mapsto f(\mathrm{scale}\,z + \mathrm{shift})`.
+
+        Registry activations are rebuilt through :func:`activation` (closed forms and kernels
+        carry over where ``docs/activations.md`` lists them); other activations are composed, with
+        the kinks moved to ``(kink - shift) / scale``.
+
+        >>> a = activation("relu", shift=0.5).affine(scale=2.0, shift=1.0)
+        >>> a.name, a.kinks
+        ('relu(shift=1.5, scale=2.0)', (-0.75,))
+        """
+        scale = check_finite(scale, "scale")
+        shift = check_finite(shift, "shift")
+        if scale == 0:
+            raise ValueError("scale must be nonzero")
+        if (scale, shift) == (1.0, 0.0):
+            return self
+        if self.entry is not None:
+            p = dict(self.params)
+            sigma, tau, amp, off, center = (p.pop(k) for k in ("scale", "shift", "amplitude", "offset", "center"))
+            if center:  # keep subtracting the original mean, a constant
+                off = off - amp * float(activation(self.entry, shift=tau, scale=sigma, **p).hermite(0).values[0])
+            return activation(self.entry, shift=sigma * shift + tau, scale=sigma * scale, amplitude=amp, offset=off, **p)
+        p, (a, b) = self.remainder_parity, self.linear_part
+        if shift != 0.0:
+            p, a, b = 0, 0.0, 0.0
+        f0, d0, m0, s0 = self.func, self.derivative, self.func_mp, self.sympy_expr
+        return Activation(
+            name=f"{self.name}({scale!r}*z{shift:+})",
+            func=lambda z: f0(scale * np.asarray(z, dtype=float) + shift),
+            derivative=(lambda z: scale * d0(scale * np.asarray(z, dtype=float) + shift)) if d0 is not None else None,
+            kinks=tuple((k - shift) / scale for k in self.kinks),
+            func_mp=(lambda z: m0(_mp.mpf(scale) * z + _mp.mpf(shift))) if m0 is not None else None,
+            sympy_expr=(lambda z: s0(_sympy().nsimplify(scale, rational=True) * z + _sympy().nsimplify(shift, rational=True)))
+            if s0 is not None else None,
+            params=dict(self.params, affine=(scale, shift)),
+            linear_part=(a, b * scale),
+            remainder_parity=p,
+        )
 
     def deriv(self, z):
         """Evaluate the derivative (central differences if none was declared)."""
@@ -655,4 +698,5 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
         linear_part=(a, b),
         remainder_parity=p,
         derived=derived,
+        entry=name,
     )

@@ -18,6 +18,7 @@ tail check, ``notes/hermite.md`` §4), so a function with infinite variance rais
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,7 +28,7 @@ from ._result import Result
 from .activations import Activation
 from .hermite import hermite_coefficients
 
-__all__ = ["GaussianMoments", "gaussian_moments"]
+__all__ = ["GaussianMoments", "gaussian_moments", "second_moment", "mu_star", "derivative_second_moment"]
 
 
 @dataclass(frozen=True)
@@ -126,3 +127,101 @@ def gaussian_moments(f, *, label: str = "f") -> GaussianMoments:
     from .onestep import as_activation
 
     return _moments(as_activation(f, label), label)
+
+
+# ----------------------------------------------------------------------------- scalar moments
+# (Hermite engine helper, issue 3: each one a float, or (value, error bound) with with_error=True)
+_EPS = np.finfo(float).eps
+
+
+def _activation_and_kinks(f, kinks, label):
+    from .hermite import _resolve
+
+    act = _resolve(f)
+    try:
+        kinks = tuple(float(k) for k in kinks)
+    except (TypeError, ValueError):
+        raise TypeError(f"kinks must be a sequence of real numbers; got {kinks!r}") from None
+    if act is None:
+        if not callable(f):  # pragma: no cover - _resolve raised already
+            raise TypeError(f"{label} must be a name, an Activation or a callable")
+        return None, f, kinks
+    return act, act.func, tuple(sorted(set(kinks) | set(act.kinks)))
+
+
+def _out(value, error, with_error):
+    return (float(value), float(error)) if with_error else float(value)
+
+
+def second_moment(f, *, kinks=(), with_error: bool = False):
+    r""":math:`E f(z)^2`, :math:`z\sim N(0,1)`, by direct quadrature (``notes/hermite.md`` §7).
+
+    Not by summing squared coefficients: for ReLU the tail of :math:`\sum_k c_k^2` decays only like
+    :math:`K^{-3/2}`. Uses the closed-form dual kernel at :math:`\rho=1` where the activation has
+    one, else kink-aware quadrature of :math:`f^2` (:func:`theory.hermite_coefficients` at degree
+    0). With ``with_error=True`` returns ``(value, error_bound)``.
+
+    >>> second_moment("relu"), second_moment("sign")
+    (0.5, 1.0)
+    >>> v, e = second_moment(np.tanh, with_error=True)
+    >>> bool(abs(v - (1 - hermite_coefficients("tanh", 1).values[1])) <= e + 1e-15)   # E tanh^2 = 1 - mu_1
+    True
+    """
+    act, func, kinks = _activation_and_kinks(f, kinks, "f")
+    if act is not None and act.kernel is not None:
+        v = float(act.kernel(1.0))
+        return _out(v, 8 * _EPS * abs(v), with_error)
+    r = hermite_coefficients(lambda z: func(z) ** 2, 0, kinks=kinks)
+    return _out(r.values[0], r.error_estimate[0], with_error)
+
+
+def mu_star(f, *, kinks=(), with_error: bool = False):
+    r"""Ba et al.'s remainder norm :math:`\mu_* = \sqrt{E f^2 - \mu_0^2 - \mu_1^2}` (NOT the degree-2
+    coefficient; ``notes/README.md``, Hermite conventions; ``docs/hermite_conventions.md``).
+
+    :math:`\mu_*^2 = \sum_{k\ge2}\mu_k^2/k!`. Clipped at 0 against round-off (a linear :math:`f`
+    gives 0). With ``with_error=True`` returns ``(value, error_bound)``.
+
+    ReLU: :math:`\mu_*^2 = 1/2 - 1/(2\pi) - 1/4`:
+
+    >>> bool(abs(mu_star("relu") ** 2 - (0.25 - 1 / (2 * np.pi))) < 1e-15)
+    True
+    """
+    act, func, kinks = _activation_and_kinks(f, kinks, "f")
+    m2, e2 = second_moment(act if act is not None else func, kinks=kinks, with_error=True)
+    r = hermite_coefficients(act if act is not None else func, 1, kinks=kinks)
+    mu0, mu1 = (float(v) for v in r.values)
+    e0, e1 = (float(v) for v in r.error_estimate)
+    sq = m2 - mu0**2 - mu1**2
+    err_sq = e2 + 2 * abs(mu0) * e0 + 2 * abs(mu1) * e1 + e0**2 + e1**2 + 4 * _EPS * m2
+    val = math.sqrt(max(sq, 0.0))
+    err = min(math.sqrt(err_sq), err_sq / val) if val > 0 else math.sqrt(err_sq)
+    return _out(val, err, with_error)
+
+
+def derivative_second_moment(f, *, derivative=None, kinks=(), with_error: bool = False):
+    r""":math:`E f'(z)^2` with the almost-everywhere derivative (a gradient step sees this; a jump's
+    Dirac mass is not included). Needed by the risk and giant-step formulas (``notes/risk.md``
+    §3.2, ``notes/giant_step.md`` §4).
+
+    ``f`` is a registry name or Activation (its ``derivative``), or a callable together with
+    ``derivative=``. Direct kink-aware quadrature of :math:`f'^2`. For continuous :math:`f`,
+    :math:`E f'^2 = \sum_k \mu_{k+1}^2/k!` (derivative identity, ``notes/hermite.md`` §7).
+
+    erf: :math:`E[(2e^{-z^2}/\sqrt\pi)^2] = \frac{4}{\pi\sqrt5}`:
+
+    >>> bool(abs(derivative_second_moment("erf") - 4 / (np.pi * np.sqrt(5))) < 1e-15)
+    True
+    """
+    act, func, kinks = _activation_and_kinks(f, kinks, "f")
+    if derivative is None:
+        if act is None or act.derivative is None:
+            raise TypeError(
+                "derivative_second_moment needs the derivative: pass a registry name or an Activation "
+                "with a derivative, or derivative=<vectorised callable>"
+            )
+        derivative = act.derivative
+    elif not callable(derivative):
+        raise TypeError(f"derivative must be a vectorised callable; got {type(derivative).__name__}")
+    r = hermite_coefficients(lambda z: np.asarray(derivative(z), dtype=float) ** 2, 0, kinks=kinks)
+    return _out(r.values[0], r.error_estimate[0], with_error)

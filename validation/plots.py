@@ -117,8 +117,8 @@ def plot_comparison(comparison, *, ax=None):
     """Each compared quantity as simulation/theory - 1 with its 95% interval and tolerance band.
 
     ``comparison`` is a :class:`validation.compare.Comparison` or its ``to_dict()``. Skipped
-    quantities are not drawn. Returns ``{"points": ErrorbarContainer, "bands": [Rectangle...],
-    "zero": Line2D}``.
+    quantities are not drawn; agreeing ones are blue, disagreeing ones red. Returns
+    ``{"points": [ErrorbarContainer per row], "bands": [PolyCollection...], "zero": Line2D}``.
     """
     import numpy as np
 
@@ -140,8 +140,8 @@ def plot_comparison(comparison, *, ax=None):
     colors = ["C0" if r["verdict"] == "agrees" else "C3" for r in rows]
     rel = (mean - th) / scale
     xerr = np.vstack([(mean - lo) / scale, (hi - mean) / scale])
-    pts = ax.errorbar(rel, y, xerr=xerr, fmt="none", ecolor=colors, capsize=3)
-    ax.scatter(rel, y, c=colors, zorder=3, s=18)
+    pts = [ax.errorbar(rel[i:i + 1], y[i:i + 1], xerr=xerr[:, i:i + 1], fmt="o", color=c, capsize=3, markersize=4)
+           for i, c in enumerate(colors)]
     zero = ax.axvline(0.0, color="k", lw=0.8)
     ax.set_yticks(y, names)
     ax.set_xlabel("simulation / theory - 1 (95% interval; grey: finite-size tolerance)")

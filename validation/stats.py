@@ -103,11 +103,14 @@ class Extrapolation(Result):
     model: str
 
 
-def extrapolate(ds, means, ses, *, terms: int = 2) -> Extrapolation:
+def extrapolate(ds, means, ses, *, terms: int = 2, se_dof: int | None = None) -> Extrapolation:
     r"""Fit :math:`y_\infty + b\,d^{-1/2}` (``terms=2``) or :math:`+ c\,d^{-1}` (``terms=3``).
 
     Weighted least squares with weights :math:`1/\mathrm{se}^2` (``notes/simulation.md`` §4). Needs
-    more sizes than terms. Zero standard errors are floored at ``1e-12 * max|mean|``.
+    more sizes than terms. Zero standard errors are floored at ``1e-12 * max|mean|``. When the
+    standard errors were estimated from few trials, pass ``se_dof`` (trials - 1): the interval of
+    :math:`y_\infty` then uses the Student-t quantile with that many degrees of freedom instead of
+    the normal one.
     """
     d = np.asarray(ds, dtype=float).ravel()
     y = np.asarray(means, dtype=float).ravel()
@@ -133,8 +136,11 @@ def extrapolate(ds, means, ses, *, terms: int = 2) -> Extrapolation:
     infl = max(1.0, math.sqrt(chi2 / dof)) if dof > 0 else 1.0
     cov = cov * infl**2
     se = math.sqrt(cov[0, 0])
-    lim = Estimate(float(coef[0]), se, float(coef[0] - 1.959963984540054 * se),
-                   float(coef[0] + 1.959963984540054 * se), int(d.size), "wls95")
+    if se_dof is not None and (isinstance(se_dof, bool) or int(se_dof) < 1):
+        raise ValueError(f"se_dof must be a positive integer; got {se_dof!r}")
+    q = 1.959963984540054 if se_dof is None else float(_st.t.ppf(0.975, int(se_dof)))
+    lim = Estimate(float(coef[0]), se, float(coef[0] - q * se), float(coef[0] + q * se), int(d.size),
+                   "wls95" if se_dof is None else f"wls95, t({int(se_dof)})")
     model = "y_inf + b d^-1/2" + (" + c d^-1" if terms == 3 else "")
     return Extrapolation(lim, coef, cov, chi2, dof, infl, d, model)
 

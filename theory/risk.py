@@ -1,0 +1,613 @@
+r"""Limiting train and test error of ridge regression on the features after one step.
+
+``theory.risk(setup, n_ridge=..., lam=..., method="auto")`` returns the learning curve of the
+reference ridge problem (``notes/risk.md`` §1)
+
+.. math:: \hat a = \arg\min_a \sum_{\mu=1}^{n} \big(y_\mu - a\cdot\sigma(W_1x_\mu)/\sqrt p\big)^2 + \lambda_C\|a\|^2
+
+on ``n_ridge`` fresh samples, for four regimes of the per-neuron step ``lr``:
+
+============  ===================================================================================
+``method``    model and source
+============  ===================================================================================
+``"rf"``      random features at initialisation (``lr = 0``): the compact RF system of
+              ``notes/risk.md`` §2.2, i.e. the conditional GE system at :math:`(r, c, \gamma) = (0, 1, 0)`.
+``"srf"``     Cui et al. (2024) spiked random features, ``notes/risk.md`` §3.5-3.8, with
+              :math:`(r, c, \gamma)` from :func:`theory.srf.srf_parameters`.
+``"ba"``      Ba et al. (2022), :math:`\eta = \Theta(1)`: given ``W1`` the conditional formula of
+              ``notes/risk.md`` §4; otherwise its deterministic limit, derived in
+              ``docs/derivations/ba_deterministic.md`` (the GE system with one spike channel of
+              Gram weight :math:`\beta + \theta^2`).
+``"moniri"``  Moniri et al. (2024), :math:`\eta = n^\alpha`, :math:`0<\alpha<\frac12`: the equivalent
+              model :math:`F_0 + \ell` diverging spikes, the candidate closed form of
+              ``notes/risk.md`` §5 (the GE system with the monomials :math:`\kappa^k`, :math:`k` in
+              the spike degrees, unregularised).
+============  ===================================================================================
+
+All four are solved by one conditional Gaussian-equivalence system (:mod:`theory.ge_ridge`,
+``docs/derivations/ge_system.md``), deterministic (Marchenko-Pastur) by default, or on the spectrum
+of a given weight matrix (``W0=...``; theory draws nothing at random).
+
+Conventions: ``lam`` is :math:`\lambda_C` (convert other papers' penalties with
+:mod:`theory.conventions`); ``test_error`` is :math:`E(y-\hat y)^2` on a fresh noisy label,
+``test_risk = test_error - noise_var`` is the error against :math:`f^*`, ``train_error`` is the mean
+squared residual on the ridge batch; no factor 1/2, no penalty.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._checks import check_array, check_choice, check_integer, check_positive
+from ._result import Result
+from .ba_conditional import ba_conditional_risk, conditional_spectrum
+from .conditional import constant_kappa_data, srf_kappa_data
+from .ge_ridge import GESystem
+from .marchenko_pastur import DEFAULT_MP_NODES
+from .moments import gaussian_moments
+from .solvers import residual_norm
+from .spectral import finite_spectrum, mp_spectrum
+from .srf import common_spike_readout, srf_parameters
+
+__all__ = ["RiskResult", "risk", "select_method", "readout_power_moments", "METHODS"]
+
+METHODS = ("auto", "rf", "srf", "ba", "moniri")
+
+
+@dataclass(frozen=True)
+class RiskResult(Result):
+    r"""Learning curve of ridge on the learned features.
+
+    Array fields have the broadcast shape of ``(n_ridge, lam, lr)`` (floats when all are scalars).
+
+    Attributes
+    ----------
+    test_error : float or ndarray
+        :math:`E(y-\hat y)^2` on a fresh sample, label noise included when ``noise_var > 0``.
+    train_error : float or ndarray
+        Mean squared residual on the ridge batch (label noise included).
+    test_risk : float or ndarray
+        ``test_error - noise_var``: the error against the noiseless target.
+    noise_included : bool
+        Whether ``test_error`` and ``train_error`` include label noise (``noise_var > 0``).
+    status : str or ndarray
+        ``"converged"``, ``"max_iter"`` or ``"diverged"`` per point.
+    n_iter : int or ndarray
+        Evaluations of the fixed-point map per point.
+    residual : float or ndarray
+        Residual of the equations at the returned point (see :func:`theory.solvers.residual_norm`).
+    quadrature_residual : float or ndarray
+        Residual of the same equations on a Marchenko-Pastur rule with three times the nodes (NaN
+        for the finite-p spectrum): a check that the quadrature is resolved.
+    method : str
+        ``"rf"``, ``"srf"``, ``"ba"`` or ``"moniri"`` (an array if ``lr`` spans several regimes).
+    reason : str
+        Why ``method="auto"`` chose it (or ``"requested"``).
+    spectrum : str
+        ``"mp"`` (deterministic) or ``"finite"`` (from a given weight matrix).
+    n_ridge, lam, lr : ndarray
+        The grid, broadcast.
+    order_parameters : dict
+        ``q1, q2, V1, V2, psi`` (arrays), ``theta`` and ``m`` (arrays with a trailing axis).
+    parameters : dict
+        Model parameters per distinct ``lr`` (e.g. ``r, c, gamma`` for the sRF).
+    """
+
+    test_error: object
+    train_error: object
+    test_risk: object
+    noise_included: bool
+    status: object
+    n_iter: object
+    residual: object
+    quadrature_residual: object
+    method: object
+    reason: str
+    spectrum: str
+    n_ridge: np.ndarray
+    lam: np.ndarray
+    lr: np.ndarray
+    order_parameters: dict = field(default_factory=dict)
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def converged(self) -> bool:
+        """True when every point converged."""
+        return bool(np.all(np.asarray(self.status) == "converged"))
+
+
+# ----------------------------------------------------------------------------- regime selection
+def _check_setup(setup):
+    from .onestep import OneStep
+
+    if not isinstance(setup, OneStep):
+        raise TypeError(f"setup must be a theory.OneStep; got {type(setup).__name__}")
+    if setup.is_multi_index:
+        raise ValueError("theory.risk needs a single-index target; got a MultiIndexTarget "
+                         "(see theory.error_floor for multi-index targets)")
+    if setup.steps != 1:
+        raise ValueError(f"theory.risk describes one gradient step; got steps={setup.steps}")
+    if setup.readout == "symmetric":
+        raise ValueError("readout='symmetric' duplicates every neuron, which breaks the Gaussian equivalence of "
+                         "the bulk; theory.risk supports readout 'constant', 'rademacher' and 'gaussian'")
+
+
+def select_method(setup, lr=None):
+    r"""The regime of one step and the method that describes it: ``(method, reason)``.
+
+    * ``lr == 0``: ``"rf"``;
+    * Moniri's :math:`\alpha = \log(\mathrm{lr}\sqrt N)/\log n \le 0` (:math:`\eta = \tau\sqrt N \le 1`):
+      ``"ba"`` (Ba et al.'s :math:`\eta = \Theta(1)`, a weight spike of order one);
+    * otherwise, if every neuron gets the same spike (:func:`theory.srf.common_spike_readout`):
+      ``"srf"`` (Cui et al.; it covers every step size with this readout);
+    * otherwise, with a Gaussian readout and :math:`0 < \alpha < \frac12`: ``"moniri"``.
+
+    Anything else raises a ``ValueError`` naming the regime.
+
+    >>> from theory import OneStep
+    >>> select_method(OneStep(lr=0.0))[0], select_method(OneStep(lr=3.0, readout="constant"))[0]
+    ('rf', 'srf')
+    >>> select_method(OneStep.from_moniri(alpha=0.3, d=1000, width=1000, n=2000, residual="labels"))[0]
+    'moniri'
+    """
+    _check_setup(setup)
+    lr = setup.lr if lr is None else float(lr)
+    if lr == 0.0:
+        return "rf", "lr = 0: random features at initialisation (notes/risk.md §2)"
+    alpha = math.log(abs(lr) * math.sqrt(setup.width)) / math.log(setup.n) if setup.n > 1 else float("inf")
+    if alpha <= 0.0:
+        return "ba", (f"Moniri alpha = log(lr sqrt(width))/log(n) = {alpha:.3g} <= 0: Ba et al.'s eta = Theta(1) "
+                      "regime, a weight spike of order one (notes/risk.md §4)")
+    if common_spike_readout(setup):
+        return "srf", (f"alpha = {alpha:.3g} > 0 and every neuron receives the same spike (readout "
+                       f"{setup.readout!r}): Cui et al.'s spiked random features (notes/risk.md §3)")
+    if setup.readout == "gaussian" and alpha < 0.5:
+        return "moniri", (f"alpha = {alpha:.3g} in (0, 1/2) with a Gaussian readout: Moniri et al.'s equivalent "
+                          "model with diverging spikes (notes/risk.md §5)")
+    raise ValueError(
+        f"no limiting theory for this regime: lr = {lr:g} (Moniri alpha = {alpha:.3g}), readout {setup.readout!r}, "
+        f"activation {setup.activation.name!r}. Covered: lr = 0 (rf); alpha <= 0 (ba); a common spike, i.e. readout "
+        "'constant' or 'rademacher' with an odd activation (srf); a Gaussian readout with 0 < alpha < 1/2 (moniri)"
+    )
+
+
+def _check_method_applies(setup, method, lr):
+    if method == "srf" and lr != 0.0 and not common_spike_readout(setup):
+        raise ValueError(
+            f"method 'srf' needs every neuron to receive the same spike: readout 'constant', or 'rademacher' with an "
+            f"odd activation; got readout {setup.readout!r} with activation {setup.activation.name!r}"
+        )
+    if method == "moniri":
+        alpha = math.log(abs(lr) * math.sqrt(setup.width)) / math.log(setup.n) if lr != 0 else -math.inf
+        if not 0.0 < alpha < 0.5:
+            raise ValueError(f"method 'moniri' needs Moniri's alpha = log(lr sqrt(width))/log(n) in (0, 1/2); got {alpha:.4g}")
+        if setup.readout != "gaussian":
+            raise ValueError(
+                f"method 'moniri' needs readout='gaussian' (the spikes a^(k) are then distinct directions); got "
+                f"{setup.readout!r} (use method='srf' for a common spike)"
+            )
+        from .spikes import learned_overlap
+
+        lo = learned_overlap(setup.with_(lr=lr))
+        if lo.f0_component > 0.05 * math.sqrt(lo.norm_sq):
+            raise ValueError(
+                "method 'moniri' needs a learned direction independent of the initial features: with residual='full' "
+                f"and output_scale {setup.effective_output_scale:g} the step carries the initial network's component "
+                f"(relative size {lo.f0_component / math.sqrt(lo.norm_sq):.3g}, notes/spikes.md B.5), which is "
+                "correlated with F0 and not covered; use residual='labels' or a smaller output_scale"
+            )
+
+
+# ----------------------------------------------------------------------------- model building
+def _default_directions(d, beta_star, gamma):
+    """Target direction, a spike direction v with v.beta* = gamma, and zeta with beta* = gamma v + rho zeta (no RNG)."""
+    d = int(d)
+    if beta_star is None:
+        beta_star = np.zeros(d)
+        beta_star[0] = 1.0
+    beta_star = np.asarray(beta_star, dtype=float).ravel()
+    if beta_star.size != d:
+        raise ValueError(f"beta_star must have length d = {d}; got {beta_star.size}")
+    beta_star = beta_star / np.linalg.norm(beta_star)
+    # a fixed unit vector orthogonal to beta*
+    e = np.zeros(d)
+    e[int(np.argmin(np.abs(beta_star)))] = 1.0
+    zeta = e - (e @ beta_star) * beta_star
+    zeta /= np.linalg.norm(zeta)
+    rho = math.sqrt(max(1.0 - gamma * gamma, 0.0))
+    v = gamma * beta_star + rho * zeta
+    # the target's part orthogonal to v: beta* = gamma v + rho zeta_t
+    zeta_t = rho * beta_star - gamma * zeta
+    return beta_star, v, zeta_t
+
+
+def _check_weights(name, W, setup):
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 2:
+        raise ValueError(f"{name} must be a (width, d) matrix; got shape {W.shape}")
+    if W.shape != (round(setup.width), round(setup.d)):
+        raise ValueError(f"{name} must have shape (width, d) = ({round(setup.width)}, {round(setup.d)}); got {W.shape}")
+    if not np.all(np.isfinite(W)):
+        raise ValueError(f"{name} must be finite")
+    return W
+
+
+def readout_power_moments(readout: str, mmax: int) -> np.ndarray:
+    r""":math:`E[s^m]`, :math:`m = 0..m_{max}`, of the unit-scale readout values.
+
+    Gaussian: :math:`(m-1)!!` for even :math:`m`, 0 for odd; Rademacher: 1 for even, 0 for odd;
+    constant: 1.
+
+    >>> readout_power_moments("gaussian", 4).tolist()
+    [1.0, 0.0, 1.0, 0.0, 3.0]
+    """
+    check_choice(readout, ("gaussian", "rademacher", "constant"), "readout")
+    m = np.arange(mmax + 1)
+    if readout == "constant":
+        return np.ones(mmax + 1)
+    even = (m % 2 == 0).astype(float)
+    if readout == "rademacher":
+        return even
+    dfact = np.array([float(np.prod(np.arange(k - 1, 0, -2))) if k > 0 else 1.0 for k in m])
+    return even * dfact
+
+
+def _scaled_series_coefficients(act, c: float, kmax: int) -> np.ndarray:
+    r""":math:`E[\sigma^{(k)}(\sqrt c z)]/k! = E[\sigma(\sqrt c z)He_k(z)]/(k!\,c^{k/2})`, :math:`k = 0..k_{max}`."""
+    from .hermite import hermite_coefficients
+
+    sc = math.sqrt(c)
+    if c == 1.0:
+        mu = hermite_coefficients(act, kmax).values
+    else:
+        f = act.func
+        mu = hermite_coefficients(lambda z: f(sc * z), kmax, kinks=tuple(k / sc for k in act.kinks)).values
+    k = np.arange(kmax + 1)
+    return np.asarray(mu) / np.array([math.factorial(int(j)) for j in k]) / sc**k
+
+
+def _spiked_model(setup, st, method, *, degrees, strength):
+    r"""GE data of the equivalent model :math:`F_0 + \sum_k c_k(\tau c_1)^k(\tilde X\beta)^{\circ k}(s^{\circ k})^\top`.
+
+    ``docs/derivations/ge_system.md`` §3-4: with :math:`t = \tau E\sigma'|b|` (:math:`b` the part of
+    the learned direction independent of :math:`W_0`), :math:`\kappa = \hat b\cdot x`, the spike
+    of degree :math:`k` is the feature vector :math:`c_kt^ks^{\circ k}` times :math:`\kappa^k`. Its
+    component along :math:`\mathbf 1` joins the mean channel (vector :math:`\mathbf 1`, function
+    :math:`u(\kappa) = \mu_0 + \sum_kc_kt^kE[s^k]\kappa^k`); the centred parts form channels with
+    Gram :math:`p\,c_kc_lt^{k+l}\mathrm{Cov}(s^k, s^l)`, plus the bulk's own component
+    :math:`\mu_1\sqrt cW_0\hat b` (Gram :math:`\mu_1^2c\beta`) in the linear channel.
+
+    Returns ``(kd, channels, G_const, unreg, scale, params)``: the channels (:func:`_channel`), the
+    Gram part that does not involve :math:`W_0` (the readout parts), the unregularised functions
+    (``strength="infinite"``), the bulk scale :math:`c` and the parameters.
+    """
+    from .spikes import learned_overlap, spike_degrees
+
+    lo = learned_overlap(st)
+    b_sq = max(lo.norm_sq - lo.f0_component**2, 0.0)
+    b_norm = math.sqrt(b_sq)
+    gamma = lo.signal / b_norm if b_norm > 0 else 0.0
+    gamma = max(-1.0, min(1.0, gamma))
+    act = gaussian_moments(setup.activation, label="activation")
+    c_bulk = 1.0 + st.lr**2 * lo.residual_second_moment * act.deriv_var / setup.sample_ratio
+    t = st.lr * act.deriv_mean * b_norm
+    if degrees is not None:
+        degs = tuple(sorted({int(k) for k in degrees}))
+        if not degs or degs[0] < 1:
+            raise ValueError(f"degrees must be positive integers; got {degrees!r}")
+    elif method == "ba":
+        degs = (1,)
+    else:
+        degs = tuple(spike_degrees(st.moniri_alpha, setup.activation).degrees)
+    kd = srf_kappa_data(setup.activation, setup.target, r=0.0, c=c_bulk, gamma=gamma, noise_var=setup.noise_var)
+    kmax = max(degs)
+    ck = _scaled_series_coefficients(setup.activation, c_bulk, kmax)
+    ck[1] = float(kd.mu1[0])
+    params = dict(gamma=gamma, t=t, theta=abs(t) * math.sqrt(setup.width), c=c_bulk, degrees=list(degs),
+                  alpha=st.moniri_alpha if st.lr != 0 else float("-inf"), strength=strength)
+    p = setup.width
+    mu0 = float(kd.mu0[0])
+    mu1sq = float(kd.mu1[0]) ** 2
+    beta = setup.width_ratio
+    if strength == "infinite":
+        if setup.readout != "gaussian":
+            raise ValueError("strength='infinite' needs readout='gaussian' (distinct spike directions s^(k))")
+        channels = [_channel(kd.mu0, "ones", p)]
+        return kd, channels, np.zeros((1, 1)), [kd.nodes**k for k in degs], c_bulk, params
+    ms = readout_power_moments(setup.readout, 2 * kmax)
+    u = mu0 + sum(ck[k] * t**k * ms[k] * kd.nodes**k for k in degs)
+    channels = [_channel(u, "ones", p)]
+    for k in degs:
+        channels.append(_channel(kd.nodes**k, "spike" if k == 1 else None, mu1sq * c_bulk * beta if k == 1 else 0.0,
+                                 vec_coef=math.sqrt(mu1sq)))
+    K = len(channels)
+    G_const = np.zeros((K, K))
+    for i, k in enumerate(degs, start=1):
+        for j, l in enumerate(degs, start=1):
+            G_const[i, j] = p * ck[k] * ck[l] * t ** (k + l) * (ms[k + l] - ms[k] * ms[l])
+    return kd, channels, G_const, None, c_bulk, params
+
+
+def _channel(phi, vec, lim, vec_coef=1.0):
+    """One channel: function ``phi`` of kappa, its exact feature vector kind (``"ones"``, ``"spike"``
+    for ``vec_coef * W v`` or ``None``) and the limit of that vector's squared norm ``lim``."""
+    return dict(phi=np.asarray(phi, dtype=float), vec=vec, lim=float(lim), vec_coef=float(vec_coef))
+
+
+class _Model:
+    """A GE system (or Ba's conditional spectrum) for one (method, lr), independent of (n_ridge, lam)."""
+
+    def __init__(self, setup, method, lr, *, W0, W1, beta_star, mp_nodes, degrees, strength):
+        self.setup = setup
+        self.method = method
+        self.lr = lr
+        self.noise = setup.noise_var
+        self.params = {}
+        self.conditional = None
+        self.mp_nodes = mp_nodes
+        self._fine = None
+        st = setup.with_(lr=lr)
+        self.beta = setup.width_ratio
+        p = setup.width
+        act = gaussian_moments(setup.activation, label="activation")
+        tgt = gaussian_moments(setup.target, label="target")
+        self.kind = "finite" if (W0 is not None or W1 is not None) else "mp"
+        if method == "ba" and W1 is not None:
+            self.conditional = conditional_spectrum(W1, setup.activation, setup.target, beta_star)
+            self.params = dict(misspecification=self.conditional.s2)
+            return
+        unreg = None
+        gamma = 0.0
+        if method == "rf":
+            kd = constant_kappa_data(mu0=act.mu0, mu1=act.mu1, mu2sq=act.mu_star_sq, h=tgt.mu0, h1=tgt.mu1,
+                                     hh=tgt.second, noise_var=self.noise)
+            channels = [_channel(kd.mu0, "ones", p)]
+            G_const = np.zeros((1, 1))
+            self.scale = 1.0
+            project = False
+            self.params = dict(mu0=act.mu0, mu1=act.mu1, mu_star_sq=act.mu_star_sq)
+        elif method == "srf":
+            prm = srf_parameters(st)
+            kd = srf_kappa_data(setup.activation, setup.target, r=prm.r, c=prm.c, gamma=prm.gamma, noise_var=self.noise)
+            channels = [_channel(kd.mu0, "ones", p), _channel(kd.mu1 * kd.nodes, "spike", prm.c * self.beta)]
+            G_const = np.zeros((2, 2))
+            self.scale = prm.c
+            gamma = prm.gamma
+            project = True
+            self.params = dict(r=prm.r, c=prm.c, gamma=prm.gamma)
+        else:
+            kd, channels, G_const, unreg, self.scale, self.params = _spiked_model(
+                setup, st, method, degrees=degrees, strength=strength)
+            gamma = self.params["gamma"]
+            project = True
+        # drop channels whose function vanishes identically (e.g. the mean of an odd activation)
+        keep = [i for i, ch in enumerate(channels) if np.max(np.abs(ch["phi"])) > 1e-13]
+        G_lim = G_const + np.diag([ch["lim"] for ch in channels])
+        G_lim, G_const = G_lim[np.ix_(keep, keep)], G_const[np.ix_(keep, keep)]
+        channels = [channels[i] for i in keep]
+        self.spike_funcs = [ch["phi"] for ch in channels] or None
+        self.unreg = unreg
+        self.gram = G_lim
+        self.kd = kd
+        if W0 is not None:
+            bs, v, zeta = _default_directions(setup.d, beta_star, gamma)
+            W = math.sqrt(self.scale) * W0
+            vecs = np.zeros((len(channels), W.shape[0]))
+            for i, ch in enumerate(channels):
+                if ch["vec"] == "ones":
+                    vecs[i] = 1.0
+                elif ch["vec"] == "spike":
+                    vecs[i] = ch["vec_coef"] * (W @ v)
+            if project:
+                base = finite_spectrum(W, project_out=v, spike_vectors=vecs, target_vector=zeta)
+            else:
+                base = finite_spectrum(W, spike_vectors=vecs, target_vector=bs)
+            C = base.C.copy()
+            K = len(channels)
+            C[:, :K, :K] += G_const
+            self._spec = type(base)(D=base.D, w=base.w, C=C, kind="finite", beta=base.beta)
+        else:
+            self._spec = mp_spectrum(self.beta, scale=self.scale, gram=self.gram, n_nodes=mp_nodes)
+        self.system = GESystem(kd, self._spec, spike_funcs=self.spike_funcs, unreg_funcs=self.unreg)
+
+    def fine_system(self):
+        if self._fine is None:
+            spec = mp_spectrum(self.beta, scale=self.scale, gram=self.gram, n_nodes=3 * self.mp_nodes)
+            self._fine = GESystem(self.kd, spec, spike_funcs=self.spike_funcs, unreg_funcs=self.unreg)
+        return self._fine
+
+
+# ----------------------------------------------------------------------------- the public function
+def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None, beta_star=None,
+         degrees=None, strength: str = "finite", tol: float = 1e-10, max_iter: int = 5000, accelerate: bool = True,
+         mp_nodes: int = DEFAULT_MP_NODES, strict: bool = False) -> RiskResult:
+    r"""Limiting test and train error of ridge on the features after one step.
+
+    Parameters
+    ----------
+    setup : theory.OneStep
+        The experiment (activation, target, ``d``, ``width``, step batch ``n``, ``lr``, ``noise_var``,
+        readout).
+    n_ridge : float or array_like
+        Number of fresh ridge samples (> 0). The theory uses :math:`\alpha = n_{ridge}/\mathrm{width}`
+        and :math:`\beta = \mathrm{width}/d` (``notes/risk.md`` §3.7).
+    lam : float or array_like
+        Penalty :math:`\lambda_C \ge 0` of the reference objective.
+    method : {"auto", "rf", "srf", "ba", "moniri"}
+        See the module docstring and :func:`select_method`. A method that does not apply raises.
+    lr : float or array_like, optional
+        Step sizes overriding ``setup.lr`` (a grid).
+    W0 : ndarray, shape (width, d), optional
+        Initial weights: solve on their finite-p spectrum (rf, srf, ba deterministic, moniri)
+        instead of the Marchenko-Pastur limit. The spike direction is the deterministic
+        :math:`\gamma\beta_* + \rho\hat\zeta` (any fixed direction is equivalent for random ``W0``).
+    W1 : ndarray, shape (width, d), optional
+        Weights after the step, for ``method="ba"``: Ba et al.'s conditional formula (§4).
+    beta_star : array_like, shape (d,), optional
+        Target direction for ``W0``/``W1`` (default :math:`e_1`, as in the simulator).
+    degrees : sequence of int, optional
+        Moniri spike degrees (default: :func:`theory.spikes.spike_degrees`; ``(1,)`` for ``"ba"``).
+    strength : {"finite", "infinite"}
+        ``"ba"``/``"moniri"``: the spikes with their finite-size strengths
+        (``docs/derivations/ge_system.md`` §4), or infinitely strong, i.e. fit without penalty
+        (the candidate closed form of ``notes/risk.md`` §5; Gaussian readout only).
+    tol, max_iter, accelerate
+        Solver controls (:func:`theory.solvers.fixed_point`); the residual is that of the equations.
+    mp_nodes : int
+        Marchenko-Pastur quadrature nodes; the solution is re-checked (and refined if needed) with
+        three times as many.
+    strict : bool
+        Emit a ``RuntimeWarning`` when a point does not converge (it is always in ``status``).
+
+    Returns
+    -------
+    RiskResult
+
+    Examples
+    --------
+    Random features: as the penalty grows the predictor vanishes and the test error tends to
+    :math:`E y^2` (an odd activation cannot fit the mean).
+
+    >>> from theory import OneStep
+    >>> s = OneStep(activation="tanh", target="sin", d=1000, width=1000, n=20000, lr=0.0)
+    >>> big = risk(s, n_ridge=2000, lam=1e9)
+    >>> bool(np.isclose(big.test_error, (1 - np.exp(-2)) / 2, rtol=1e-6)), big.method, big.status
+    (True, 'rf', 'converged')
+
+    A learning curve of the giant step (Cui et al.'s default setting) is one call:
+
+    >>> s = OneStep(activation="tanh", target="sin", d=2000, width=2000, n=40000, lr=3.0)
+    >>> curve = risk(s, n_ridge=np.linspace(0.2, 3, 8) * 2000, lam=0.1)
+    >>> curve.method, curve.converged, bool(np.all(np.diff(curve.test_error) < 0))
+    ('srf', True, True)
+    """
+    _check_setup(setup)
+    check_choice(method, METHODS, "method")
+    check_choice(strength, ("finite", "infinite"), "strength")
+    n_arr = check_array(n_ridge, "n_ridge", positive=True, ndim_max=3)
+    lam_arr = check_array(lam, "lam", nonnegative=True, ndim_max=3)
+    lr_arr = check_array(setup.lr if lr is None else lr, "lr", ndim_max=3)
+    check_positive(tol, "tol")
+    check_integer(max_iter, "max_iter", minimum=1)
+    mp_nodes = check_integer(mp_nodes, "mp_nodes", minimum=8)
+    if W0 is not None:
+        W0 = _check_weights("W0", W0, setup)
+    if W1 is not None:
+        W1 = _check_weights("W1", W1, setup)
+    try:
+        shape = np.broadcast_shapes(n_arr.shape, lam_arr.shape, lr_arr.shape)
+    except ValueError:
+        raise ValueError(f"n_ridge, lam and lr must broadcast together; got shapes {n_arr.shape}, "
+                         f"{lam_arr.shape}, {lr_arr.shape}") from None
+    N = np.broadcast_to(n_arr, shape).ravel()
+    L = np.broadcast_to(lam_arr, shape).ravel()
+    R = np.broadcast_to(lr_arr, shape).ravel()
+    # methods per distinct lr
+    models: dict[float, _Model] = {}
+    reasons = {}
+    for lr_val in np.unique(R):
+        lr_val = float(lr_val)
+        if method == "auto":
+            m, why = select_method(setup, lr_val)
+        else:
+            m, why = method, "requested"
+            _check_method_applies(setup, m, lr_val)
+        if m == "moniri":
+            _check_method_applies(setup, m, lr_val)
+        if W1 is not None and m != "ba":
+            raise ValueError(f"W1 is only used by method 'ba' (Ba et al.'s conditional formula); the method is {m!r}")
+        if W1 is not None and len(np.unique(R)) > 1:
+            raise ValueError("W1 fixes the step: give a single lr with it")
+        models[lr_val] = _Model(setup, m, lr_val, W0=W0, W1=W1, beta_star=beta_star, mp_nodes=mp_nodes,
+                                degrees=degrees, strength=strength)
+        reasons[lr_val] = why
+    size = N.size
+    test = np.empty(size)
+    train = np.empty(size)
+    status = np.empty(size, dtype=object)
+    n_iter = np.zeros(size, dtype=int)
+    resid = np.empty(size)
+    qres = np.full(size, np.nan)
+    names = ("q1", "q2", "V1", "V2", "psi")
+    ops = {k: np.full(size, np.nan) for k in names}
+    thetas, ms = [], []
+    meth = np.empty(size, dtype=object)
+    x_prev = {}
+    for i in range(size):
+        mdl = models[float(R[i])]
+        meth[i] = mdl.method
+        if mdl.conditional is not None:
+            out = ba_conditional_risk(mdl.conditional, n_ridge=N[i], lam=L[i], noise_var=mdl.noise)
+            test[i], train[i] = out.test_error, out.train_error
+            status[i], n_iter[i], resid[i] = out.status, out.n_iter, out.residual
+            thetas.append([])
+            ms.append([])
+            continue
+        alpha = N[i] / setup.width
+        sol = mdl.system.solve(alpha, L[i], x0=x_prev.get(id(mdl)), tol=tol, max_iter=max_iter, accelerate=accelerate)
+        n_it = sol.n_iter
+        if mdl.kind == "mp" and sol.status == "converged":
+            fine = mdl.fine_system()
+            q = residual_norm(sol.x, fine.map(sol.x, alpha, L[i]))
+            if q > 10 * tol:
+                sol = fine.solve(alpha, L[i], x0=sol.x, tol=tol, max_iter=max_iter, accelerate=accelerate)
+                n_it += sol.n_iter
+                q = sol.residual
+            qres[i] = q
+        if sol.status == "converged":
+            x_prev[id(mdl)] = sol.x
+        test[i], train[i] = sol.test_error, sol.train_error
+        status[i], n_iter[i], resid[i] = sol.status, n_it, sol.residual
+        for k in names:
+            ops[k][i] = sol.overlaps[k]
+        thetas.append(sol.overlaps["theta"])
+        ms.append(sol.overlaps["m"])
+    if strict and np.any(status != "converged"):
+        bad = int(np.sum(status != "converged"))
+        warnings.warn(f"theory.risk: {bad} of {size} points did not converge (see .status and .residual)",
+                      RuntimeWarning, stacklevel=2)
+
+    def shaped(a):
+        a = a.reshape(shape)
+        if shape == ():
+            v = a.item()
+            return v
+        return a
+
+    def stack(lists):
+        width = max((len(v) for v in lists), default=0)
+        out = np.full((size, width), np.nan)
+        for i, v in enumerate(lists):
+            out[i, : len(v)] = v
+        return out.reshape(shape + (width,))
+
+    order = {k: shaped(v) for k, v in ops.items()}
+    order["theta"] = stack(thetas)
+    order["m"] = stack(ms)
+    methods = set(meth.tolist())
+    method_out = meth.tolist()[0] if len(methods) == 1 else shaped(meth)
+    reason = "; ".join(f"lr={k:g}: {v}" for k, v in reasons.items()) if len(reasons) > 1 else next(iter(reasons.values()))
+    kinds = {m.kind for m in models.values()}
+    noise = setup.noise_var
+    return RiskResult(
+        test_error=shaped(test),
+        train_error=shaped(train),
+        test_risk=shaped(test - noise),
+        noise_included=bool(noise > 0),
+        status=shaped(status),
+        n_iter=shaped(n_iter),
+        residual=shaped(resid),
+        quadrature_residual=shaped(qres),
+        method=method_out,
+        reason=reason,
+        spectrum=kinds.pop() if len(kinds) == 1 else "mixed",
+        n_ridge=np.broadcast_to(n_arr, shape).copy(),
+        lam=np.broadcast_to(lam_arr, shape).copy(),
+        lr=np.broadcast_to(lr_arr, shape).copy(),
+        order_parameters=order,
+        parameters={f"{k:g}": m.params for k, m in models.items()},
+    )
