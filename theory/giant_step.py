@@ -222,8 +222,8 @@ class NeuronPrediction(Result):
     cosine : ndarray (p,)
         :math:`\cos(w_i^1, v^*)`, :math:`v^*=W^{*\top}C_1/|C_1|` (``nan`` if :math:`C_1=0`).
     noise_in_V : ndarray (p,)
-        Expected squared norm of the batch noise inside :math:`V^*` (the scale of the per-neuron error,
-        :math:`\tau^2 E[r^2\sigma'^2]\,r/n`).
+        Expected squared norm of the batch noise inside :math:`V^*` (the scale of the per-neuron error),
+        :math:`\frac{\tau^2}n\big(E[r^2|u|^2]E\sigma'^2-|a+b\hat\kappa|^2\big)`.
     c0_shift, var_f0, shared_sq : float
         The i.i.d.-readout terms :math:`c_f`, :math:`\mathrm{Var}f_0`, :math:`|S|^2` (zero for symmetric readout).
     """
@@ -328,7 +328,8 @@ def predict_neurons(setup, kappa, signs, norms=None, *, kmax=None) -> NeuronPred
     c1 = np.asarray(C[1], dtype=float)
     nc1 = float(np.linalg.norm(c1))
     cosine = overlap @ (c1 / nc1) / np.sqrt(norm_sq) if nc1 > 0 else np.full(p, np.nan)
-    noise_in_V = tau**2 * Er2sp2 * r / n
+    drift_V = a + b[:, None] * khat
+    noise_in_V = tau**2 * np.maximum(Er2u2 * fac.sp2 - np.sum(drift_V**2, axis=1), 0.0) / n
     return NeuronPrediction(overlap, norm_sq, cosine, noise_in_V, c_f, var_f0, shared)
 
 

@@ -64,7 +64,7 @@ __all__ = [
 QUANTITY_GROUPS = ("overlap", "weight_spike", "spikes", "errors")
 
 #: Relative finite-size tolerance constants :math:`C_q` (tolerance = C_q / sqrt(d)); see docs/compare.md.
-TOLERANCE_CONSTANTS = {"overlap": 1.0, "weight_spike": 2.0, "spikes": 2.0, "errors": 2.0}
+TOLERANCE_CONSTANTS = {"overlap": 1.0, "weight_spike": 1.0, "spikes": 1.0, "errors": 1.0}
 
 
 def agreement(theory: float, mean: float, ci_low: float, ci_high: float, *, tolerance: float) -> tuple[str, str]:
