@@ -16,7 +16,7 @@ on ``n_ridge`` fresh samples, for four regimes of the per-neuron step ``lr``:
               :math:`(r, c, \gamma)` from :func:`theory.srf.srf_parameters`.
 ``"ba"``      Ba et al. (2022), :math:`\eta = \Theta(1)`: given ``W1`` the conditional formula of
               ``notes/risk.md`` §4; otherwise its deterministic limit, derived in
-              ``docs/derivations/ba_deterministic.md`` (the GE system with one spike channel of
+              ``docs/derivations/ge_system.md`` §3 (the GE system with one spike channel of
               Gram weight :math:`\beta + \theta^2`).
 ``"moniri"``  Moniri et al. (2024), :math:`\eta = n^\alpha`, :math:`0<\alpha<\frac12`: the equivalent
               model :math:`F_0 + \ell` diverging spikes, the candidate closed form of
