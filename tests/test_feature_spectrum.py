@@ -173,3 +173,20 @@ def test_column_spread_matches_monte_carlo_column_norms():
     rel_var = col.var() / col.mean() ** 2
     # 400 columns, nearly independent: the sample variance of a heavy-tailed quantity; 25% tolerance
     assert rel_var == pytest.approx((kurt[0] - 1) / n, rel=0.25)
+
+
+@pytest.mark.parametrize("act, alpha, log10_n, readout", [
+    ("poly", 0.35, 16, "gaussian"), ("tanh", 0.42, 24, "gaussian"), ("relu", 0.35, 9, "gaussian"),
+    ("poly", 0.42, 16, "rademacher"),
+])
+def test_finite_size_equivalent_recovers_the_interval_theorem(act, alpha, log10_n, readout):
+    # As n -> infinity (d = width = n/2, eta = n^alpha) the separated step spikes of the finite-size
+    # equivalent are exactly the degrees of Moniri's interval theorem (docs/spikes.md §4-§5).
+    a = (theory.activation("polynomial", coeffs=[0, 1, 0.5, 0.3, 0.2], coeff_basis="hermite") if act == "poly"
+         else theory.activation(act))
+    n = 10.0**log10_n
+    s = theory.OneStep.from_moniri(alpha=alpha, activation=a, target="tanh", d=n / 2, width=n / 2, n=n,
+                                   residual="labels", readout=readout)
+    spec = feature_spikes(s)
+    step = tuple(sorted(sp.degree for sp in spec.spikes if sp.kind == "hermite"))
+    assert step == theory.spike_degrees(alpha, a, readout=readout).degrees

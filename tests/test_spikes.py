@@ -206,3 +206,16 @@ def test_weight_spike_monte_carlo_ba():
     # 4 standard errors plus a finite-size allowance (BBP quantities converge like d^{-1/2}: 1% and 0.04)
     assert abs(mean[0] - w.singular_value) < 4 * se[0] + 0.01 * w.singular_value
     assert abs(mean[1] - w.overlap_sq) < 4 * se[1] + 0.04
+
+
+def test_readout_merges_degrees_of_equal_parity():
+    # s = +-1: s^{o k} is s (odd k) or 1 (even k), so degrees of equal parity share a right vector
+    assert spike_degrees(0.41, POLY).degrees == (1, 2, 3, 4, 5)
+    rad = spike_degrees(0.41, POLY, readout="rademacher")
+    assert rad.degrees == (1, 2) and rad.count == 2
+    assert spike_degrees(0.41, "tanh", readout="symmetric").degrees == (1,)
+    assert spike_degrees(0.41, POLY, readout="constant").count == 1
+    b = spike_degrees(0.25, POLY, readout="rademacher")
+    assert (b.count_below, b.count_above) == (1, 2)
+    with pytest.raises(ValueError, match="readout must be one of"):
+        spike_degrees(0.2, "tanh", readout="normal")

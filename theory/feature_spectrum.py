@@ -41,6 +41,7 @@ __all__ = [
     "feature_spikes",
     "scaled_hermite_coefficients",
     "monomial_hermite_vector",
+    "gram_schmidt_monomials",
     "METHODS",
 ]
 
@@ -126,6 +127,24 @@ def monomial_hermite_vector(k: int, size: int) -> np.ndarray:
     return v / norm
 
 
+def gram_schmidt_monomials(size: int) -> np.ndarray:
+    r"""Rows :math:`g_1..g_{size-1}`: the monomials :math:`\kappa^1,\kappa^2,\dots` orthonormalised in this order (in :math:`L^2(N(0,1))`), in the :math:`h_j` basis.
+
+    The constant is not in the sequence, so :math:`g_2 = \kappa^2/\sqrt3 = (h_0+\sqrt2h_2)/\sqrt3`; odd ones are :math:`h_k`.
+
+    >>> g = gram_schmidt_monomials(4)
+    >>> bool(np.allclose(g[1], [1 / np.sqrt(3), 0, np.sqrt(2 / 3), 0])), bool(np.allclose(g[2], [0, 0, 0, 1]))
+    (True, True)
+    """
+    rows = []
+    for k in range(1, size):
+        v = monomial_hermite_vector(k, size)
+        for g in rows:
+            v = v - (g @ v) * g
+        rows.append(v / np.linalg.norm(v))
+    return np.array(rows).reshape(size - 1, size)
+
+
 # ----------------------------------------------------------------------------- results
 @dataclass(frozen=True)
 class Spike(Result):
@@ -134,14 +153,18 @@ class Spike(Result):
     Attributes
     ----------
     degree : int or None
-        Hermite degree :math:`j` of the factor :math:`He_j(\kappa)` that dominates its left singular
-        vector (0: the mean of :math:`F`); ``None`` for the random-features quadratic direction
+        Hermite degree :math:`k\ge1` of the factor :math:`He_k(\kappa)` that dominates its left singular
+        vector (Moniri's :math:`k`-th Gram-Schmidt monomial); 0 for the mean of :math:`F` (less than 10%
+        of the weight on degrees :math:`\ge1`); ``None`` for the random-features quadratic direction
         (``kind="kernel"``).
     location : float
         Predicted singular value of :math:`F/\sqrt n`.
     alignment : float
         :math:`|\cos|` between its left singular vector and the monomial feature
         :math:`(\tilde X\beta)^{\circ k}`, :math:`k` = ``degree``.
+    gs_alignment : float
+        :math:`|\cos|` with the :math:`k`-th Gram-Schmidt monomial (:math:`\kappa^1,\kappa^2,\dots` orthogonalised in
+        this order; :math:`He_k` for odd :math:`k`), the direction Moniri et al.'s :math:`k`-th spike aligns with.
     separated : bool
         Whether it lies above the bulk edge.
     kind : str
@@ -162,6 +185,7 @@ class Spike(Result):
     span_alignment: float = float("nan")
     components: np.ndarray = field(default_factory=lambda: np.zeros(0))
     population: float = float("nan")
+    gs_alignment: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -249,7 +273,7 @@ def _readout_rules(readout: str, n_nodes: int, width: float):
     if readout == "gaussian":
         from scipy.special import ndtri
 
-        s_max = float(ndtri(1.0 - 0.5 / max(width, 2.0)))
+        s_max = float(-ndtri(0.5 / max(width, 2.0)))
         x, w = np.polynomial.legendre.leggauss(n_nodes)
         x = s_max * x
         w = w * np.exp(-0.5 * x * x)
@@ -417,9 +441,11 @@ def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kern
         jphi += 1
     bulk_level = float(np.sum(pib * (bulk["D"] + bulk["rho2"] * np.sum(phi_all[:, :jphi] ** 2, axis=1))))
     if jmax is None:
-        jv = 2
-        while jv < min(30, jtot) and setup.width * np.sum(pig * gram_data["v"][:, jv] ** 2) > 1e-6 * max(bulk_level, 1e-12):
-            jv += 1
+        # keep every degree up to the last one whose population strength is not negligible (a vanishing
+        # degree, e.g. an even one for odd sigma, must not cut the higher ones)
+        strength = setup.width * (pig @ gram_data["v"][:, : min(30, jtot)] ** 2)
+        big = np.nonzero(strength > 1e-6 * max(bulk_level, 1e-12))[0]
+        jv = max(2, int(big[-1]) + 1 if big.size else 2)
     else:
         jv = check_integer(jmax, "jmax", minimum=1) + 1
     gram = _gram(gram_data, jv, float(setup.d), include_kernel)
@@ -612,6 +638,7 @@ def _solve_model(model: _Model, *, tol=1e-13):
     zhi = 2.0 * (bulk.upper_bound() + model.width * float(np.max(np.trace(model.gram, axis1=1, axis2=2)))) + 1.0
     size = model.gram.shape[1]
     jv = size - 1 if model.labels[-1] == "kernel" else size
+    found = []
     for k in range(n_out):
         f = lambda z, k=k: _sorted_eigs(bulk.M(z))[0][k] - 1.0  # noqa: E731
         lo = zstar * (1 + 1e-10)
@@ -628,20 +655,44 @@ def _solve_model(model: _Model, *, tol=1e-13):
         lp = (bulk.lam(zk + h) - bulk.lam(zk - h)) / (2 * h)
         denom = -zk * float(avec @ Mp @ avec)
         span = float(np.clip(lp / denom, 0.0, 1.0)) if denom > 0 else float("nan")
+        found.append((zk, lk, avec, span))
+    # labels (docs/spikes.md §5.5): "kernel" if that direction dominates, "mean" if under 10% of the weight is
+    # on degrees >= 1; the other spikes get distinct degrees k >= 1 maximising their total squared alignment
+    # with the Gram-Schmidt monomials (one spike per degree, Moniri's k-th spike and k-th GS monomial)
+    has_kernel = model.labels[-1] == "kernel"
+    kinds = []
+    for zk, lk, avec, span in found:
         comps = avec**2
-        # label: the monomial kappa^k (k < jv) its left vector aligns with best; "kernel" if that direction dominates
-        monos = np.zeros((jv, size))
-        for kk in range(jv):
-            monos[kk, :jv] = monomial_hermite_vector(kk, jv)
-        cosines = np.abs(monos @ avec) * math.sqrt(span)
-        if model.labels[-1] == "kernel" and comps[-1] > 0.5:
-            degree, kind, align = None, "kernel", float("nan")
+        if has_kernel and comps[-1] > 0.5:
+            kinds.append("kernel")
+        elif np.sum(comps[1:jv]) < 0.1:
+            kinds.append("mean")
         else:
-            degree = int(np.argmax(cosines))
-            kind = "mean" if degree == 0 else "hermite"
-            align = float(cosines[degree])
-        spikes.append(Spike(degree=degree, location=math.sqrt(lk), alignment=align, separated=True, kind=kind,
-                            span_alignment=span, components=comps, population=zk))
+            kinds.append("hermite")
+    gs = gram_schmidt_monomials(jv)  # rows: GS of kappa^1..kappa^(jv-1) in the h_j basis
+    gs_full = np.zeros((jv, size))
+    gs_full[1:, :jv] = gs
+    step_idx = [i for i, kd in enumerate(kinds) if kd == "hermite"]
+    degree_of = {}
+    if step_idx and jv > 1:
+        weight = np.array([(gs @ found[i][2][:jv]) ** 2 for i in step_idx])
+        if len(step_idx) <= jv - 1:
+            rows, cols = optimize.linear_sum_assignment(-weight)
+            degree_of = {step_idx[r]: 1 + int(c) for r, c in zip(rows, cols)}
+        else:  # more spikes than degrees kept: best degree
+            degree_of = {i: 1 + int(np.argmax(w)) for i, w in zip(step_idx, weight)}
+    for i, (zk, lk, avec, span) in enumerate(found):
+        comps = avec**2
+        if kinds[i] == "kernel":
+            degree, align, gsal = None, float("nan"), float("nan")
+        else:
+            degree = 0 if kinds[i] == "mean" else degree_of[i]
+            mono = np.zeros(size)
+            mono[:jv] = monomial_hermite_vector(degree, jv)
+            align = abs(float(avec @ mono)) * math.sqrt(span)
+            gsal = abs(float(avec @ (gs_full[degree] if degree else mono))) * math.sqrt(span)
+        spikes.append(Spike(degree=degree, location=math.sqrt(lk), alignment=align, separated=True, kind=kinds[i],
+                            span_alignment=span, components=comps, population=zk, gs_alignment=gsal))
     # components that exist but do not separate: degrees with a non-negligible population strength
     for jj in range(1, jv):
         strength = model.width * float(model.g_pi @ model.gram[:, jj, jj])

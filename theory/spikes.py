@@ -131,7 +131,7 @@ def _zero_decisions(act, kmax: int):
     return vals, reasons
 
 
-def spike_degrees(alpha, activation, *, kmax=None) -> SpikeDegrees:
+def spike_degrees(alpha, activation, *, kmax=None, readout: str = "gaussian") -> SpikeDegrees:
     r"""Moniri et al.'s interval theorem: the degrees that carry a separated spike at :math:`\eta = n^\alpha`.
 
     Source: Moniri et al. (ICML 2024), via ``notes/spikes.md`` B.6: :math:`F = \sigma(\tilde X W_1)`
@@ -147,6 +147,12 @@ def spike_degrees(alpha, activation, *, kmax=None) -> SpikeDegrees:
         Student activation :math:`\sigma`.
     kmax : int, optional
         Highest degree whose coefficient is computed (default: what ``alpha`` needs).
+    readout : {"gaussian", "rademacher", "symmetric", "constant"}
+        The degree-:math:`k` spike's right vector is :math:`s^{\circ k}`. For a Gaussian readout
+        (Moniri et al.) these are linearly independent; for :math:`s=\pm1` they are :math:`s` (odd
+        :math:`k`) or :math:`\mathbf 1` (even :math:`k`), so degrees of equal parity merge into one
+        spike (``docs/spikes.md`` §4); for a constant readout all merge into one. ``count`` then
+        counts the merged spikes and ``degrees`` lists the lowest degree of each.
 
     Returns
     -------
@@ -173,6 +179,7 @@ def spike_degrees(alpha, activation, *, kmax=None) -> SpikeDegrees:
 
     alpha = check_in_interval(alpha, "alpha", 0.0, 0.5, closed="left")
     act = as_activation(activation, "activation")
+    check_choice(readout, tuple(_READOUT_MOMENTS), "readout")
     x = 1.0 / (1.0 - 2.0 * alpha)  # alpha > (k-1)/(2k)  <=>  k < x
     k_round = int(round(x))
     at_boundary = math.isclose(x, k_round, rel_tol=_BOUNDARY_RTOL, abs_tol=0.0)
@@ -195,12 +202,12 @@ def spike_degrees(alpha, activation, *, kmax=None) -> SpikeDegrees:
             f"activation {act.name!r} has c_1 = 0 ({reasons[1]}): no spike can form, since the step "
             "moves every neuron along tau*c_1*beta and each spike is a power of that shift"
         )
-    present = tuple(k for k in range(1, ell + 1) if reasons[k] is None)
+    present = _merge(tuple(k for k in range(1, ell + 1) if reasons[k] is None), readout)
     zero = tuple(k for k in range(1, kmax + 1) if reasons[k] is not None)
     zero_reasons = tuple(reasons[k] for k in zero)
     if at_boundary:
         below = len(present)
-        above = below + (1 if reasons[boundary_degree] is None else 0)
+        above = len(_merge(present + ((boundary_degree,) if reasons[boundary_degree] is None else ()), readout))
         interval = (alpha, alpha)
         note = (
             f"alpha = {alpha} = ({boundary_degree}-1)/(2*{boundary_degree}) is a boundary value: the degree-"
@@ -216,6 +223,20 @@ def spike_degrees(alpha, activation, *, kmax=None) -> SpikeDegrees:
     n = len(present)
     return SpikeDegrees(alpha, present, n, ell, interval, False, None, n, n, zero, zero_reasons, vals,
                         note="")
+
+
+def _merge(degrees: tuple, readout: str) -> tuple:
+    """Degrees whose right vectors :math:`s^{\\circ k}` coincide merge into one spike (the lowest one is listed)."""
+    if readout == "gaussian":
+        return degrees
+    if readout == "constant":
+        return degrees[:1]
+    out, seen = [], set()
+    for k in degrees:
+        if k % 2 not in seen:
+            seen.add(k % 2)
+            out.append(k)
+    return tuple(out)
 
 
 # ----------------------------------------------------------------------------- step statistics
