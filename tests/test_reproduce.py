@@ -61,3 +61,11 @@ def test_cli_reproduce_from_data(tiny, tmp_path, capsys):
     assert main(["reproduce", "dandi2024", "--data", str(f), "--out", str(tmp_path / "o"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["name"] == "dandi2024" and len(out["rows"]) == 2 * len(data["alphas"])
+
+
+def test_monomial_vector_high_degree_regression():
+    # (2k-1)!! overflowed int64 for k >= 19 (math domain error at Moniri alpha = 0.46); exact now.
+    from theory.feature_spectrum import monomial_hermite_vector
+
+    v = monomial_hermite_vector(25, 40)
+    assert np.isfinite(v).all() and np.linalg.norm(v) == pytest.approx(1.0, rel=1e-12)

@@ -123,7 +123,7 @@ def monomial_hermite_vector(k: int, size: int) -> np.ndarray:
         j = k - 2 * m
         if j < size:
             v[j] = math.factorial(k) / (2**m * math.factorial(m) * math.sqrt(math.factorial(j)))
-    norm = math.sqrt(float(np.prod(np.arange(2 * k - 1, 0, -2)))) if k > 0 else 1.0
+    norm = math.sqrt(float(math.prod(range(2 * k - 1, 0, -2)))) if k > 0 else 1.0  # exact (2k-1)!!, no int64 overflow
     return v / norm
 
 
