@@ -262,6 +262,23 @@ def _regime(alpha: float) -> str:
 
 
 # ----------------------------------------------------------------------------- neuron types
+@lru_cache(maxsize=32)
+def _hermegauss(n: int):
+    x, w = np.polynomial.hermite_e.hermegauss(n)
+    w = w / w.sum()
+    x.setflags(write=False)
+    w.setflags(write=False)
+    return x, w
+
+
+@lru_cache(maxsize=32)
+def _leggauss(n: int):
+    x, w = np.polynomial.legendre.leggauss(n)
+    x.setflags(write=False)
+    w.setflags(write=False)
+    return x, w
+
+
 def _readout_rules(readout: str, n_nodes: int, width: float):
     r"""Quadrature rules over the readout values :math:`s`: ``(bulk_nodes, bulk_weights, gram_nodes, gram_weights, s_max)``.
 
@@ -274,11 +291,11 @@ def _readout_rules(readout: str, n_nodes: int, width: float):
         from scipy.special import ndtri
 
         s_max = float(-ndtri(0.5 / max(width, 2.0)))
-        x, w = np.polynomial.legendre.leggauss(n_nodes)
+        x, w = _leggauss(n_nodes)
         x = s_max * x
         w = w * np.exp(-0.5 * x * x)
-        xg, wg = np.polynomial.hermite_e.hermegauss(max(n_nodes, 40))
-        return x, w / w.sum(), xg, wg / wg.sum(), s_max
+        xg, wg = _hermegauss(max(n_nodes, 40))
+        return x, w / w.sum(), xg, wg, s_max
     if readout in ("rademacher", "symmetric"):
         x, w = np.array([-1.0, 1.0]), np.array([0.5, 0.5])
     else:
@@ -393,8 +410,7 @@ def _column_spread(kurt, n_features, nodes=5):
     v = max(float(kurt) - 3.0, 0.0) / n_features
     if v < 1e-8:
         return np.ones(1), np.ones(1)
-    x, w = np.polynomial.hermite_e.hermegauss(nodes)
-    w = w / w.sum()
+    x, w = _hermegauss(nodes)
     sig2 = math.log1p(v)
     nu = np.exp(-0.5 * sig2 + math.sqrt(sig2) * x)
     return nu / (w @ nu), w
@@ -521,8 +537,12 @@ class _Bulk:
             step = 1.0
             for _ in range(30):
                 Tn = T + step * H
-                if np.all(np.linalg.eigvalsh(Tn) > 0) and np.all(self._q(zeta, Tn) < 0):
-                    break
+                try:
+                    np.linalg.cholesky(Tn)
+                    if np.all(self._q(zeta, Tn) < 0):
+                        break
+                except np.linalg.LinAlgError:
+                    pass
                 step *= 0.5
             else:
                 return T, it, np.inf
