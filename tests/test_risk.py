@@ -214,7 +214,7 @@ def test_srf_theta_and_mean_solve_the_notes_equations():
 
 # ----------------------------------------------------------------------------- Ba small step
 def test_ba_deterministic_against_conditional_formula():
-    # docs/derivations/ba_deterministic.md: W1 = W0 + theta s_hat u^T with the predicted theta and
+    # docs/derivations/ge_system.md §3: W1 = W0 + theta s_hat u^T with the predicted theta and
     # u.beta* = gamma; the deterministic value must match Ba's conditional formula on such W1 up to
     # finite-p fluctuations (p = 400: a few percent), and the finite-W0 version of the same system.
     rng = np.random.default_rng(5)

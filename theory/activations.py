@@ -85,7 +85,7 @@ class Activation:
         :math:`\mu_0 = a` and :math:`\mu_k = 0` for even :math:`k\ge2` (e.g. ReLU = z/2 + |z|/2,
         sigmoid = 1/2 + odd, ``notes/hermite.md`` §2). Defaults to ``parity``.
     derived : callable, optional
-        ``kmax -> (values, errors)``: plain coefficients and error bounds (float arrays) obtained
+        ``kmax -> (values, errors)``: orthonormal coefficients and error bounds (float arrays) obtained
         from other entries by an identity (softplus and SiLU from the sigmoid,
         ``notes/hermite.md`` §2); used when there is no closed form.
     entry : str, optional
@@ -347,27 +347,31 @@ def _b_softplus():
 
 def _softplus_from_sigmoid(kmax, shift, scale, coefficients):
     r"""Stein: :math:`\mu_k[\mathrm{softplus}(sz+c)] = s\,\mu_{k-1}[\sigma(sz+c)]` for :math:`k\ge1`
-    (``notes/hermite.md`` §1-§2, "softplus"); :math:`\mu_0` by quadrature of softplus itself."""
+    (``notes/hermite.md`` §1-§2, "softplus"), i.e. :math:`c_k = s\,c_{k-1}[\sigma]/\sqrt k` in the
+    orthonormal basis; :math:`\mu_0` by quadrature of softplus itself."""
     v0, e0 = coefficients("self", 0)
     values, errors = np.empty(kmax + 1), np.empty(kmax + 1)
     values[0], errors[0] = v0[0], e0[0]
     if kmax >= 1:
         sv, se = coefficients("sigmoid", kmax - 1)
-        values[1:] = scale * sv
-        errors[1:] = scale * se + _EPS * np.abs(values[1:])
+        r = scale / np.sqrt(np.arange(1, kmax + 1))
+        values[1:] = r * sv
+        errors[1:] = r * se + 2 * _EPS * np.abs(values[1:])
     return values, errors
 
 
 def _silu_from_sigmoid(kmax, shift, scale, coefficients):
     r""":math:`(sz+c)\sigma(sz+c)`: :math:`\mu_k = s(\mu_{k+1}[\sigma_{s,c}] + k\mu_{k-1}[\sigma_{s,c}]) + c\,\mu_k[\sigma_{s,c}]`
-    (product rule :math:`zHe_k = He_{k+1} + kHe_{k-1}`, ``notes/hermite.md`` §1-§2, "SiLU")."""
+    (product rule :math:`zHe_k = He_{k+1} + kHe_{k-1}`, ``notes/hermite.md`` §1-§2, "SiLU"); in the
+    orthonormal basis :math:`c_k = s(\sqrt{k+1}\,c_{k+1} + \sqrt k\,c_{k-1}) + c\,c_k`."""
     sv, se = coefficients("sigmoid", kmax + 1)
     k = np.arange(kmax + 1)
-    lower_v = np.concatenate([[0.0], sv[:kmax]]) * k
-    lower_e = np.concatenate([[0.0], se[:kmax]]) * k
-    values = scale * (sv[1:] + lower_v) + shift * sv[:-1]
-    terms = scale * (np.abs(sv[1:]) + np.abs(lower_v)) + abs(shift) * np.abs(sv[:-1])
-    errors = scale * (se[1:] + lower_e) + abs(shift) * se[:-1] + 4 * _EPS * terms
+    up, lo = np.sqrt(k + 1.0), np.sqrt(k)
+    lower_v = np.concatenate([[0.0], sv[:kmax]]) * lo
+    lower_e = np.concatenate([[0.0], se[:kmax]]) * lo
+    values = scale * (up * sv[1:] + lower_v) + shift * sv[:-1]
+    terms = scale * (up * np.abs(sv[1:]) + np.abs(lower_v)) + abs(shift) * np.abs(sv[:-1])
+    errors = scale * (up * se[1:] + lower_e) + abs(shift) * se[:-1] + 6 * _EPS * terms
     return values, errors
 
 
@@ -621,7 +625,7 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
 
             def coefficients(entry, kk):
                 act = unflipped if entry == "self" else activation(entry, shift=shift, scale=s_abs)
-                r = hermite_coefficients(act, kk)
+                r = hermite_coefficients(act, kk, basis="orthonormal")
                 return r.values, r.error_estimate
 
             values, errors = dr0(kmax, shift, s_abs, coefficients)

@@ -296,11 +296,18 @@ def _quadrature(f, kmax: int, kinks: tuple, name: str = "f"):
     fixed rule, so the large bound shows the problem (declare the kinks to fix it).
     """
     L = _truncation_length(kinks, kmax)
-    for _ in range(12):
+    for attempt in range(12):
         inner = tuple(sorted({float(k) for k in kinks if -L < k < L}))
         bps = (-L,) + inner + (L,)
         z_f, H_f = _weighted_basis(bps, 0.5, kmax)
-        fz_f = _evaluate(f, z_f, name)
+        try:
+            fz_f = _evaluate(f, z_f, name)
+        except ValueError:
+            if attempt == 0:
+                raise
+            raise ValueError(
+                f"{name} grows too fast: E[f(z) He_k(z)] does not seem to be finite (f overflows at |z| <= {L:.0f})"
+            ) from None
         # The outermost unit strips must carry a negligible part of the integrand (notes §4.1).
         absf = np.abs(fz_f)
         abs_sum = np.abs(H_f) @ absf
@@ -310,7 +317,7 @@ def _quadrature(f, kmax: int, kinks: tuple, name: str = "f"):
             break
         L *= 1.5
     else:
-        raise ValueError(f"{name} grows too fast: E[f(z)^2] does not seem to be finite")
+        raise ValueError(f"{name} grows too fast: E[f(z) He_k(z)] does not seem to be finite")
     z_c, H_c = _weighted_basis(bps, 1.0, kmax)
     fz_c = _evaluate(f, z_c, name)
     c_fine = H_f @ fz_f
@@ -501,6 +508,8 @@ def hermite_coefficients(f, kmax, *, kinks=(), basis: str = "plain", dps=None, r
     composite Gauss-Legendre recipe of ``notes/hermite.md`` §4 is used:
     :math:`c_k = \sum_i w_i\varphi(z_i)f(z_i)h_k(z_i)` on panels of width 1/2 split at every
     kink, with ``error_estimate`` :math:`= |c^{(1/2)} - c^{(1)}| + 8\epsilon\sum_i|w_i\varphi f h_k|`.
+    The estimate assumes that ``f`` itself is evaluated to within a few ulps (a callable that
+    cancels, e.g. ``g(z) - g(-z)`` for a large polynomial ``g``, adds its own error).
 
     Examples
     --------
@@ -551,7 +560,7 @@ def hermite_coefficients(f, kmax, *, kinks=(), basis: str = "plain", dps=None, r
             values[k], err[k] = v, 0.0
         if rtol is not None:
             _check_rtol(values, err, err / (8 * _EPS), rtol, what="in double precision")
-        res = HermiteResult(values + 0.0, err, "plain", "identity", act.kinks)
+        res = HermiteResult(values + 0.0, err, "orthonormal", "identity", act.kinks)
         return res.in_basis(basis)
     if act is not None:
         kinks = tuple(sorted(set(kinks) | set(act.kinks)))

@@ -16,7 +16,7 @@ on ``n_ridge`` fresh samples, for four regimes of the per-neuron step ``lr``:
               :math:`(r, c, \gamma)` from :func:`theory.srf.srf_parameters`.
 ``"ba"``      Ba et al. (2022), :math:`\eta = \Theta(1)`: given ``W1`` the conditional formula of
               ``notes/risk.md`` §4; otherwise its deterministic limit, derived in
-              ``docs/derivations/ba_deterministic.md`` (the GE system with one spike channel of
+              ``docs/derivations/ge_system.md`` §3 (the GE system with one spike channel of
               Gram weight :math:`\beta + \theta^2`).
 ``"moniri"``  Moniri et al. (2024), :math:`\eta = n^\alpha`, :math:`0<\alpha<\frac12`: the equivalent
               model :math:`F_0 + \ell` diverging spikes, the candidate closed form of
@@ -270,7 +270,7 @@ def _scaled_series_coefficients(act, c: float, kmax: int) -> np.ndarray:
     return np.asarray(mu) / np.array([math.factorial(int(j)) for j in k]) / sc**k
 
 
-def _spiked_model(setup, st, method, *, degrees, strength):
+def _spiked_model(setup, st, method, *, degrees, strength, bulk_noise=True):
     r"""GE data of the equivalent model :math:`F_0 + \sum_k c_k(\tau c_1)^k(\tilde X\beta)^{\circ k}(s^{\circ k})^\top`.
 
     ``docs/derivations/ge_system.md`` §3-4: with :math:`t = \tau E\sigma'|b|` (:math:`b` the part of
@@ -293,7 +293,7 @@ def _spiked_model(setup, st, method, *, degrees, strength):
     gamma = lo.signal / b_norm if b_norm > 0 else 0.0
     gamma = max(-1.0, min(1.0, gamma))
     act = gaussian_moments(setup.activation, label="activation")
-    c_bulk = 1.0 + st.lr**2 * lo.residual_second_moment * act.deriv_var / setup.sample_ratio
+    c_bulk = 1.0 + st.lr**2 * lo.residual_second_moment * act.deriv_var / setup.sample_ratio if bulk_noise else 1.0
     t = st.lr * act.deriv_mean * b_norm
     if degrees is not None:
         degs = tuple(sorted({int(k) for k in degrees}))
@@ -341,7 +341,7 @@ def _channel(phi, vec, lim, vec_coef=1.0):
 class _Model:
     """A GE system (or Ba's conditional spectrum) for one (method, lr), independent of (n_ridge, lam)."""
 
-    def __init__(self, setup, method, lr, *, W0, W1, beta_star, mp_nodes, degrees, strength):
+    def __init__(self, setup, method, lr, *, W0, W1, beta_star, mp_nodes, degrees, strength, bulk_noise=True):
         self.setup = setup
         self.method = method
         self.lr = lr
@@ -381,7 +381,7 @@ class _Model:
             self.params = dict(r=prm.r, c=prm.c, gamma=prm.gamma)
         else:
             kd, channels, G_const, unreg, self.scale, self.params = _spiked_model(
-                setup, st, method, degrees=degrees, strength=strength)
+                setup, st, method, degrees=degrees, strength=strength, bulk_noise=bulk_noise)
             gamma = self.params["gamma"]
             project = True
         # drop channels whose function vanishes identically (e.g. the mean of an odd activation)
@@ -423,7 +423,8 @@ class _Model:
 
 # ----------------------------------------------------------------------------- the public function
 def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None, beta_star=None,
-         degrees=None, strength: str = "finite", tol: float = 1e-10, max_iter: int = 5000, accelerate: bool = True,
+         degrees=None, strength: str = "finite", bulk_noise: bool = True, tol: float = 1e-10,
+         max_iter: int = 5000, accelerate: bool = True,
          mp_nodes: int = DEFAULT_MP_NODES, strict: bool = False) -> RiskResult:
     r"""Limiting test and train error of ridge on the features after one step.
 
@@ -455,6 +456,10 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
         ``"ba"``/``"moniri"``: the spikes with their finite-size strengths
         (``docs/derivations/ge_system.md`` §4), or infinitely strong, i.e. fit without penalty
         (the candidate closed form of ``notes/risk.md`` §5; Gaussian readout only).
+    bulk_noise : bool
+        ``"ba"``/``"moniri"``: include the isotropic part of the step in the bulk (variance
+        :math:`c = 1 + \tau^2E r^2\mathrm{Var}\,\sigma'/(n/d)`, ``notes/risk.md`` §3.2), as in the real
+        network; ``False`` describes Moniri's equivalent model :math:`F_0 +` spikes exactly (:math:`c = 1`).
     tol, max_iter, accelerate
         Solver controls (:func:`theory.solvers.fixed_point`); the residual is that of the equations.
     mp_nodes : int
@@ -523,7 +528,7 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
         if W1 is not None and len(np.unique(R)) > 1:
             raise ValueError("W1 fixes the step: give a single lr with it")
         models[lr_val] = _Model(setup, m, lr_val, W0=W0, W1=W1, beta_star=beta_star, mp_nodes=mp_nodes,
-                                degrees=degrees, strength=strength)
+                                degrees=degrees, strength=strength, bulk_noise=bulk_noise)
         reasons[lr_val] = why
     size = N.size
     test = np.empty(size)

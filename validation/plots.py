@@ -262,3 +262,60 @@ def plot_spectrum(singular_values, prediction=None, ax=None, *, bins=60, label="
     if sv.size or out["spikes"]:
         ax.legend(fontsize="small")
     return out
+
+
+# ----------------------------------------------------------------------------- learning curves (risk)
+__all__ += ["plot_learning_curve"]
+
+
+def plot_learning_curve(theory=None, simulation=None, ax=None, *, x=None, d=None, errors=("test_error", "train_error"),
+                        lam_index=None, label=None):
+    """Learning curve: the limiting test/train errors of ``theory.risk`` against ``n_ridge/d``, with
+    simulated estimates as error bars (95% intervals).
+
+    Parameters
+    ----------
+    theory : theory.RiskResult, optional
+        A learning curve (``n_ridge`` an array; a 2-d grid draws one curve per ``lam`` row, or only
+        row ``lam_index``). The abscissa is ``n_ridge / d`` with ``d`` from ``d=`` or the result's
+        grid (``n_ridge`` itself when ``d`` is not known).
+    simulation : mapping, optional
+        ``{error_name: sequence of estimates}`` (``validation.stats.Estimate`` or their dicts), at
+        abscissae ``x``; e.g. ``{"test_error": sim_estimates}``.
+    ax : matplotlib axes, optional
+    x : array_like, optional
+        Abscissae of ``simulation`` (required with it).
+    errors : tuple of str
+        Which theory errors to draw.
+
+    Returns
+    -------
+    matplotlib axes
+    """
+    import numpy as np
+
+    ax = get_axes(ax)
+    if theory is not None:
+        n = np.asarray(theory.n_ridge, dtype=float)
+        lam = np.asarray(theory.lam, dtype=float)
+        xs = n / float(d) if d is not None else n
+        for k, name in enumerate(errors):
+            vals = np.asarray(getattr(theory, name), dtype=float)
+            if vals.ndim <= 1:
+                rows = [(vals.ravel(), xs.ravel(), float(np.ravel(lam)[0]))]
+            else:
+                idx = range(vals.shape[0]) if lam_index is None else [lam_index]
+                rows = [(vals[i], xs[i], float(lam[i, 0])) for i in idx]
+            for j, (v, xv, lv) in enumerate(rows):
+                style = "-" if name == "test_error" else "--"
+                lab = label or f"{name.replace('_', ' ')} (theory, lam={lv:g})"
+                ax.plot(xv, v, style, color=f"C{j % 10}", label=lab)
+    if simulation is not None:
+        if x is None:
+            raise ValueError("x (the abscissae of the simulated estimates) is required with simulation")
+        for k, (name, ests) in enumerate(simulation.items()):
+            errorbars(x, ests, ax=ax, label=f"{name.replace('_', ' ')} (simulation)", color=f"C{(k + 3) % 10}")
+    ax.set_xlabel(r"$n_{ridge}/d$" if d is not None else r"$n_{ridge}$")
+    ax.set_ylabel("error")
+    ax.legend(fontsize="small")
+    return ax

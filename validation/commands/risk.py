@@ -1,0 +1,106 @@
+"""``onegrad risk --activation tanh --target sin --d 2000 --width 2000 --n 40000 --lr 3 --n-ridge-ratio 0.2:3:50 --lam 0.1 [--csv|--json] [--plot FILE]``.
+
+The limiting learning curve of ridge on the features after one step (``theory.risk``,
+``docs/risk.md``): one row per ``(n_ridge, lam)`` with the test error (label noise included), the
+test risk, the train error, the solver status, iterations and residual.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["register", "run", "parse_grid"]
+
+
+def parse_grid(text: str, name: str) -> np.ndarray:
+    """``"a:b:k"`` (``k`` points from ``a`` to ``b``), ``"x,y,z"`` or a single number.
+
+    >>> parse_grid("0.2:3:3", "n-ridge-ratio").tolist()
+    [0.2, 1.6, 3.0]
+    >>> parse_grid("0.1,1", "lam").tolist()
+    [0.1, 1.0]
+    """
+    text = str(text).strip()
+    try:
+        if ":" in text:
+            parts = text.split(":")
+            if len(parts) != 3:
+                raise ValueError
+            a, b, k = float(parts[0]), float(parts[1]), int(parts[2])
+            if k < 1:
+                raise ValueError
+            return np.linspace(a, b, k)
+        return np.array([float(x) for x in text.split(",") if x.strip()], dtype=float)
+    except ValueError:
+        raise ValueError(f"--{name} must be 'start:stop:count', a comma-separated list or a number; got {text!r}") from None
+
+
+def register(sub) -> None:
+    p = sub.add_parser("risk", help="limiting test and train error of ridge after one step (learning curve)")
+    p.add_argument("--activation", default="tanh", help="student activation (default tanh)")
+    p.add_argument("--target", default="sin", help="target link (default sin)")
+    p.add_argument("--d", type=float, default=2000, help="input dimension (default 2000)")
+    p.add_argument("--width", type=float, default=2000, help="number of neurons p (default 2000)")
+    p.add_argument("--n", type=float, default=40000, help="batch size of the step (default 40000 = 20 d)")
+    p.add_argument("--lr", type=float, default=3.0, help="per-neuron step tau (default 3, Cui et al.)")
+    p.add_argument("--noise-var", type=float, default=0.0, help="label-noise variance (default 0)")
+    p.add_argument("--readout", default="constant", help="gaussian | rademacher | constant (default constant)")
+    p.add_argument("--init", default="sphere", help="sphere | gaussian")
+    p.add_argument("--residual", default="full", help="full | labels")
+    p.add_argument("--n-ridge-ratio", default="0.2:3:50", help="n_ridge/d grid: 'a:b:k', list or number (default 0.2:3:50)")
+    p.add_argument("--lam", default="0.1", help="ridge penalty lam_C: number or list (default 0.1)")
+    p.add_argument("--method", default="auto", help="auto | rf | srf | ba | moniri (default auto)")
+    p.add_argument("--strength", default="finite", help="moniri/ba spikes: finite | infinite (default finite)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print JSON")
+    fmt.add_argument("--csv", action="store_true", help="print CSV")
+    p.add_argument("--plot", default=None, metavar="FILE", help="also save the learning curve (needs matplotlib)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import theory
+    from ..cli import emit
+
+    setup = theory.OneStep(activation=args.activation, target=args.target, d=args.d, width=args.width, n=args.n,
+                           lr=args.lr, noise_var=args.noise_var, readout=args.readout, init=args.init,
+                           residual=args.residual)
+    ratios = parse_grid(args.n_ridge_ratio, "n-ridge-ratio")
+    lams = parse_grid(args.lam, "lam")
+    if ratios.size == 0 or np.any(ratios <= 0):
+        raise ValueError(f"--n-ridge-ratio must be positive; got {args.n_ridge_ratio!r}")
+    res = theory.risk(setup, n_ridge=ratios[None, :] * setup.d, lam=lams[:, None], method=args.method,
+                      strength=args.strength)
+    rows = []
+    for i, lam in enumerate(lams):
+        for j, ratio in enumerate(ratios):
+            rows.append({
+                "n_ridge_ratio": float(ratio), "n_ridge": float(ratio * setup.d), "lam": float(lam),
+                "test_error": float(res.test_error[i, j]), "test_risk": float(res.test_risk[i, j]),
+                "train_error": float(res.train_error[i, j]), "status": str(res.status[i, j]),
+                "n_iter": int(res.n_iter[i, j]), "residual": float(res.residual[i, j]),
+            })
+    method = res.method if isinstance(res.method, str) else ",".join(sorted(set(np.ravel(res.method))))
+    if args.plot:
+        from ..plots import plot_learning_curve, pyplot
+
+        plt = pyplot()
+        ax = plot_learning_curve(theory=res, d=setup.d)
+        ax.set_title(f"{setup.activation.name} / {setup.target.name}, lr={setup.lr:g}: {method}")
+        ax.figure.savefig(args.plot, dpi=120)
+        plt.close(ax.figure)
+    header = ["n_ridge_ratio", "n_ridge", "lam", "test_error", "test_risk", "train_error", "status", "n_iter", "residual"]
+    if args.csv:
+        lines = [",".join(header)] + [",".join(str(r[k]) for k in header) for r in rows]
+        print("\n".join(lines))
+        return 0
+    data = {"setup": setup.to_dict(), "method": method, "reason": res.reason, "noise_included": res.noise_included,
+            "parameters": res.parameters, "rows": rows}
+    lines = [f"# onegrad risk: method {method} ({res.reason})",
+             f"# test_error includes label noise ({res.noise_included}); test_risk does not; lam is lam_C",
+             f"{'n/d':>8s} {'lam':>10s} {'test_error':>12s} {'test_risk':>12s} {'train_error':>12s}  status"]
+    for r in rows:
+        lines.append(f"{r['n_ridge_ratio']:8.4g} {r['lam']:10.4g} {r['test_error']:12.6g} {r['test_risk']:12.6g} "
+                     f"{r['train_error']:12.6g}  {r['status']}")
+    emit(data, as_json=args.json, text="\n".join(lines))
+    return 0
