@@ -276,3 +276,21 @@ def test_simulate_sweep_matches_direct_simulation(tmp_path):
                                  seed=task_sequence(4, t.key))
     rec = res.records[1]
     assert rec["result"]["summary"]["test_error"]["mean"] == pytest.approx(direct.summary["test_error"].mean, rel=1e-12)
+
+
+def test_cli_sweep_on_a_local_dask_cluster(tmp_path, capsys):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (the 'parallel' extra)")
+    from validation.cli import main
+
+    conf = tmp_path / "s.toml"
+    conf.write_text('[sweep]\ntask = "simulate"\nseed = 1\n[base]\nactivation = "tanh"\ntarget = "sin"\nd = 20\n'
+                    'width = 10\nn = 60\ntrials = 2\nmeasures = ["overlap"]\n[grid]\nlr = [0.5, 1.0, 2.0]\n')
+    out = tmp_path / "r.jsonl"
+    assert main(["sweep", str(conf), "--out", str(out), "--dask-local", "--workers", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["n_tasks"] == 3 and data["n_ran"] == 3 and data["n_failed"] == 0
+    ref = run_sweep(SweepConfig.from_toml(conf), tmp_path / "ref.jsonl")
+    _, recs = load_results(out)
+    assert {k: r["result"] for k, r in recs.items()} == {r["key"]: r["result"] for r in ref.records}
+    assert main(["sweep", str(conf), "--out", str(out)]) == 0  # resume: nothing left to run
+    assert "0 ran" in capsys.readouterr().out
