@@ -294,3 +294,18 @@ def test_cli_sweep_on_a_local_dask_cluster(tmp_path, capsys):
     assert {k: r["result"] for k, r in recs.items()} == {r["key"]: r["result"] for r in ref.records}
     assert main(["sweep", str(conf), "--out", str(out)]) == 0  # resume: nothing left to run
     assert "0 ran" in capsys.readouterr().out
+
+
+def test_risk_and_compare_task_kinds(tmp_path):
+    base = {"activation": "tanh", "target": "sin", "d": 40, "n_ridge": 80, "lam": 0.1}
+    res = run_sweep(SweepConfig.from_dict({"sweep": {"task": "risk"}, "base": base, "grid": {"lr": [1.0, 3.0]}}),
+                    tmp_path / "r.jsonl")
+    import theory
+
+    assert res.n_failed == 0, res.records[0].get("error")
+    direct = theory.risk(theory.OneStep(activation="tanh", target="sin", d=40, lr=3.0), n_ridge=80, lam=0.1)
+    assert res.records[1]["result"]["test_error"] == pytest.approx(float(direct.test_error), rel=1e-10)
+    cmp = run_sweep(SweepConfig.from_dict({"sweep": {"task": "compare", "seed": 2},
+                                           "base": {**base, "trials": 2, "n_test": 300, "quantities": ["overlap"]},
+                                           "grid": {"lr": [1.0]}}), tmp_path / "c.jsonl")
+    assert cmp.n_failed == 0 and cmp.records[0]["result"]["rows"][0]["name"] == "cos(beta, beta*)"
