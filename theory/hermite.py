@@ -476,7 +476,8 @@ def hermite_coefficients(f, kmax, *, kinks=(), basis: str = "plain", dps=None, r
         A registry name (see :func:`theory.activation`), an :class:`~theory.activations.Activation`
         or a vectorised callable ``f(z: ndarray) -> ndarray``.
     kmax : int
-        Highest degree, ``0 <= kmax <= 400`` in double precision.
+        Highest degree, ``>= 0`` (at most 400 for the double-precision quadrature; closed forms
+        and ``dps`` have no limit).
     kinks : sequence of float
         Points where ``f`` or a derivative jumps. Declared kinks of an ``Activation`` are added.
         An undeclared kink shows up as a large ``error_estimate`` (about 1e-6 to 1e-4).
