@@ -108,7 +108,7 @@ def run(args) -> int:
     done = {(r["act"], r["readout"], r["n"], r["alpha"]) for r in data["spectra"]}
     data["meta"] = {"seed": args.seed, "kmono": KMONO, "topk": TOPK, "poly_coeffs": POLY_COEFFS}
     for n in sizes:
-        trials = args.trials if n <= 2000 else max(3, args.trials // 2)
+        trials = args.trials if n <= 2000 else args.trials_large
         for act_ro in args.activations.split(","):
             act, readout = act_ro.split(":")
             for alpha in alphas:
@@ -317,7 +317,8 @@ def main(argv=None) -> int:
     r.add_argument("--sizes", default="1000,2000,4000,8000")
     r.add_argument("--alphas", default="0.0,0.1,0.2,0.3,0.35,0.4")
     r.add_argument("--activations", default="tanh:gaussian,poly:gaussian")
-    r.add_argument("--trials", type=int, default=6)
+    r.add_argument("--trials", type=int, default=6, help="trials per point for n <= 2000")
+    r.add_argument("--trials-large", type=int, default=3, help="trials per point for n > 2000")
     r.add_argument("--seed", type=int, default=20240)
     r.add_argument("--weight", action="store_true", help="also Ba's weight spike at d = 2500")
     r.add_argument("--weight-trials", type=int, default=6)
