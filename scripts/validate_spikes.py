@@ -290,7 +290,9 @@ def page(args) -> int:
                                            target=theory.activation("softplus", center=True), d=w["d"],
                                            width=w["d"] // 2, n=2 * w["d"], noise_var=0.0625)
             ws, lo = setup.weight_spike(), setup.learned_overlap()
-            for name, th, key in (("s1(W1)", ws.singular_value, "w1_top_singular_value"),
+            s1_name = "s1(W1)" if ws.outlier else "s1(W1) (no outlier: finite-size edge)"
+            s1_th = ws.singular_value if ws.outlier else ws.bulk_edge_finite
+            for name, th, key in ((s1_name, s1_th, "w1_top_singular_value"),
                                   ("<v1, beta*>^2", ws.overlap_sq, "w1_overlap_target_sq"),
                                   ("<v1, beta_hat>^2", ws.overlap_beta_sq, "w1_overlap_beta_sq"),
                                   ("<u1, s_hat>^2", ws.overlap_readout_sq, "w1_overlap_readout_sq"),

@@ -219,3 +219,18 @@ def test_readout_merges_degrees_of_equal_parity():
     assert (b.count_below, b.count_above) == (1, 2)
     with pytest.raises(ValueError, match="readout must be one of"):
         spike_degrees(0.2, "tanh", readout="normal")
+
+
+def test_finite_size_bulk_edge_of_the_weights():
+    # Johnstone (2001) + Tracy-Widom mean: Monte Carlo of the top singular value of a 300 x 600 matrix
+    # with N(0, 1/600) entries, 40 draws; tolerance 4 standard errors (the TW spread at this size is ~0.02).
+    rng = np.random.default_rng(4)
+    tops = [np.linalg.norm(rng.standard_normal((300, 600)) / math.sqrt(600), 2) for _ in range(40)]
+    from theory.spikes import _finite_edge
+
+    pred = _finite_edge(300, 600)
+    se = np.std(tops, ddof=1) / math.sqrt(40)
+    assert abs(np.mean(tops) - pred) < 4 * se
+    assert pred < 1 + math.sqrt(0.5)
+    w = weight_spike(theory.OneStep.from_ba(eta=0.3, activation="tanh", target="tanh", d=600, width=300, n=1200))
+    assert not w.outlier and w.bulk_edge_finite == pytest.approx(pred * math.sqrt(1 + w.bulk_noise), rel=1e-12)
