@@ -67,7 +67,8 @@ are summarised elementwise:
     (``null_singular_values``, ``null_gap_ratios``: every neuron's common shift replaced by one of the
     same length along its own random direction, :func:`validation.measure.null_weights`), and
     ``spike_count``: the largest :math:`j \le m_{\max}` whose ratio exceeds ``gap_threshold`` (default:
-    the largest null ratio over all trials of the call, recorded in ``settings``).
+    :math:`1 + 2(\rho_{\max} - 1)` with :math:`\rho_{\max}` the largest null ratio over all trials of the call,
+    :func:`validation.measure.gap_threshold`; recorded in ``settings``).
 ``"neurons"``
     Per-neuron fractions :math:`q_i = |P_{V^*}w_i|^2/|w_i|^2` of the final weights:
     ``neuron_target_fraction_mean``, ``neuron_target_fraction_max``, ``neuron_aligned_fraction``
@@ -210,7 +211,10 @@ def _target_values(setup, X) -> np.ndarray:
         if out.size != n:
             raise ValueError(f"the multi-index target must map an (n, r={r}) array to n values; got shape {out.shape}")
         return out.reshape(n)
-    return np.asarray(setup.target(X[:, 0]), dtype=float)
+    out = np.asarray(setup.target(X[:, 0]), dtype=float)
+    if out.shape != (n,):
+        raise ValueError(f"the target must map n inputs to n values; got shape {out.shape} for n={n}")
+    return out
 
 
 def draw_data(setup, n: int, rng, noise_rng=None, *, dtype=np.float64):
@@ -688,7 +692,7 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
         for r in records:
             r["spike_count"] = float(_m.gap_spike_count(r["feature_singular_values"], thr, m_max))
         settings.update(gap_threshold=thr, gap_threshold_source="given" if gap_threshold is not None else
-                        "largest null gap ratio over the trials of this call", m_max=m_max)
+                        "1 + 2 (largest null gap ratio over the trials of this call - 1)", m_max=m_max)
     if "alignment" in measures:
         settings["kmax"] = kmax
     summary = {k: estimate(np.asarray([r[k] for r in records], dtype=float)) for k in records[0]}
