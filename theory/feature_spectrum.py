@@ -504,12 +504,6 @@ class _Bulk:
         quad = np.einsum("tj,jk,tk->t", m.phi, T, m.phi)
         return 1.0 / (m.D - zeta + m.rho2 * quad)
 
-    def _map(self, zeta, T):
-        m = self.m
-        q = self._q(zeta, T)
-        A = np.eye(T.shape[0]) + self.psi * np.einsum("t,tj,tk->jk", m.pi * m.rho2 * q, m.phi, m.phi)
-        return np.linalg.inv(A), q
-
     def _newton(self, zeta, T, max_iter=60):
         r"""Newton on :math:`G(T) = A(T) - T^{-1} = 0` with the analytic Jacobian (symmetric ``J x J`` unknown)."""
         m = self.m

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_choice, check_finite, check_in_interval, check_integer
+from ._checks import check_choice, check_in_interval, check_integer
 from .moments import gaussian_moments
 from ._result import Result
 from .hermite import hermite_coefficients
