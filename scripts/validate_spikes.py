@@ -208,8 +208,8 @@ def page(args) -> int:
           "Relative gap = MC median / theory - 1 (se of the median: 1.2533 sd/sqrt(trials)). Alignments: |cos| of the "
           "left singular vector with the monomial $(\\tilde X\\beta)^{\\circ k}$ and with the k-th Gram-Schmidt monomial.", "",
           "| activation | readout | alpha | n | degree | theory | MC median (se) | gap | monomial: theory / MC | "
-          "GS monomial: theory / MC |",
-          "|---|---|---|---|---|---|---|---|---|---|"]
+          "GS monomial: theory / MC | status |",
+          "|---|---|---|---|---|---|---|---|---|---|---|"]
     gaps = {}
     for (act, ro) in combos:
         for a in alphas:
@@ -224,7 +224,8 @@ def page(args) -> int:
                     gaps.setdefault((act, ro, a, row["degree"]), {})[n] = gap
                     L.append(f"| {act} | {ro} | {a} | {n} | {row['degree']} | {row['theory']:.4f} | "
                              f"{row['mc_median']:.4f} ({row['mc_se']:.4f}) | {100 * gap:+.1f}% | "
-                             f"{row['align_theory']:.3f} / {row['align_mc']:.3f} | {row['gs_theory']:.3f} / {row['gs_mc']:.3f} |")
+                             f"{row['align_theory']:.3f} / {row['align_mc']:.3f} | {row['gs_theory']:.3f} / {row['gs_mc']:.3f} | "
+                             f"{res['spec'].status} |")
     summary = ["## Summary", ""]
     for (act, ro) in combos:
         rows_all = [(n, row) for (a_, r_, a, k), _ in gaps.items() if (a_, r_) == (act, ro) for n, row in [(0, 0)]]

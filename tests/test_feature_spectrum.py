@@ -191,3 +191,12 @@ def test_regimes_are_labelled_and_flagged():
     assert w.status == "outside_regime" and w.bulk_noise > 0.1
     with pytest.warns(RuntimeWarning, match="giant-step"):
         theory.weight_spike(theory.OneStep(lr=5.0, **{**base, "n": 600}), strict=True)
+
+
+def test_status_flags_the_neuron_norm_spread():
+    # docs/spikes.md §5.8: large for a polynomial at a large step (even spikes too low), negligible for tanh
+    poly = theory.activation("polynomial", coeffs=[0, 1, 0.5, 0.3, 0.2], coeff_basis="hermite")
+    common = dict(target="tanh", d=500, width=500, n=1000, residual="labels", readout="rademacher")
+    spec = feature_spikes(theory.OneStep.from_moniri(alpha=0.4, activation=poly, **common))
+    assert spec.status == "approximate" and "scatter" in spec.message
+    assert feature_spikes(theory.OneStep.from_moniri(alpha=0.4, activation="tanh", **common)).status == "ok"
