@@ -33,7 +33,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import theory  # noqa: E402
 from theory.feature_spectrum import _geometry  # noqa: E402
 from theory.spikes import _step_stats  # noqa: E402
 from validate_spikes import KMONO, _top, setup_for  # noqa: E402

@@ -208,8 +208,8 @@ def page(args) -> int:
           "Relative gap = MC median / theory - 1 (se of the median: 1.2533 sd/sqrt(trials)). Alignments: |cos| of the "
           "left singular vector with the monomial $(\\tilde X\\beta)^{\\circ k}$ and with the k-th Gram-Schmidt monomial.", "",
           "| activation | readout | alpha | n | degree | theory | MC median (se) | gap | monomial: theory / MC | "
-          "GS monomial: theory / MC |",
-          "|---|---|---|---|---|---|---|---|---|---|"]
+          "GS monomial: theory / MC | status |",
+          "|---|---|---|---|---|---|---|---|---|---|---|"]
     gaps = {}
     for (act, ro) in combos:
         for a in alphas:
@@ -224,7 +224,8 @@ def page(args) -> int:
                     gaps.setdefault((act, ro, a, row["degree"]), {})[n] = gap
                     L.append(f"| {act} | {ro} | {a} | {n} | {row['degree']} | {row['theory']:.4f} | "
                              f"{row['mc_median']:.4f} ({row['mc_se']:.4f}) | {100 * gap:+.1f}% | "
-                             f"{row['align_theory']:.3f} / {row['align_mc']:.3f} | {row['gs_theory']:.3f} / {row['gs_mc']:.3f} |")
+                             f"{row['align_theory']:.3f} / {row['align_mc']:.3f} | {row['gs_theory']:.3f} / {row['gs_mc']:.3f} | "
+                             f"{res['spec'].status} |")
     summary = ["## Summary", ""]
     for (act, ro) in combos:
         rows_all = [(n, row) for (a_, r_, a, k), _ in gaps.items() if (a_, r_) == (act, ro) for n, row in [(0, 0)]]
@@ -290,7 +291,9 @@ def page(args) -> int:
                                            target=theory.activation("softplus", center=True), d=w["d"],
                                            width=w["d"] // 2, n=2 * w["d"], noise_var=0.0625)
             ws, lo = setup.weight_spike(), setup.learned_overlap()
-            for name, th, key in (("s1(W1)", ws.singular_value, "w1_top_singular_value"),
+            s1_name = "s1(W1)" if ws.outlier else "s1(W1) (no outlier: finite-size edge)"
+            s1_th = ws.singular_value if ws.outlier else ws.bulk_edge_finite
+            for name, th, key in ((s1_name, s1_th, "w1_top_singular_value"),
                                   ("<v1, beta*>^2", ws.overlap_sq, "w1_overlap_target_sq"),
                                   ("<v1, beta_hat>^2", ws.overlap_beta_sq, "w1_overlap_beta_sq"),
                                   ("<u1, s_hat>^2", ws.overlap_readout_sq, "w1_overlap_readout_sq"),

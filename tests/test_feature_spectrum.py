@@ -123,32 +123,15 @@ def test_symmetric_readout_and_giant_leading_order_are_refused():
         feature_spikes(theory.OneStep(lr=5.0, n=1000, width=1000), method="leading")
 
 
-def _feature_mc(setup, seed, trials, k=3):
-    """Monte Carlo of the top singular values of F/sqrt(n), F = sigma(X~ W1^T) on fresh data."""
-    rng = np.random.default_rng(seed)
-    d, N, n = int(setup.d), int(setup.width), int(setup.n)
-    act = setup.activation
-    out = []
-    for _ in range(trials):
-        W0 = rng.standard_normal((N, d))
-        W0 /= np.linalg.norm(W0, axis=1, keepdims=True)
-        s = rng.standard_normal(N)
-        X = rng.standard_normal((n, d))
-        y = setup.target(X[:, 0])
-        P = X @ W0.T
-        W1 = W0 + setup.lr * s[:, None] * ((act.deriv(P) * y[:, None]).T @ X / n)
-        F = act(rng.standard_normal((n, d)) @ W1.T)
-        out.append(np.linalg.svd(F / math.sqrt(n), compute_uv=False)[:k])
-    return np.array(out)
-
-
 def test_feature_spike_location_monte_carlo_small():
     # tanh, alpha = 0.3, d = N = 300, n = 600, 4 trials: the degree-1 outlier. Tolerance: 4 standard
     # errors plus 3% for the finite size (the gap shrinks with n, docs/validation/spikes.md).
     s = theory.OneStep.from_moniri(alpha=0.3, activation="tanh", target="tanh", d=300, width=300, n=600,
                                    residual="labels")
+    from validation import simulate
+
     spec = feature_spikes(s)
-    mc = _feature_mc(s, 5, 4)
+    mc = simulate(s, trials=4, seed=5, measures=("spectrum",), top_k=3).get("feature_singular_values")
     (sp,) = spec.spikes
     mean, se = mc[:, 0].mean(), mc[:, 0].std(ddof=1) / 2
     assert abs(mean - sp.location) < 4 * se + 0.03 * sp.location
@@ -208,3 +191,12 @@ def test_regimes_are_labelled_and_flagged():
     assert w.status == "outside_regime" and w.bulk_noise > 0.1
     with pytest.warns(RuntimeWarning, match="giant-step"):
         theory.weight_spike(theory.OneStep(lr=5.0, **{**base, "n": 600}), strict=True)
+
+
+def test_status_flags_the_neuron_norm_spread():
+    # docs/spikes.md §5.8: large for a polynomial at a large step (even spikes too low), negligible for tanh
+    poly = theory.activation("polynomial", coeffs=[0, 1, 0.5, 0.3, 0.2], coeff_basis="hermite")
+    common = dict(target="tanh", d=500, width=500, n=1000, residual="labels", readout="rademacher")
+    spec = feature_spikes(theory.OneStep.from_moniri(alpha=0.4, activation=poly, **common))
+    assert spec.status == "approximate" and "scatter" in spec.message
+    assert feature_spikes(theory.OneStep.from_moniri(alpha=0.4, activation="tanh", **common)).status == "ok"
