@@ -882,7 +882,7 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
 
     growth = float(model.pi @ (model.a**2 + model.rho2)) - 1.0  # E r^2 - 1: the step's change of the radius
     spread = _norm_spread(setup, _step_stats(setup))  # per unit s^2 (E s^2 = 1)
-    if status == "ok" and spread > 1e-3 and spread > 0.02 * growth**2:
+    if status in ("ok", "approximate") and spread > 1e-3 and spread > 0.02 * growth**2:
         status = "approximate"
         messages.append(
             f"the neurons' squared norms scatter (variance {spread:.3g} against a mean change {growth:.3g}), which the "
