@@ -55,6 +55,10 @@ are summarised elementwise:
 ``"spectrum"``
     ``feature_singular_values``: the ``top_k`` largest singular values of :math:`F/\sqrt n`,
     :math:`F` the model's features on a fresh batch of ``n`` samples.
+``"bulk_edge"``
+    ``f0_singular_values``: the ``top_k`` largest singular values of :math:`F_0/\sqrt n`,
+    :math:`F_0 = \sigma(\tilde XW_0^\top)` on the same batch (the bulk before the step; its top value
+    estimates the edge, ``notes/simulation.md`` §3).
 ``"alignment"``
     On the same :math:`F`: ``left_monomial_alignment`` (``(kmax+1) x top_k``)
     :math:`|\langle u_j, v_k\rangle|/\|v_k\|` with :math:`v_k = (\tilde X\beta)^{\circ k}`, :math:`k = 0..k_{\max}`;
@@ -144,7 +148,8 @@ __all__ = [
     "sizes_of",
 ]
 
-MEASURES = ("overlap", "weight_spike", "spectrum", "ridge", "gradient", "alignment", "spike_count", "neurons")
+MEASURES = ("overlap", "weight_spike", "spectrum", "ridge", "gradient", "alignment", "spike_count", "neurons",
+            "bulk_edge")
 MODELS = ("network", "equivalent", "srf")
 LAM_CONVENTIONS = ("reference", "cui", "dandi", "ba", "moniri", "per_sample")
 top_singular_values = _m.top_singular_values
@@ -452,7 +457,7 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
         rec["update_target_fraction_mean"] = float(_m.neuron_fractions(np.asarray(W, float) - np.asarray(W0, float),
                                                                        init.r).mean())
 
-    if {"spectrum", "alignment", "spike_count"} & set(ms):
+    if {"spectrum", "alignment", "spike_count", "bulk_edge"} & set(ms):
         Xs = role_generator(tseq, "extra", 0).standard_normal((sz["n"], sz["d"])).astype(dt, copy=False)
         F = fmap.features(Xs)
         root_n = math.sqrt(sz["n"])
@@ -470,6 +475,8 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
         sv = sv / root_n
         rec["feature_singular_values"] = sv
         del F
+        if "bulk_edge" in ms:
+            rec["f0_singular_values"] = _m.top_singular_values(feature_matrix(W0, Xs, setup.activation), k) / root_n
         if "spike_count" in ms:
             rec["feature_gap_ratios"] = _m.gap_ratios(sv, cfg.m_max)
             nrng = role_generator(tseq, "extra", 3)
