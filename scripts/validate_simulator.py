@@ -164,14 +164,14 @@ def run(args) -> int:
     if args.quick:
         ds, big, trials = [100, 200, 400], [100, 200], 4
     else:
-        ds, big, trials = [250, 500, 1000, 2000], [250, 500, 1000], 8
+        ds, big, trials = [250, 500, 1000, 2000], [250, 500, 1000, 2000], 8
     parts = {
         "direction": lambda: part_direction(ds, trials),
         "rank_one": lambda: part_rank_one(ds, trials),
-        "srf": lambda: part_srf(big, max(3, trials // 2)),
-        "equivalent": lambda: part_equivalent(big, max(3, trials // 2)),
+        "srf": lambda: part_srf(big, max(3, 3 * trials // 4)),
+        "equivalent": lambda: part_equivalent(big, max(3, 3 * trials // 4)),
         "rf": lambda: part_rf(big[0], 2),
-        "spikes": lambda: part_spikes(big, max(3, trials // 2)),
+        "spikes": lambda: part_spikes(big, max(3, 3 * trials // 4)),
     }
     for name in args.parts or list(parts):
         if name in data and not args.redo:

@@ -244,23 +244,32 @@ def _deriv(act, Z):
     return apply_activation(fn, Z)
 
 
-def gradient_step(W, s, X, y, setup, *, return_gradient: bool = False):
+def gradient_step(W, s, X, y, setup, *, return_gradient: bool = False, chunk: int = _CHUNK):
     r"""One full-batch step: :math:`W + \tau\,\mathrm{diag}(s)\,G`, :math:`G = \frac1n(\sigma'(XW^\top)\odot r)^\top X`.
 
     ``r = y - f(X)`` (``residual="full"``) or ``y`` (``"labels"``); ``notes/simulation.md`` §1 ("the
     step, for every paper"). It is :math:`-\tau/\mathrm{output\_scale}` times the gradient of
-    :math:`\frac1{2n}\sum_\mu (y_\mu - f(x_\mu))^2` with respect to :math:`W` (``"full"``). Returns ``W1``
-    (and ``G`` and ``r`` when ``return_gradient``), in the dtype of ``X``.
+    :math:`\frac1{2n}\sum_\mu (y_\mu - f(x_\mu))^2` with respect to :math:`W` (``"full"``). The sum over
+    samples is accumulated over blocks of ``chunk`` rows, so no ``n x width`` matrix is formed. Returns
+    ``W1`` (and ``G`` and ``r`` when ``return_gradient``), in the dtype of ``X``.
     """
-    Z = X @ W.T
-    if setup.residual == "full":
-        r = y - setup.effective_output_scale * (apply_activation(setup.activation.func, Z) @ s)
-    else:
-        r = y
-    D = _deriv(setup.activation, Z)
-    del Z
-    D *= r[:, None].astype(D.dtype, copy=False)
-    G = (D.T @ X) / X.shape[0]
+    n = X.shape[0]
+    G = np.zeros(W.shape, dtype=np.result_type(X.dtype, W.dtype))
+    r = np.empty(n, dtype=np.result_type(X.dtype, np.asarray(y).dtype))
+    for start in range(0, n, int(chunk)):
+        Xc = X[start:start + int(chunk)]
+        Z = Xc @ W.T
+        yc = y[start:start + int(chunk)]
+        if setup.residual == "full":
+            rc = yc - setup.effective_output_scale * (apply_activation(setup.activation.func, Z) @ s)
+        else:
+            rc = yc
+        r[start:start + Xc.shape[0]] = rc
+        D = _deriv(setup.activation, Z)
+        del Z
+        D *= rc[:, None].astype(D.dtype, copy=False)
+        G += D.T @ Xc
+    G /= n
     W1 = W + setup.lr * (s[:, None] * G)
     return (W1, G, r) if return_gradient else W1
 
