@@ -167,18 +167,27 @@ def analyse(rec_group, setup):
     # delocalised singular values above the null's bulk
     deloc = [int(np.sum((s > null_bulk_top) & (i < 20.0 / setup.width))) for s, i in zip(sv, ipr)]
     rows = []
-    for sp in spec.spikes:
+    used = [set() for _ in trials]  # each Monte Carlo vector is matched at most once, largest spikes first
+    for sp in sorted(spec.spikes, key=lambda x: -x.location):
         k = 0 if sp.degree is None else sp.degree
         if k > KMONO or sp.kind == "kernel":
             continue
-        # the Monte Carlo singular vector best aligned with the k-th Gram-Schmidt monomial (the constant for k = 0)
-        j = np.argmax(gsc[:, k, :], axis=1)
+        # the unused Monte Carlo singular vector best aligned with the k-th Gram-Schmidt monomial
+        # (the constant for k = 0)
+        j = []
+        for t in range(len(trials)):
+            order = np.argsort(-gsc[t, k, :])
+            jt = next(int(i) for i in order if int(i) not in used[t])
+            used[t].add(jt)
+            j.append(jt)
+        j = np.array(j)
         idx = np.arange(len(trials))
         vals = sv[idx, j]
         rows.append({"degree": sp.degree, "kind": sp.kind, "theory": sp.location, "mc_median": float(np.median(vals)),
                      "mc_se": float(1.2533 * np.std(vals, ddof=1) / math.sqrt(len(vals))) if len(vals) > 1 else float("nan"),
                      "align_theory": sp.alignment, "align_mc": float(np.median(cos[idx, k, j])),
-                     "gs_theory": sp.gs_alignment, "gs_mc": float(np.median(gsc[idx, k, j]))})
+                     "gs_theory": sp.gs_alignment, "gs_mc": float(np.median(gsc[idx, k, j])),
+                     "edge_margin": sp.location / spec.bulk_edge - 1})
     return {"spec": spec, "counts": counts, "deloc": deloc, "threshold": thr, "null_top": null_bulk_top, "rows": rows,
             "edge": spec.bulk_edge}
 
