@@ -253,6 +253,7 @@ def gradient_step(W, s, X, y, setup, *, return_gradient: bool = False):
     else:
         r = y
     D = _deriv(setup.activation, Z)
+    del Z
     D *= r[:, None].astype(D.dtype, copy=False)
     G = (D.T @ X) / X.shape[0]
     W1 = W + setup.lr * (s[:, None] * G)
@@ -381,15 +382,16 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
     W0, s = init.W0, init.s
     W = W0
     rec = {}
-    first = None
+    first = None  # the first step's batch, kept only while a later stage needs it
+    keep_first = cfg.reuse or setup.reuse_batch
     beta = None
     n_steps = setup.steps if cfg.model == "network" else 1
     for t in range(n_steps):
         idx = 0 if setup.reuse_batch else t
-        if first is None or not setup.reuse_batch:
+        if t == 0 or not setup.reuse_batch:
             X, y, _ = draw_data(setup, sz["n"], role_generator(tseq, "step", idx),
                                 role_generator(tseq, "noise", idx), dtype=dt)
-            if first is None:
+            if t == 0 and keep_first:
                 first = (X, y)
         else:
             X, y = first
