@@ -176,13 +176,14 @@ def test_finite_size_equivalent_recovers_the_interval_theorem(act, alpha, log10_
 
 
 def test_regimes_are_labelled_and_flagged():
-    # docs/spikes.md §6: Ba (alpha <= 0.05), Moniri, giant step (tau = Theta(1), alpha >= 1/2)
+    # docs/spikes.md §6: Ba (eta = |lr| sqrt(width) <= 4), Moniri, giant step (eta >= sqrt(n)/2); the status
+    # depends on the measured-accuracy criteria only (here the bulk noise of a large step)
     base = dict(activation="tanh", target="tanh", d=500, width=500, n=1000, residual="labels")
     ba = theory.OneStep.from_ba(eta=1.0, **{**base, "readout": "gaussian", "init": "sphere"})
     assert feature_spikes(ba).regime == "ba"
     mon = theory.OneStep.from_moniri(alpha=0.3, **base)
     assert feature_spikes(mon).regime == "moniri" and feature_spikes(mon).status == "ok"
-    giant = theory.OneStep(lr=3.0, **base)
+    giant = theory.OneStep(lr=5.0, **base)
     spec = feature_spikes(giant)
     assert spec.regime == "giant" and spec.status == "approximate" and "validated" in spec.message
     with pytest.warns(RuntimeWarning, match="validated"):
