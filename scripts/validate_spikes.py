@@ -157,28 +157,45 @@ def analyse(rec_group, setup):
     cos = np.abs(np.array([t["cos"] for t in trials]))  # trials x (KMONO+1) x TOPK
     gsc = np.abs(np.array([t["gs_cos"] for t in trials]))  # row 0: the constant; row k: k-th GS monomial
     ipr = np.array([t["ipr"] for t in trials])
+    # localised singular vectors (IPR >= 20/N: a single heavy entry or neuron) are not features; drop them
+    # from the Monte Carlo and from the null before counting
+    loc_cut = 20.0 / setup.width
+    iprn = np.array([t["ipr_null"] for t in trials])
+    sv_d = [s_[i_ < loc_cut] for s_, i_ in zip(sv, ipr)]
+    svn_d = [s_[i_ < loc_cut] for s_, i_ in zip(svn, iprn)]
     # outliers that are not the step's (the mean of F, the kernel direction) are in the null as well:
-    # m0 of them are predicted; the null's bulk starts at its (m0+1)-th singular value
+    # m0 of them are predicted; the null's bulk starts at its (m0+1)-th delocalised singular value
     m0 = sum(1 for sp in spec.spikes if sp.kind != "hermite")
-    null_bulk_top = float(np.max(svn[:, m0]))
-    # gap detector: largest j with s_j/s_(j+1) above the largest ratio of the null's bulk (j > m0)
-    thr = float(np.max(svn[:, m0:10] / svn[:, m0 + 1:11]))
-    counts = [gap_count(s, thr) for s in sv]
-    # delocalised singular values above the null's bulk
-    deloc = [int(np.sum((s > null_bulk_top) & (i < 20.0 / setup.width))) for s, i in zip(sv, ipr)]
+    # (if the top singular values recorded are all localised, the delocalised bulk lies below the last one)
+    null_bulk_top = float(max(s_[m0] if len(s_) > m0 else full[-1] for s_, full in zip(svn_d, svn)))
+    # gap detector on the delocalised values: largest j with s_j/s_(j+1) above the largest ratio of the
+    # null's bulk (j > m0)
+    ratios = [np.max(s_[m0:-1] / s_[m0 + 1:]) for s_ in svn_d if len(s_) > m0 + 1]
+    thr = float(max(ratios)) if ratios else float(np.max(svn[:, :-1] / svn[:, 1:]))
+    counts = [gap_count(s_, thr, m_max=min(10, len(s_) - 1)) for s_ in sv_d]
+    deloc = [int(np.sum(s_ > null_bulk_top)) for s_ in sv_d]
     rows = []
-    for sp in spec.spikes:
+    used = [set() for _ in trials]  # each Monte Carlo vector is matched at most once, largest spikes first
+    for sp in sorted(spec.spikes, key=lambda x: -x.location):
         k = 0 if sp.degree is None else sp.degree
         if k > KMONO or sp.kind == "kernel":
             continue
-        # the Monte Carlo singular vector best aligned with the k-th Gram-Schmidt monomial (the constant for k = 0)
-        j = np.argmax(gsc[:, k, :], axis=1)
+        # the unused Monte Carlo singular vector best aligned with the k-th Gram-Schmidt monomial
+        # (the constant for k = 0)
+        j = []
+        for t in range(len(trials)):
+            order = np.argsort(-gsc[t, k, :])
+            jt = next(int(i) for i in order if int(i) not in used[t])
+            used[t].add(jt)
+            j.append(jt)
+        j = np.array(j)
         idx = np.arange(len(trials))
         vals = sv[idx, j]
         rows.append({"degree": sp.degree, "kind": sp.kind, "theory": sp.location, "mc_median": float(np.median(vals)),
                      "mc_se": float(1.2533 * np.std(vals, ddof=1) / math.sqrt(len(vals))) if len(vals) > 1 else float("nan"),
                      "align_theory": sp.alignment, "align_mc": float(np.median(cos[idx, k, j])),
-                     "gs_theory": sp.gs_alignment, "gs_mc": float(np.median(gsc[idx, k, j]))})
+                     "gs_theory": sp.gs_alignment, "gs_mc": float(np.median(gsc[idx, k, j])),
+                     "edge_margin": sp.location / spec.bulk_edge - 1})
     return {"spec": spec, "counts": counts, "deloc": deloc, "threshold": thr, "null_top": null_bulk_top, "rows": rows,
             "edge": spec.bulk_edge}
 
@@ -252,8 +269,11 @@ def page(args) -> int:
           "All separated outliers, the mean of F and the kernel direction included (theory: `spec.count`; the step "
           "spikes alone in brackets), and the interval theorem's asymptotic count of step spikes. Monte Carlo: the "
           "gap detector (largest j with s_j/s_(j+1) above the largest ratio of the bulk-matched null's bulk, i.e. "
-          "beyond its m0 predicted non-step outliers) and the number of delocalised singular values (IPR < 20/N) "
-          "above the null's bulk; medians over trials.", "",
+          "beyond its m0 predicted non-step outliers) and the number of singular values above the null's bulk; "
+          "both on the delocalised singular values only (IPR of the right vector < 20/N; localised ones are single "
+          "heavy entries or neurons, `docs/spikes.md` §5.7), in the simulation and in the null; medians over trials. "
+          "The interval theorem is `spike_degrees(alpha, readout=...)` (a ±1 readout merges degrees of equal "
+          "parity).", "",
           "| activation | readout | alpha | n | theory: all (step) | interval theorem | MC gap count | "
           "MC delocalised count | theory edge | null bulk top |", "|---|---|---|---|---|---|---|---|---|---|"]
     for (act, ro) in combos:
@@ -263,7 +283,7 @@ def page(args) -> int:
                 if g is None:
                     continue
                 res = g["_res"]
-                sd = theory.spike_degrees(a, setup_for(act, ro, n, a).activation) if a > 0 else None
+                sd = theory.spike_degrees(a, setup_for(act, ro, n, a).activation, readout=ro) if a > 0 else None
                 itc = "boundary" if sd is None or sd.at_boundary else str(sd.count)
                 L.append(f"| {act} | {ro} | {a} | {n} | {res['spec'].count} ({res['spec'].step_count}) | {itc} | "
                          f"{int(np.median(res['counts']))} | "

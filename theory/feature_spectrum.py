@@ -209,8 +209,8 @@ class SpikeSpectrum(Result):
     bulk_edge : float
         Right edge of the bulk of :math:`F/\sqrt n` (``method="leading"``: of :math:`F_0/\sqrt n`).
     regime : str
-        ``"ba"`` (:math:`\alpha\lesssim0`), ``"moniri"`` (:math:`0<\alpha<1/2`) or ``"giant"``
-        (:math:`\alpha\ge1/2`, :math:`\tau = \Theta(1)`), from :math:`\alpha = \log(\tau\sqrt N)/\log n`.
+        ``"ba"`` (:math:`\eta=|\tau|\sqrt N\le4`, an order-one step), ``"giant"`` (:math:`\eta\ge\sqrt n/2`,
+        i.e. :math:`\tau=\Theta(1)`, :math:`\alpha\gtrsim1/2`) or ``"moniri"`` in between.
     method : str
     alpha : float
     count : int
@@ -253,12 +253,15 @@ class SpikeSpectrum(Result):
 
 
 # ----------------------------------------------------------------------------- regime
-def _regime(alpha: float) -> str:
-    if alpha <= 0.05:
+def _regime(setup) -> str:
+    r"""``"ba"`` for :math:`\eta=|\tau|\sqrt N\le4` (an order-one step), ``"giant"`` for :math:`\eta\ge\sqrt n/2`
+    (:math:`\tau=\Theta(1)`, :math:`\alpha\gtrsim1/2`), ``"moniri"`` in between."""
+    eta = abs(setup.lr) * math.sqrt(setup.width)
+    if eta <= 4.0:
         return "ba"
-    if alpha < 0.5:
-        return "moniri"
-    return "giant"
+    if eta >= 0.5 * math.sqrt(setup.n):
+        return "giant"
+    return "moniri"
 
 
 # ----------------------------------------------------------------------------- neuron types
@@ -847,7 +850,7 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
     n_features = setup.n if n_features is None else check_positive(n_features, "n_features")
     readout_nodes = check_integer(readout_nodes, "readout_nodes", minimum=2)
     alpha = setup.moniri_alpha
-    regime = _regime(alpha)
+    regime = _regime(setup)
     if method == "leading":
         sd, edge, spikes, bulk0 = _leading(setup, n_features, readout_nodes=readout_nodes, tol=tol)
         status, message = "ok", "leading order (notes/spikes.md B.8): each spike in isolation, no bulk interaction"
@@ -872,7 +875,7 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
         if solver_status == "not_converged":
             messages.append("the bulk fixed point did not converge")
     ratio, noise = model.max_ratio, model.bulk_noise
-    if status == "ok" and (regime == "giant" or noise > 0.25 or ratio > 0.8):
+    if status == "ok" and (noise > 0.25 or ratio > 0.8):
         status = "approximate"
         messages.append(
             f"outside the range validated against Monte Carlo (regime {regime}, max |a|/r = {ratio:.2f}, "
