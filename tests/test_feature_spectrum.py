@@ -190,3 +190,21 @@ def test_finite_size_equivalent_recovers_the_interval_theorem(act, alpha, log10_
     spec = feature_spikes(s)
     step = tuple(sorted(sp.degree for sp in spec.spikes if sp.kind == "hermite"))
     assert step == theory.spike_degrees(alpha, a, readout=readout).degrees
+
+
+def test_regimes_are_labelled_and_flagged():
+    # docs/spikes.md §6: Ba (alpha <= 0.05), Moniri, giant step (tau = Theta(1), alpha >= 1/2)
+    base = dict(activation="tanh", target="tanh", d=500, width=500, n=1000, residual="labels")
+    ba = theory.OneStep.from_ba(eta=1.0, **{**base, "readout": "gaussian", "init": "sphere"})
+    assert feature_spikes(ba).regime == "ba"
+    mon = theory.OneStep.from_moniri(alpha=0.3, **base)
+    assert feature_spikes(mon).regime == "moniri" and feature_spikes(mon).status == "ok"
+    giant = theory.OneStep(lr=3.0, **base)
+    spec = feature_spikes(giant)
+    assert spec.regime == "giant" and spec.status == "approximate" and "validated" in spec.message
+    with pytest.warns(RuntimeWarning, match="validated"):
+        feature_spikes(giant, strict=True)
+    w = theory.weight_spike(theory.OneStep(lr=5.0, **{**base, "n": 600}))
+    assert w.status == "outside_regime" and w.bulk_noise > 0.1
+    with pytest.warns(RuntimeWarning, match="giant-step"):
+        theory.weight_spike(theory.OneStep(lr=5.0, **{**base, "n": 600}), strict=True)

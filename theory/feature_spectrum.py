@@ -123,7 +123,7 @@ def monomial_hermite_vector(k: int, size: int) -> np.ndarray:
         j = k - 2 * m
         if j < size:
             v[j] = math.factorial(k) / (2**m * math.factorial(m) * math.sqrt(math.factorial(j)))
-    norm = math.sqrt(float(np.prod(np.arange(2 * k - 1, 0, -2)))) if k > 0 else 1.0
+    norm = math.sqrt(float(np.prod(np.arange(2 * k - 1, 0, -2, dtype=float)))) if k > 0 else 1.0
     return v / norm
 
 
@@ -775,7 +775,7 @@ def _leading(setup, n_features, *, readout_nodes, tol):
 
 
 def _double_factorial(m: int) -> float:
-    return float(np.prod(np.arange(m, 0, -2))) if m > 0 else 1.0
+    return float(np.prod(np.arange(m, 0, -2, dtype=float))) if m > 0 else 1.0
 
 
 def _readout_power_moments(readout: str, kmax: int) -> np.ndarray:

@@ -67,11 +67,18 @@ QUANTITY_GROUPS = ("overlap", "weight_spike", "spikes", "errors")
 TOLERANCE_CONSTANTS = {"overlap": 1.0, "weight_spike": 1.0, "spikes": 1.0, "errors": 1.0}
 
 
-def agreement(theory: float, mean: float, ci_low: float, ci_high: float, *, tolerance: float) -> tuple[str, str]:
+def agreement(theory: float, mean: float, ci_low: float, ci_high: float, *, tolerance: float,
+              scale: float = 0.0) -> tuple[str, str]:
     """Verdict of one quantity: ``("agrees" | "disagrees", basis)``.
 
     Agrees when the theory lies in ``[ci_low, ci_high]`` or its distance to that interval is at
-    most ``tolerance * |theory|`` (module docstring). Non-finite inputs give ``"disagrees"``.
+    most ``tolerance * max(|theory|, scale)`` (module docstring). ``scale`` is the natural size of
+    a quantity whose theory value can vanish (e.g. 1 for a squared overlap, which is
+    :math:`O(d^{-1/2})` below a BBP threshold where the limit is 0). Non-finite inputs give
+    ``"disagrees"``.
+
+    >>> agreement(0.0, 0.01, 0.005, 0.015, tolerance=0.05, scale=1.0)
+    ('agrees', 'within the finite-size tolerance')
     """
     vals = (theory, mean, ci_low, ci_high)
     if not all(math.isfinite(float(v)) for v in vals):
@@ -79,7 +86,7 @@ def agreement(theory: float, mean: float, ci_low: float, ci_high: float, *, tole
     gap = max(0.0, ci_low - theory, theory - ci_high)
     if gap == 0.0:
         return "agrees", "theory inside the 95% interval"
-    if gap <= tolerance * abs(theory) * (1 + 1e-12):  # float rounding of the difference
+    if gap <= tolerance * max(abs(theory), scale) * (1 + 1e-12):  # float rounding of the difference
         return "agrees", "within the finite-size tolerance"
     return "disagrees", "outside the interval and the tolerance"
 
