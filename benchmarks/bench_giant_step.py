@@ -36,7 +36,7 @@ TARGETS = [
 
 
 def clear_caches():
-    from theory import error_floor, giant_step, multi_hermite, subspaces  # noqa: F401
+    from theory import floors, giant_step, multi_hermite, subspaces  # noqa: F401
 
     multi_hermite._exact_tensor.cache_clear()
     multi_hermite._numeric_tensors.cache_clear()

@@ -277,6 +277,33 @@ def page(args) -> int:
                 m, se = v.mean(), v.std(ddof=1) / math.sqrt(len(v))
                 L.append(f"| {w['act']} | {w['eta']} | {name} | {th:.4f} | {m:.4f} ({se:.4f}) | "
                          f"{abs(m - th) / se:.1f} se |")
+    if args.links and Path(args.links).exists():
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from spikes_links import summarise
+
+        L += ["", "## 6. Link by link", "",
+              "`PYTHONPATH=. python scripts/spikes_links.py --sizes 1000,2000 --trials 4 --out spikes_links.json` "
+              "(Gaussian readout). **Per-neuron model** (`docs/spikes.md` §5.1), means over trials: slope of "
+              "$a_i = w_i^1\\cdot\\hat\\beta$ on $s_i$, residual variance of $a_i$ (theory $E\\rho^2/d$), mean "
+              "$\\rho_i^2 = |w_i^1|^2 - a_i^2$ and its slope in $s_i^2$.", "",
+              "| activation | alpha | n | slope MC / theory (given the trial's beta) | resid. var MC / theory | "
+              "mean rho^2 MC / theory | d rho^2 / d s^2 MC / theory |", "|---|---|---|---|---|---|---|"]
+        rows = summarise(args.links)
+        for r in rows:
+            L.append(f"| {r['act']} | {r['alpha']} | {r['n']} | {r['slope']:.4f} / {r['slope_theory']:.4f} "
+                     f"({r.get('slope_theory_given_beta', float('nan')):.4f}) | "
+                     f"{r['resid_var']:.5f} / {r['resid_var_theory']:.5f} | {r['rho2_mean']:.4f} / {r['rho2_theory']:.4f} | "
+                     f"{r['rho2_s2_slope']:.4f} / {r['rho2_s2_slope_theory']:.4f} |")
+        L += ["", "**Spikes** (medians over trials, matched by Gram-Schmidt alignment): the true network, the "
+              "*modelled network* (rows $a(s_i)\\hat\\beta+\\epsilon_i\\hat\\beta+\\rho(s_i)\\hat w_i$ with isotropic "
+              "$\\hat w_i$ and the true activation) and the deterministic equivalent. True vs model = per-neuron "
+              "modelling error; model vs theory = Gaussian-equivalence and random-matrix error.", "",
+              "| activation | alpha | n | degree | theory | modelled network | true network |", "|---|---|---|---|---|---|---|"]
+        for r in rows:
+            for sp in r["spikes"]:
+                L.append(f"| {r['act']} | {r['alpha']} | {r['n']} | {sp['degree']} | {sp['theory']:.4f} | "
+                         f"{sp['model']:.4f} ({100 * (sp['model'] / sp['theory'] - 1):+.1f}%) | "
+                         f"{sp['true']:.4f} ({100 * (sp['true'] / sp['theory'] - 1):+.1f}%) |")
     Path(args.page).parent.mkdir(parents=True, exist_ok=True)
     Path(args.page).write_text("\n".join(L) + "\n")
     print(f"wrote {args.page}")
@@ -299,6 +326,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("page")
     p.add_argument("--data", default="spikes_mc.json")
     p.add_argument("--page", default="docs/validation/spikes.md")
+    p.add_argument("--links", default=None, help="output of scripts/spikes_links.py (optional)")
     p.set_defaults(func=page)
     args = ap.parse_args(argv)
     return args.func(args)

@@ -5,7 +5,7 @@ import pytest
 import sympy
 
 import theory
-from theory.error_floor import error_floor, error_table, kernel_error, linear_kernel_error
+from theory.floors import error_floor, error_table, kernel_error, linear_kernel_error
 from theory.multi_index import MultiIndexTarget
 from theory.subspaces import staircase
 
@@ -90,3 +90,13 @@ def test_bad_input():
         error_floor(t, None, include_noise="yes")
     with pytest.raises(TypeError, match="ell must be an integer"):
         kernel_error(t, 1.5)
+
+
+def test_random_features_baseline_tends_to_linear_kernel_error():
+    # ridge on sigma(W0 x): as width/d and n_ridge/width grow, the error tends to E y^2 - C0^2 - |C1|^2 + noise.
+    t = MultiIndexTarget("z1 + z1*z2 + 1/2", 2, noise_var=0.25)
+    errs = [float(theory.floors.random_features_error(t, activation="relu", d=100, width=k * 100,
+                                                           n_ridge=k * k * 100, lam=1e-3).test_error)
+            for k in (10, 1000)]
+    lin = linear_kernel_error(t).value
+    assert lin == 1.25 and errs[0] > errs[1] > lin and errs[1] - lin < 2e-3

@@ -57,3 +57,12 @@ def test_plot_spectrum_marks_prediction():
     assert len(art["spikes"]) == len(spec.spikes) and art["edge"] is not None
     assert art["spikes"][0].get_xdata()[0] == pytest.approx(spec.spikes[0].location)
     pyplot().close(ax.figure)
+
+
+def test_cli_spikes_simulate(capsys):
+    assert main(["spikes", "--alpha", "0.35", "--d", "150", "--simulate", "--trials", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    sim = data["simulation"]["top_singular_values"]
+    assert len(sim) >= 3 and sim[0] >= sim[1] >= sim[2] > 0
+    # the predicted outlier stands out of the simulated bulk (alpha = 0.35: one tanh spike, d = 150)
+    assert data["feature_spikes"]["spikes"][0]["location"] > sim[1]

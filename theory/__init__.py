@@ -12,7 +12,7 @@ from .multi_index import MultiIndexTarget
 from .multi_hermite import HermiteTensors, hermite_tensor, hermite_tensors
 from .spikes import SpikeDegrees, feature_spikes, learned_overlap, spike_degrees, weight_spike
 from .feature_spectrum import Spike, SpikeSpectrum
-from .error_floor import ErrorFloor, ErrorTable, error_floor, error_table, kernel_error, linear_kernel_error
+from .floors import ErrorFloor, ErrorTable, error_floor, error_table, kernel_error, linear_kernel_error, random_features_error
 from .giant_step import AlignmentLaw, NeuronPrediction, SpecialisationLaw, alignment_law, predict_neurons, specialisation_law
 from .subspaces import LeapIndex, Staircase, Subspace, leap_index, learnable_subspace, staircase
 
@@ -50,6 +50,7 @@ __all__ = [
     "kernel_error",
     "leap_index",
     "predict_neurons",
+    "random_features_error",
     "specialisation_law",
     "learnable_subspace",
     "linear_kernel_error",

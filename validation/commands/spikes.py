@@ -99,7 +99,7 @@ def _text(data: dict, sim=None) -> str:
     lines.append(f"weight spike: theta = {ws['theta']:.6g}, outlier {ws['outlier']}, s1(W1) = {ws['singular_value']:.6g}, "
                  f"<v1, beta*>^2 = {ws['overlap_sq']:.4g}")
     lines.append(f"bulk edge of F/sqrt(n): {fs['bulk_edge']:.6g}")
-    lines.append("  #  degree  kind      location    alignment" + ("   MC median" if sim is not None else ""))
+    lines.append("  #  degree  kind      location    alignment" + ("   MC mean" if sim is not None else ""))
     for j, sp in enumerate(fs["spikes"]):
         deg = "-" if sp["degree"] is None else str(sp["degree"])
         align = sp["alignment"]

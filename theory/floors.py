@@ -38,7 +38,8 @@ from .multi_hermite import _exact_tensor, grid_values, hermite_tensors, second_m
 from .multi_index import MultiIndexTarget, as_multi_index
 from .subspaces import Subspace, as_subspace, learnable_subspace, staircase
 
-__all__ = ["ErrorFloor", "error_floor", "linear_kernel_error", "kernel_error", "ErrorTable", "error_table"]
+__all__ = ["ErrorFloor", "error_floor", "linear_kernel_error", "kernel_error", "ErrorTable", "error_table",
+           "random_features_error"]
 
 
 @dataclass(frozen=True)
@@ -245,3 +246,30 @@ def error_table(target, steps=3, ells=(2, 3), *, include_noise: bool = True) -> 
         rows.append(dict(label=f"network, one step at n = d^{ell}", kind="giant", ell=ell, dim=U.dim,
                          value=error_floor(t, U, include_noise=include_noise)))
     return ErrorTable(tuple(rows), bool(include_noise))
+
+
+def random_features_error(target, *, activation, d, width, n_ridge, lam, method_kw=None):
+    r"""Random-features baseline at finite ratios: ridge on :math:`\sigma(W_0x)/\sqrt p` (no step), test error with noise.
+
+    In the proportional regime random features fit only the constant and linear part of the target; the rest
+    acts as independent label noise (Mei & Montanari 2022; ``notes/risk.md`` §2). So the multi-index problem
+    is the single-index one with link :math:`C_0+|C_1|z` and noise variance
+    :math:`E y^2-C_0^2-|C_1|^2+\Delta`, solved by :func:`theory.risk` with ``method="rf"``.
+    ``n_ridge`` and ``lam`` may be arrays (a learning curve). Returns the :class:`theory.risk.RiskResult`.
+
+    As ``n_ridge`` and ``width`` grow the error tends to :func:`linear_kernel_error` (tested).
+    """
+    from .activations import activation as _activation
+    from .onestep import OneStep
+    from .risk import risk
+
+    t = as_multi_index(target)
+    ts = hermite_tensors(t, 1)
+    c0 = float(ts.values[0])
+    c1 = float(np.linalg.norm(ts.values[1]))
+    m2, _ = second_moment(t)
+    rest = max(m2 - c0**2 - c1**2, 0.0)
+    link = _activation("polynomial", coeffs=[c0, c1], coeff_basis="hermite")
+    setup = OneStep(activation=activation, target=link, d=d, width=width, n=d, lr=0.0, noise_var=rest + t.noise_var,
+                    readout="constant")
+    return risk(setup, n_ridge=n_ridge, lam=lam, method="rf", **(method_kw or {}))
