@@ -455,3 +455,27 @@ def test_extrapolate_three_terms_and_t_quantile():
     wide = extrapolate(ds, ys, np.full(5, 1e-3), se_dof=2)
     normal = extrapolate(ds, ys, np.full(5, 1e-3))
     assert wide.limit.ci_high - wide.limit.ci_low > normal.limit.ci_high - normal.limit.ci_low
+
+
+def test_bulk_edge_is_the_spectrum_of_f0_on_the_same_batch():
+    s = small(d=60, width=40, n=120)
+    zero = simulate(s.with_(lr=0.0), trials=1, seed=3, measures=("bulk_edge",), top_k=5)
+    assert np.allclose(zero.get("f0_singular_values"), zero.get("feature_singular_values"), rtol=1e-12)
+    # independent recomputation from the documented stream (extra 0)
+    X = role_generator(trial_sequence(3, 0), "extra", 0).standard_normal((120, 60))
+    W0 = draw_initial(s, trial_sequence(3, 0)).W0
+    ref = np.linalg.svd(np.tanh(X @ W0.T) / math.sqrt(120), compute_uv=False)[:5]
+    assert np.allclose(zero.get("f0_singular_values")[0], ref)
+    step = simulate(s.with_(lr=5.0), trials=1, seed=3, measures=("bulk_edge",), top_k=5)
+    assert np.allclose(step.get("f0_singular_values"), zero.get("f0_singular_values"))  # W0 and batch unchanged
+    assert step.get("feature_singular_values")[0, 0] > 1.05 * step.get("f0_singular_values")[0, 0]
+
+
+def test_gradient_step_in_row_blocks_equals_one_block():
+    s = small(residual="full", output_scale=0.2)
+    init = draw_initial(s, trial_sequence(1, 0))
+    X, y, _ = draw_data(s, 90, np.random.default_rng(2))
+    W_a, G_a, r_a = gradient_step(init.W0, init.s, X, y, s, return_gradient=True, chunk=7)
+    W_b, G_b, r_b = gradient_step(init.W0, init.s, X, y, s, return_gradient=True, chunk=1000)
+    assert np.allclose(G_a, G_b, rtol=1e-12, atol=1e-15) and np.allclose(r_a, r_b) and np.allclose(W_a, W_b)
+    assert np.allclose(r_a, y - network_output(init.W0, init.s, X, s))

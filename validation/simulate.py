@@ -55,6 +55,10 @@ are summarised elementwise:
 ``"spectrum"``
     ``feature_singular_values``: the ``top_k`` largest singular values of :math:`F/\sqrt n`,
     :math:`F` the model's features on a fresh batch of ``n`` samples.
+``"bulk_edge"``
+    ``f0_singular_values``: the ``top_k`` largest singular values of :math:`F_0/\sqrt n`,
+    :math:`F_0 = \sigma(\tilde XW_0^\top)` on the same batch (the bulk before the step; its top value
+    estimates the edge, ``notes/simulation.md`` §3).
 ``"alignment"``
     On the same :math:`F`: ``left_monomial_alignment`` (``(kmax+1) x top_k``)
     :math:`|\langle u_j, v_k\rangle|/\|v_k\|` with :math:`v_k = (\tilde X\beta)^{\circ k}`, :math:`k = 0..k_{\max}`;
@@ -144,7 +148,8 @@ __all__ = [
     "sizes_of",
 ]
 
-MEASURES = ("overlap", "weight_spike", "spectrum", "ridge", "gradient", "alignment", "spike_count", "neurons")
+MEASURES = ("overlap", "weight_spike", "spectrum", "ridge", "gradient", "alignment", "spike_count", "neurons",
+            "bulk_edge")
 MODELS = ("network", "equivalent", "srf")
 LAM_CONVENTIONS = ("reference", "cui", "dandi", "ba", "moniri", "per_sample")
 top_singular_values = _m.top_singular_values
@@ -239,23 +244,32 @@ def _deriv(act, Z):
     return apply_activation(fn, Z)
 
 
-def gradient_step(W, s, X, y, setup, *, return_gradient: bool = False):
+def gradient_step(W, s, X, y, setup, *, return_gradient: bool = False, chunk: int = _CHUNK):
     r"""One full-batch step: :math:`W + \tau\,\mathrm{diag}(s)\,G`, :math:`G = \frac1n(\sigma'(XW^\top)\odot r)^\top X`.
 
     ``r = y - f(X)`` (``residual="full"``) or ``y`` (``"labels"``); ``notes/simulation.md`` §1 ("the
     step, for every paper"). It is :math:`-\tau/\mathrm{output\_scale}` times the gradient of
-    :math:`\frac1{2n}\sum_\mu (y_\mu - f(x_\mu))^2` with respect to :math:`W` (``"full"``). Returns ``W1``
-    (and ``G`` and ``r`` when ``return_gradient``), in the dtype of ``X``.
+    :math:`\frac1{2n}\sum_\mu (y_\mu - f(x_\mu))^2` with respect to :math:`W` (``"full"``). The sum over
+    samples is accumulated over blocks of ``chunk`` rows, so no ``n x width`` matrix is formed. Returns
+    ``W1`` (and ``G`` and ``r`` when ``return_gradient``), in the dtype of ``X``.
     """
-    Z = X @ W.T
-    if setup.residual == "full":
-        r = y - setup.effective_output_scale * (apply_activation(setup.activation.func, Z) @ s)
-    else:
-        r = y
-    D = _deriv(setup.activation, Z)
-    del Z
-    D *= r[:, None].astype(D.dtype, copy=False)
-    G = (D.T @ X) / X.shape[0]
+    n = X.shape[0]
+    G = np.zeros(W.shape, dtype=np.result_type(X.dtype, W.dtype))
+    r = np.empty(n, dtype=np.result_type(X.dtype, np.asarray(y).dtype))
+    for start in range(0, n, int(chunk)):
+        Xc = X[start:start + int(chunk)]
+        Z = Xc @ W.T
+        yc = y[start:start + int(chunk)]
+        if setup.residual == "full":
+            rc = yc - setup.effective_output_scale * (apply_activation(setup.activation.func, Z) @ s)
+        else:
+            rc = yc
+        r[start:start + Xc.shape[0]] = rc
+        D = _deriv(setup.activation, Z)
+        del Z
+        D *= rc[:, None].astype(D.dtype, copy=False)
+        G += D.T @ Xc
+    G /= n
     W1 = W + setup.lr * (s[:, None] * G)
     return (W1, G, r) if return_gradient else W1
 
@@ -452,7 +466,7 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
         rec["update_target_fraction_mean"] = float(_m.neuron_fractions(np.asarray(W, float) - np.asarray(W0, float),
                                                                        init.r).mean())
 
-    if {"spectrum", "alignment", "spike_count"} & set(ms):
+    if {"spectrum", "alignment", "spike_count", "bulk_edge"} & set(ms):
         Xs = role_generator(tseq, "extra", 0).standard_normal((sz["n"], sz["d"])).astype(dt, copy=False)
         F = fmap.features(Xs)
         root_n = math.sqrt(sz["n"])
@@ -470,6 +484,8 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
         sv = sv / root_n
         rec["feature_singular_values"] = sv
         del F
+        if "bulk_edge" in ms:
+            rec["f0_singular_values"] = _m.top_singular_values(feature_matrix(W0, Xs, setup.activation), k) / root_n
         if "spike_count" in ms:
             rec["feature_gap_ratios"] = _m.gap_ratios(sv, cfg.m_max)
             nrng = role_generator(tseq, "extra", 3)

@@ -50,7 +50,7 @@ def register(sub) -> None:
     p.add_argument("--dtype", default="float64", help="float64 | float32 (default float64)")
     p.add_argument("--workers", type=int, default=1, help="threads running trials (default 1)")
     p.add_argument("--measures", default="overlap,spectrum,ridge",
-                   help="comma-separated: overlap,weight_spike,spectrum,ridge,gradient,alignment,spike_count,neurons")
+                   help="comma-separated: overlap,weight_spike,spectrum,ridge,gradient,alignment,spike_count,neurons,bulk_edge")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
