@@ -9,7 +9,7 @@ Usage (from the repository root)::
     PYTHONPATH=. python benchmarks/bench_sweep.py [--task simulate|matmul] [--tasks 8] [--json]
 
 ``--task simulate`` (the default when ``validation.simulate`` exists) runs real one-step
-simulations (d = width = 300, n = 1200, n_ridge = 600, 1 trial each); ``matmul`` runs a fixed
+simulations (the default comparison's size: d = width = 400, n = 8000, n_ridge = 800, one trial each); ``matmul`` runs a fixed
 BLAS workload of the same kind (25 products of 2000 x 400 by 400 x 400 matrices per task).
 """
 
@@ -46,8 +46,8 @@ def config(kind: str, n_tasks: int) -> dict:
         return {"sweep": {"task": "benchmarks.bench_sweep:matmul_task", "seed": 5},
                 "base": {"n": 2000, "d": 400, "reps": 25}, "grid": {"x": list(range(n_tasks))}}
     return {"sweep": {"task": "simulate", "seed": 5},
-            "base": {"activation": "tanh", "target": "sin", "d": 300, "width": 300, "n": 1200, "lr": 2.0,
-                     "n_ridge": 600, "lam": 0.1, "trials": 1, "n_test": 2000},
+            "base": {"activation": "tanh", "target": "sin", "d": 400, "width": 400, "n": 8000,
+                     "n_ridge": 800, "lam": 0.1, "trials": 1, "n_test": 5000},
             "grid": {"lr": [0.5 + 0.25 * i for i in range(n_tasks)]}}
 
 

@@ -6,6 +6,8 @@ Usage (repository root; minutes, run niced)::
 
 For each trial of the true network (``validation.simulate`` building blocks) it records
 
+Configurations ``activation[/readout]:alpha`` (readout default Gaussian).
+
 1. **the per-neuron model** (§5.1): the regression slope of :math:`a_i = w_i^1\\cdot\\hat\\beta` on
    :math:`s_i`, the residual variance of :math:`a_i` (against :math:`E\\rho^2/d`) and the mean of
    :math:`\\rho_i^2 = |w_i^1|^2 - a_i^2` as a function of :math:`s_i` (against :math:`\\rho^2(s)`);
@@ -31,7 +33,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import theory  # noqa: E402
 from theory.feature_spectrum import _geometry  # noqa: E402
 from theory.spikes import _step_stats  # noqa: E402
 from validate_spikes import KMONO, _top, setup_for  # noqa: E402
@@ -48,6 +49,13 @@ def _gs_cos(Xs, beta_hat, U):
             v = v - (g @ v) * g
         gs.append(v / np.linalg.norm(v))
     return np.abs(np.stack(gs) @ U)
+
+
+def _slope(x, y) -> float:
+    """Least-squares slope of ``y`` on ``x`` (0 when ``x`` is constant, e.g. s^2 for a +-1 readout)."""
+    x = np.asarray(x, dtype=float)
+    v = float(np.var(x))
+    return float(np.mean((x - x.mean()) * (y - np.mean(y))) / v) if v > 1e-12 else 0.0
 
 
 def geometry(setup):
@@ -89,7 +97,7 @@ def trial(setup, root, t, geo):
     out = {"slope": slope, "slope_theory": slope_th, "slope_theory_given_beta": slope_cond, "resid_var": resid_var,
            "resid_var_theory": float(np.mean(rho2_th) / d),
            "rho2_mean": float(np.mean(rho2)), "rho2_theory": float(np.mean(rho2_th)),
-           "rho2_s2_slope": float(np.polyfit(s**2, rho2, 1)[0]), "rho2_s2_slope_theory": float(np.polyfit(s**2, rho2_th, 1)[0])}
+           "rho2_s2_slope": _slope(s**2, rho2), "rho2_s2_slope_theory": _slope(s**2, rho2_th)}
     for name, W in (("true", W1), ("model", W_model)):
         F = feature_matrix(W, Xs, setup.activation) / math.sqrt(n)
         sv, U, _ = _top(F, 8)
@@ -100,25 +108,27 @@ def trial(setup, root, t, geo):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,2000")
-    ap.add_argument("--configs", default="tanh:0.3,tanh:0.4,poly:0.3,poly:0.35,poly:0.4")
+    ap.add_argument("--configs", default="tanh:0.3,tanh:0.4,poly/rademacher:0.3,poly/rademacher:0.35,poly/rademacher:0.4",
+                    help="activation[/readout]:alpha, comma separated (readout default gaussian)")
     ap.add_argument("--trials", type=int, default=4)
     ap.add_argument("--seed", type=int, default=77)
     ap.add_argument("--out", default="spikes_links.json")
     args = ap.parse_args(argv)
     out = Path(args.out)
     data = json.loads(out.read_text()) if out.exists() else []
-    done = {(g["act"], g["alpha"], g["n"]) for g in data}
+    done = {(g["act"], g.get("readout", "gaussian"), g["alpha"], g["n"]) for g in data}
     for n in (int(x) for x in args.sizes.split(",")):
         for cfg in args.configs.split(","):
             act, alpha = cfg.split(":")
+            act, readout = (act.split("/") + ["gaussian"])[:2]
             alpha = float(alpha)
-            if (act, alpha, n) in done:
+            if (act, readout, alpha, n) in done:
                 continue
-            setup = setup_for(act, "gaussian", n, alpha)
+            setup = setup_for(act, readout, n, alpha)
             geo = geometry(setup)
-            root = task_sequence(args.seed, f"links:{act}:{n}:{alpha}")
+            root = task_sequence(args.seed, f"links:{act}:{readout}:{n}:{alpha}")
             recs = [trial(setup, root, t, geo) for t in range(args.trials)]
-            data.append({"act": act, "alpha": alpha, "n": n, "trials": recs})
+            data.append({"act": act, "readout": readout, "alpha": alpha, "n": n, "trials": recs})
             out.write_text(json.dumps(data))
             print(f"{act} alpha={alpha} n={n} done", flush=True)
     return 0
@@ -129,10 +139,11 @@ def summarise(path):
     data = json.loads(Path(path).read_text())
     rows = []
     for g in data:
-        setup = setup_for(g["act"], "gaussian", g["n"], g["alpha"])
+        readout = g.get("readout", "gaussian")
+        setup = setup_for(g["act"], readout, g["n"], g["alpha"])
         spec = setup.spikes()
         tr = g["trials"]
-        row = {"act": g["act"], "alpha": g["alpha"], "n": g["n"]}
+        row = {"act": g["act"] if readout == "gaussian" else f"{g['act']} ({readout})", "alpha": g["alpha"], "n": g["n"]}
         for key in ("slope", "slope_theory", "slope_theory_given_beta", "resid_var", "resid_var_theory", "rho2_mean", "rho2_theory",
                     "rho2_s2_slope", "rho2_s2_slope_theory"):
             row[key] = float(np.mean([t[key] for t in tr]))

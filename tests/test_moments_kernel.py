@@ -138,3 +138,14 @@ def test_gaussian_smoothing_relu_closed_form():
     assert np.all(np.abs(direct.values - smooth.values) <= direct.error_estimate + smooth.error_estimate)
     arr = gaussian_smoothing("relu", [0.3, 0.7], 20)
     assert arr.values.shape == (2, 21) and np.allclose(arr.values[1], smooth.values, rtol=1e-15, atol=0)
+
+
+def test_sigmoid_identities():
+    """sigmoid = 1/2 + tanh(z/2)/2: mu_0 = 1/2 exactly, even k >= 2 vanish, and
+    mu_1 = E[s(1 - s)] = 1/2 - E s^2 (notes §2, "sigmoid")."""
+    r = hermite_coefficients("sigmoid", 10)
+    assert r.values[0] == 0.5 and np.all(r.values[2::2] == 0.0)
+    m2, e2 = second_moment("sigmoid", with_error=True)
+    assert abs(r.values[1] - (0.5 - m2)) <= r.error_estimate[1] + e2
+    t = hermite_coefficients(activation("tanh", scale=0.5), 10)
+    assert np.all(np.abs(r.values[1:] - 0.5 * t.values[1:]) <= r.error_estimate[1:] + 0.5 * t.error_estimate[1:] + 1e-17)

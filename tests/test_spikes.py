@@ -113,30 +113,14 @@ def test_learned_overlap_multi_index():
     assert lo.cos == pytest.approx(1 / math.sqrt(1.5), rel=1e-12)
 
 
-def _direct_beta(setup, seed, trials):
-    """Monte Carlo of beta = X^T r / n (the step's learned direction; a few lines of numpy)."""
-    rng = np.random.default_rng(seed)
-    d, N, n = int(setup.d), int(setup.width), int(setup.n)
-    out = []
-    for _ in range(trials):
-        X = rng.standard_normal((n, d))
-        y = setup.target(X[:, 0]) + math.sqrt(setup.noise_var) * rng.standard_normal(n)
-        r = y
-        if setup.residual == "full":
-            W = rng.standard_normal((N, d))
-            W /= np.linalg.norm(W, axis=1, keepdims=True)
-            s = rng.standard_normal(N)
-            r = y - setup.effective_output_scale * setup.activation(X @ W.T) @ s
-        b = X.T @ r / n
-        out.append((b @ b, b[0] / np.linalg.norm(b)))
-    return np.array(out)
-
-
 @pytest.mark.parametrize("residual", ["labels", "full"])
 def test_learned_overlap_monte_carlo(residual):
     s = theory.OneStep.from_moniri(alpha=0.1, activation="tanh", target="tanh", d=300, width=200, n=900,
                                    noise_var=0.1, residual=residual)
-    mc = _direct_beta(s, 11, 8)
+    from validation import simulate
+
+    sim = simulate(s, trials=8, seed=11, measures=("overlap",))
+    mc = np.stack([sim.get("beta_norm_sq"), sim.get("beta_cos")], axis=1)
     lo = learned_overlap(s)
     mean, se = mc.mean(0), mc.std(0, ddof=1) / math.sqrt(len(mc))
     # 4 standard errors, plus the O(1/n) bias of |beta|^2 (below 0.3% here)
@@ -179,28 +163,13 @@ def test_weight_spike_rejects_several_steps():
         weight_spike(theory.OneStep(steps=2))
 
 
-def _weight_mc(setup, seed, trials):
-    rng = np.random.default_rng(seed)
-    d, N, n = int(setup.d), int(setup.width), int(setup.n)
-    act = setup.activation
-    out = []
-    for _ in range(trials):
-        W0 = rng.standard_normal((N, d)) / math.sqrt(d)
-        s = rng.standard_normal(N)
-        X = rng.standard_normal((n, d))
-        y = setup.target(X[:, 0]) + math.sqrt(setup.noise_var) * rng.standard_normal(n)
-        P = X @ W0.T
-        r = y - setup.effective_output_scale * act(P) @ s
-        W1 = W0 + setup.lr * s[:, None] * ((act.deriv(P) * r[:, None]).T @ X / n)
-        U, S, Vt = np.linalg.svd(W1, full_matrices=False)
-        out.append((S[0], Vt[0, 0] ** 2))
-    return np.array(out)
-
-
 def test_weight_spike_monte_carlo_ba():
     sp = theory.activation("softplus", center=True)
     s = theory.OneStep.from_ba(eta=3.0, activation="tanh", target=sp, d=600, width=300, n=1200, noise_var=0.0625)
-    mc = _weight_mc(s, 3, 6)
+    from validation import simulate
+
+    sim = simulate(s, trials=6, seed=3, measures=("weight_spike",))
+    mc = np.stack([sim.get("w1_top_singular_value"), sim.get("w1_overlap_target_sq")], axis=1)
     w = weight_spike(s)
     mean, se = mc.mean(0), mc.std(0, ddof=1) / math.sqrt(len(mc))
     # 4 standard errors plus a finite-size allowance (BBP quantities converge like d^{-1/2}: 1% and 0.04)
@@ -219,3 +188,19 @@ def test_readout_merges_degrees_of_equal_parity():
     assert (b.count_below, b.count_above) == (1, 2)
     with pytest.raises(ValueError, match="readout must be one of"):
         spike_degrees(0.2, "tanh", readout="normal")
+
+
+def test_finite_size_bulk_edge_of_the_weights():
+    # Johnstone (2001) + Tracy-Widom mean: Monte Carlo of the top singular value of a 200 x 400 matrix
+    # with N(0, 1/400) entries, 30 draws; tolerance 4 standard errors (the TW spread here is ~0.03, the
+    # shift below 1 + sqrt(1/2) ~0.015, so a test against the limit would fail).
+    rng = np.random.default_rng(4)
+    tops = [np.linalg.svd(rng.standard_normal((200, 400)) / math.sqrt(400), compute_uv=False)[0] for _ in range(30)]
+    from theory.spikes import _finite_edge
+
+    pred = _finite_edge(200, 400)
+    se = np.std(tops, ddof=1) / math.sqrt(30)
+    assert abs(np.mean(tops) - pred) < 4 * se
+    assert pred < 1 + math.sqrt(0.5) and abs(np.mean(tops) - (1 + math.sqrt(0.5))) > 4 * se
+    w = weight_spike(theory.OneStep.from_ba(eta=0.3, activation="tanh", target="tanh", d=400, width=200, n=800))
+    assert not w.outlier and w.bulk_edge_finite == pytest.approx(pred * math.sqrt(1 + w.bulk_noise), rel=1e-12)

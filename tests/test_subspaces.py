@@ -36,7 +36,8 @@ def test_z1_plus_z1z2_climbs_in_two_steps():
     s = staircase(MultiIndexTarget("z1 + z1*z2", 2), 3)
     assert list(s) == [1, 2, 2] and s.is_staircase and s.exact
     assert np.allclose(np.abs(s.subspaces[0].basis[:, 0]), [1, 0])
-    assert len(s) == 3 and s[1] == 2
+    assert len(s) == 3 and s[1] == 2 and s == [1, 2, 2] and s == (1, 2, 2) and s != [1, 1, 1]
+    assert s == staircase(MultiIndexTarget("z1 + z1*z2", 2), 3)
 
 
 @pytest.mark.parametrize("expr, r", [("z1 + He(2, z2)", 2), ("z1 + z2*z3", 3)])

@@ -276,3 +276,36 @@ def test_simulate_sweep_matches_direct_simulation(tmp_path):
                                  seed=task_sequence(4, t.key))
     rec = res.records[1]
     assert rec["result"]["summary"]["test_error"]["mean"] == pytest.approx(direct.summary["test_error"].mean, rel=1e-12)
+
+
+def test_cli_sweep_on_a_local_dask_cluster(tmp_path, capsys):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (the 'parallel' extra)")
+    from validation.cli import main
+
+    conf = tmp_path / "s.toml"
+    conf.write_text('[sweep]\ntask = "simulate"\nseed = 1\n[base]\nactivation = "tanh"\ntarget = "sin"\nd = 20\n'
+                    'width = 10\nn = 60\ntrials = 2\nmeasures = ["overlap"]\n[grid]\nlr = [0.5, 1.0, 2.0]\n')
+    out = tmp_path / "r.jsonl"
+    assert main(["sweep", str(conf), "--out", str(out), "--dask-local", "--workers", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["n_tasks"] == 3 and data["n_ran"] == 3 and data["n_failed"] == 0
+    ref = run_sweep(SweepConfig.from_toml(conf), tmp_path / "ref.jsonl")
+    _, recs = load_results(out)
+    assert {k: r["result"] for k, r in recs.items()} == {r["key"]: r["result"] for r in ref.records}
+    assert main(["sweep", str(conf), "--out", str(out)]) == 0  # resume: nothing left to run
+    assert "0 ran" in capsys.readouterr().out
+
+
+def test_risk_and_compare_task_kinds(tmp_path):
+    base = {"activation": "tanh", "target": "sin", "d": 40, "n_ridge": 80, "lam": 0.1}
+    res = run_sweep(SweepConfig.from_dict({"sweep": {"task": "risk"}, "base": base, "grid": {"lr": [1.0, 3.0]}}),
+                    tmp_path / "r.jsonl")
+    import theory
+
+    assert res.n_failed == 0, res.records[0].get("error")
+    direct = theory.risk(theory.OneStep(activation="tanh", target="sin", d=40, lr=3.0), n_ridge=80, lam=0.1)
+    assert res.records[1]["result"]["test_error"] == pytest.approx(float(direct.test_error), rel=1e-10)
+    cmp = run_sweep(SweepConfig.from_dict({"sweep": {"task": "compare", "seed": 2},
+                                           "base": {**base, "trials": 2, "n_test": 300, "quantities": ["overlap"]},
+                                           "grid": {"lr": [1.0]}}), tmp_path / "c.jsonl")
+    assert cmp.n_failed == 0 and cmp.records[0]["result"]["rows"][0]["name"] == "cos(beta, beta*)"

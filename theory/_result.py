@@ -19,12 +19,16 @@ def to_jsonable(obj):
 
     >>> to_jsonable({"a": np.arange(3), "b": (np.float64(0.5), float("inf"))})
     {'a': [0, 1, 2], 'b': [0.5, 'inf']}
+    >>> to_jsonable(np.array(2.5)), to_jsonable(np.array(np.nan))
+    (2.5, 'nan')
     """
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         if hasattr(obj, "to_dict"):
             return obj.to_dict()
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, np.ndarray):
+        if obj.ndim == 0:  # a 0-d array is a scalar (tolist() would not give a list)
+            return to_jsonable(obj.item())
         return [to_jsonable(x) for x in obj.tolist()] if obj.dtype.kind in "fc" else obj.tolist()
     if isinstance(obj, (np.bool_, bool)):
         return bool(obj)

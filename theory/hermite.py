@@ -7,11 +7,14 @@ probabilists' Hermite polynomials, :math:`E[He_j He_k] = k!\,\delta_{jk}` for :m
 * ``basis="orthonormal"``: :math:`c_k = \mu_k/\sqrt{k!}`, so :math:`E f^2 = \sum_k c_k^2` (Parseval);
 * ``basis="series"``: :math:`\mu_k / k!`, so :math:`f = \sum_k c_k He_k` (Moniri et al. 2024).
 
-Numerics follow ``notes/hermite.md`` §4: composite Gauss-Legendre quadrature on panels of width at
-most one, split at every declared kink, with the stable orthonormal recurrence
-:math:`h_{k+1} = (z h_k - \sqrt{k}\,h_{k-1})/\sqrt{k+1}`. A refinement pass with half-width panels
-gives the returned values and the error estimate. Plain Gauss-Hermite is never used: it converges
-only algebraically for kinked functions (notes §3).
+Order of methods (``docs/hermite.md``): closed forms of registry activations, evaluated in mpmath
+and correctly rounded (``notes/hermite.md`` §2); identities (softplus and SiLU from the sigmoid);
+otherwise the recipe of ``notes/hermite.md`` §4: composite Gauss-Legendre quadrature on panels of
+width 1/2, split at every declared kink, with the stable orthonormal recurrence
+:math:`h_{k+1} = (z h_k - \sqrt{k}\,h_{k-1})/\sqrt{k+1}`, and a second pass with unit panels for
+the error estimate (an adaptive check takes over when the two disagree: undeclared kinks). Plain
+Gauss-Hermite is never used: it converges only algebraically for kinked functions (notes §3). With
+``dps`` the mpmath version in :mod:`theory.hermite_mp` is used (notes §5).
 """
 
 from __future__ import annotations
@@ -476,7 +479,8 @@ def hermite_coefficients(f, kmax, *, kinks=(), basis: str = "plain", dps=None, r
         A registry name (see :func:`theory.activation`), an :class:`~theory.activations.Activation`
         or a vectorised callable ``f(z: ndarray) -> ndarray``.
     kmax : int
-        Highest degree, ``0 <= kmax <= 400`` in double precision.
+        Highest degree, ``>= 0`` (at most 400 for the double-precision quadrature; closed forms
+        and ``dps`` have no limit).
     kinks : sequence of float
         Points where ``f`` or a derivative jumps. Declared kinks of an ``Activation`` are added.
         An undeclared kink shows up as a large ``error_estimate`` (about 1e-6 to 1e-4).

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_choice, check_finite, check_in_interval, check_integer
+from ._checks import check_choice, check_in_interval, check_integer
 from .moments import gaussian_moments
 from ._result import Result
 from .hermite import hermite_coefficients
@@ -409,6 +409,10 @@ class WeightSpike(Result):
     overlap_readout_sq : float
         :math:`\langle u_1, \hat s\rangle^2` for the top left singular vector :math:`u_1\in\mathbb R^N`.
     bulk_edge : float
+    bulk_edge_finite : float
+        Mean top singular value of the bulk at the setup's sizes: Johnstone's (2001) centring and
+        scaling of the largest Wishart eigenvalue with the Tracy-Widom (GOE) mean :math:`-1.2065`;
+        what a simulation without an outlier should show.
     threshold : float
         :math:`\psi_b^{1/4}`: the smallest :math:`\theta` with an outlier.
     bulk_ratio : float
@@ -429,6 +433,7 @@ class WeightSpike(Result):
     overlap_beta_sq: float
     overlap_readout_sq: float
     bulk_edge: float
+    bulk_edge_finite: float
     threshold: float
     bulk_ratio: float
     bulk_noise: float
@@ -450,6 +455,26 @@ def _bbp_rectangular(theta_sq: float, psi: float):
     right = (t2**2 - psi) / (t2 * (t2 + 1.0))
     left = (t2**2 - psi) / (t2 * (t2 + psi))
     return True, s1, left, right
+
+
+_TW1_MEAN = -1.2065335745820  # mean of the Tracy-Widom (beta = 1) law
+
+
+def _finite_edge(rows: float, cols: float) -> float:
+    r"""Mean largest singular value of a ``rows x cols`` matrix with :math:`N(0, 1/\mathrm{cols})` entries.
+
+    Johnstone (2001): the largest eigenvalue of :math:`XX^\top` (``X`` with unit entries, :math:`n-1 = \max - 1`,
+    :math:`p = \min`) is :math:`\mu + \sigma\,TW_1` with :math:`\mu = (\sqrt{n-1}+\sqrt p)^2`,
+    :math:`\sigma = (\sqrt{n-1}+\sqrt p)(1/\sqrt{n-1}+1/\sqrt p)^{1/3}`; so
+    :math:`s_1 \approx \sqrt\mu + \sigma E[TW_1]/(2\sqrt\mu)`, divided by :math:`\sqrt{\mathrm{cols}}`.
+
+    >>> round(_finite_edge(1e12, 2e12) / (1 + 0.5**0.5), 6)  # the limit 1 + sqrt(N/d)
+    1.0
+    """
+    n_, p_ = max(rows, cols), min(rows, cols)
+    root = math.sqrt(n_ - 1.0) + math.sqrt(p_)
+    sigma = root * (1.0 / math.sqrt(n_ - 1.0) + 1.0 / math.sqrt(p_)) ** (1.0 / 3.0)
+    return (root + sigma * _TW1_MEAN / (2.0 * root)) / math.sqrt(cols)
 
 
 def weight_spike(setup, *, strict: bool = False) -> WeightSpike:
@@ -541,6 +566,7 @@ def weight_spike(setup, *, strict: bool = False) -> WeightSpike:
         overlap_beta_sq=right_g * cos_g_beta**2,
         overlap_readout_sq=left,
         bulk_edge=bulk_scale * (1.0 + math.sqrt(psi_b)),
+        bulk_edge_finite=bulk_scale * _finite_edge(psi_b * setup.d, setup.d),
         threshold=psi_b**0.25,
         bulk_ratio=psi_b,
         bulk_noise=noise,

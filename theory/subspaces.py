@@ -121,12 +121,12 @@ class LeapIndex(Result):
     exact: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Staircase(Result):
     """Subspaces learned after each of ``steps`` :math:`n=O(d)` steps with fresh batches (notes §7).
 
-    Iterating over the result, ``len`` and indexing give the list of dimensions after each step
-    (DESIGN.md: ``staircase(target, steps)`` is usable as that list).
+    Iterating over the result, ``len``, indexing and ``==`` with a list give the list of dimensions after
+    each step (DESIGN.md: ``staircase(target, steps)`` is usable as that list).
 
     Attributes
     ----------
@@ -151,6 +151,17 @@ class Staircase(Result):
 
     def __iter__(self):
         return iter(self.dims)
+
+    def __eq__(self, other):
+        """Equal to a list/tuple of the same dimensions, or to a Staircase with the same dimensions and subspaces."""
+        if isinstance(other, (list, tuple)):
+            return list(self.dims) == list(other)
+        if isinstance(other, Staircase):
+            return self.dims == other.dims and all(
+                a.dim == b.dim and np.allclose(a.projector, b.projector) for a, b in zip(self.subspaces, other.subspaces))
+        return NotImplemented
+
+    __hash__ = None
 
     def __len__(self):
         return len(self.dims)

@@ -1,15 +1,17 @@
 r"""Monte Carlo of the finite-size experiment: one (or a few) gradient steps, then ridge.
 
 The protocol is ``../shared/DESIGN.md`` §1 and ``notes/simulation.md`` §1-§3, for a
-:class:`theory.OneStep` ``setup`` (sizes rounded to integers):
+:class:`theory.OneStep` ``setup`` (sizes rounded to integers); ``docs/simulate.md`` gives each
+paper's protocol in these terms.
 
 * **Initial network** (:func:`draw_initial`): ``W0`` (``width x d``, neurons as rows) uniform on the
   sphere (``init="sphere"``: Gaussian rows normalised) or with :math:`N(0, 1/d)` entries
   (``"gaussian"``); readout values ``s`` of unit scale: :math:`N(0,1)` (``"gaussian"``), :math:`\pm1`
   (``"rademacher"``), ``+1`` (``"constant"``), or ``"symmetric"``: ``width/2`` rows each duplicated
   with opposite signs, so :math:`f_0 \equiv 0`. Target direction :math:`\beta_* = e_1` (single
-  index) or :math:`W^*` with rows :math:`e_1..e_r` (multi-index); both are equivalent in
-  distribution to random orthonormal directions.
+  index) or :math:`W^*` with rows :math:`e_1..e_r` (multi-index, duck-typed: ``target.r`` and
+  ``target(Z)`` on the projections); both are equivalent in distribution to random orthonormal
+  directions.
 * **Data** (:func:`draw_data`): :math:`x \sim N(0, I_d)`,
   :math:`y = \sigma_*(x_1) + \sqrt{\Delta}\,\varepsilon` or :math:`g^*(x_{1..r}) + \sqrt\Delta\,\varepsilon`.
 * **Step** (:func:`gradient_step`), on a fresh batch of ``n`` samples per step (``reuse_batch``:
@@ -17,61 +19,120 @@ The protocol is ``../shared/DESIGN.md`` §1 and ``notes/simulation.md`` §1-§3,
   :math:`W \leftarrow W + \tau\,\mathrm{diag}(s)\,G`,
   :math:`G = \frac1n(\sigma'(XW^\top)\odot r\mathbf 1^\top)^\top X`, :math:`r = y - f(X)` with
   :math:`f(x) = \mathrm{output\_scale}\sum_i s_i\sigma(w_i\cdot x)` (``residual="full"``) or :math:`r=y`
-  (``"labels"``).
-* **Ridge** (:func:`ridge_fit`) on ``n_ridge`` fresh samples, features :math:`A = \sigma(XW_1^\top)/\sqrt p`:
-  :math:`a = \arg\min |y - Aa|^2 + \lambda|a|^2` (``lam`` is :math:`\lambda_C`, ``notes/risk.md`` §1);
-  primal (:math:`n \ge p`) or dual form, Cholesky, never an explicit inverse; ``lam = 0`` is the
-  minimum-norm least-squares solution.
-* **Errors** (:func:`ridge_errors`): train error on the ridge batch; test error on ``n_test`` fresh
-  points **with** label noise (``test_error``) and the risk against :math:`f^*` **without** it
-  (``test_risk``); mean squared errors without a factor 1/2, the test set streamed in chunks.
+  (``"labels"``). ``center_labels=True`` replaces :math:`y` by :math:`y - A - XB` with
+  :math:`A = \bar y`, :math:`B = X^\top y/n` estimated on the same batch (Dandi et al.,
+  ``notes/simulation.md`` §2.4).
+* **Model** (``model=``): the features after the step are those of the real network
+  (``"network"``), of Moniri et al.'s equivalent model (``"equivalent"``), or of Cui et al.'s spiked
+  random features (``"srf"``); see :mod:`validation.surrogates`. All three use the same streams, so
+  runs with the same seed share ``W0``, the step batch, the ridge pool and the test set (paired).
+* **Ridge** (:func:`validation.ridge.ridge_path`) on ``n_ridge`` fresh samples (``reuse=True``: the
+  first step's batch), features :math:`A = \sigma(XW_1^\top)/\sqrt p`:
+  :math:`a = \arg\min |y - Aa|^2 + \lambda_C|a|^2` (``notes/risk.md`` §1); ``lam`` is read in the
+  convention ``lam_convention`` and converted to :math:`\lambda_C` (:mod:`theory.conventions`).
+  ``n_ridge`` and ``lam`` may be arrays: a learning curve on nested subsets of one pool per trial.
+  With ``center_labels`` the fit uses the subset's own :math:`A_m, B_m` and adds them back to the
+  prediction (training estimates only, never the test labels).
+* **Errors**: train error on the fitted subset; on ``n_test`` fresh points streamed in chunks, the
+  test error **with** label noise (``test_error``) and the risk against :math:`f^*` **without** it
+  (``test_risk``); mean squared errors without a factor 1/2.
 
-Measures (``measures=``), recorded per trial (``notes/simulation.md`` §3):
+Measures (``measures=``), recorded per trial (``notes/simulation.md`` §3); array-valued entries
+are summarised elementwise:
 
 ``"overlap"``
     :math:`\beta = X^\top r/n` on the first step's batch: ``beta_norm_sq``, ``beta_cos``
     (:math:`\cos(\beta, \beta_*)`; multi-index: ``beta_subspace_fraction``
     :math:`|P_{V^*}\beta|^2/|\beta|^2`).
 ``"weight_spike"``
-    Top singular triple of :math:`W_1`: ``w1_top_singular_value``, ``w1_overlap_target_sq``
-    :math:`\langle v_1,\beta_*\rangle^2` (:math:`v_1\in\mathbb R^d`), ``w1_overlap_beta_sq``
+    Top singular triple of :math:`W_1` (``srf``: the surrogate's weights): ``w1_top_singular_value``,
+    ``w1_overlap_target_sq`` :math:`|P_{V^*}v_1|^2` (:math:`v_1\in\mathbb R^d`), ``w1_overlap_beta_sq``
     :math:`\langle v_1,\hat\beta\rangle^2`, ``w1_overlap_readout_sq`` :math:`\langle u_1,\hat s\rangle^2`.
+``"gradient"``
+    ``gradient_rank_one_ratio`` :math:`\|\mathrm{diag}(s)G - \mu_1 s\beta^\top\|_{op}/\|\mathrm{diag}(s)G\|_{op}` of the first
+    step (Ba et al. Prop. 2, ``notes/spikes.md`` A.3), ``gradient_op_norm``
+    :math:`\|\mathrm{diag}(s)G\|_{op}` (``model="network"``).
 ``"spectrum"``
     ``feature_singular_values``: the ``top_k`` largest singular values of :math:`F/\sqrt n`,
-    :math:`F = \sigma(\tilde XW_1^\top)` on a fresh batch of ``n`` samples.
+    :math:`F` the model's features on a fresh batch of ``n`` samples.
+``"bulk_edge"``
+    ``f0_singular_values``: the ``top_k`` largest singular values of :math:`F_0/\sqrt n`,
+    :math:`F_0 = \sigma(\tilde XW_0^\top)` on the same batch (the bulk before the step; its top value
+    estimates the edge, ``notes/simulation.md`` §3).
+``"alignment"``
+    On the same :math:`F`: ``left_monomial_alignment`` (``(kmax+1) x top_k``)
+    :math:`|\langle u_j, v_k\rangle|/\|v_k\|` with :math:`v_k = (\tilde X\beta)^{\circ k}`, :math:`k = 0..k_{\max}`;
+    ``left_gs_alignment``: the same for the Gram-Schmidt orthonormalised monomials (sample Hermite
+    features); ``right_readout_alignment`` (``kmax x top_k``): right vectors against
+    :math:`s^{\circ k}`, :math:`k = 1..k_{\max}` (``notes/spikes.md`` B.9). The direction is :math:`\beta`
+    (``srf``: the spike direction :math:`\hat v`).
+``"spike_count"``
+    ``feature_gap_ratios`` :math:`s_j/s_{j+1}` (:math:`j \le m_{\max}`), the same for a spike-free null
+    (``null_singular_values``, ``null_gap_ratios``: every neuron's common shift replaced by one of the
+    same length along its own random direction, :func:`validation.measure.null_weights`), and
+    ``spike_count``: the largest :math:`j \le m_{\max}` whose ratio exceeds ``gap_threshold`` (default:
+    :math:`1 + 2(\rho_{\max} - 1)` with :math:`\rho_{\max}` the largest null ratio over all trials of the call,
+    :func:`validation.measure.gap_threshold`; recorded in ``settings``).
+``"neurons"``
+    Per-neuron fractions :math:`q_i = |P_{V^*}w_i|^2/|w_i|^2` of the final weights:
+    ``neuron_target_fraction_mean``, ``neuron_target_fraction_max``, ``neuron_aligned_fraction``
+    (share of neurons with :math:`q_i > 1/2`), ``neuron_norm_sq_mean``, and
+    ``update_target_fraction_mean`` for the rows of :math:`W_1 - W_0`.
 ``"ridge"``
-    ``train_error``, ``test_error``, ``test_risk`` (arrays over ``n_ridge`` x ``lam`` when
-    these are arrays: a learning curve from nested subsets of one ridge pool per trial).
+    ``train_error``, ``test_error``, ``test_risk`` and the test-set sampling errors
+    ``test_error_sampling_se``, ``test_risk_sampling_se`` (shape ``(len(n_ridge), len(lam))`` for
+    arrays, a scalar axis dropped).
 
 Seeding (``validation.seeding``): trial ``t`` uses ``trial_sequence(seed, t)``, and inside it one
-stream per role (``W0``, ``readout``, ``step`` per step, ``ridge``, ``test``, ``noise``, ``extra``), so
-results do not depend on how trials are distributed over processes and changing ``n`` leaves
-``W0`` unchanged.
+stream per role: ``W0``; ``readout``; ``step``/``noise`` with index ``t`` for the batch of step
+``t``; ``extra`` 0 for the spectrum batch; ``ridge``/``noise`` 100 for the ridge pool;
+``test``/``noise`` 200 for the test set; ``extra`` 2 for the sRF direction :math:`\hat\zeta`;
+``extra`` 3 for the null directions. Results therefore do not depend on how trials are distributed
+over workers, and changing ``n`` leaves ``W0`` unchanged.
 
 >>> import theory
 >>> s = theory.OneStep(activation="tanh", target="sin", d=60, width=40, n=240, lr=1.0)
 >>> sim = simulate(s, n_ridge=120, lam=0.1, trials=3, seed=1, n_test=500)
 >>> sim.summary["test_error"].n, sim.get("beta_cos").shape
 (3, (3,))
+>>> rf = simulate(s.with_(lr=0.0), n_ridge=120, lam=0.1, trials=3, seed=1, n_test=500, measures=("ridge",))
+>>> srf0 = simulate(s.with_(lr=0.0), n_ridge=120, lam=0.1, trials=3, seed=1, n_test=500, measures=("ridge",),
+...                 model="srf")
+>>> bool(np.allclose(rf.get("test_error"), srf0.get("test_error")))   # no step: both are random features
+True
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import linalg as sla
 
-from theory._checks import check_integer, suggest
+from theory._checks import check_choice, check_integer, suggest
 from theory._result import Result, to_jsonable
 
+from . import measure as _m
+from .ridge import CHUNK as _CHUNK
+from .ridge import ridge_fit, ridge_path, stream_test_errors
 from .seeding import as_seed_sequence, role_generator, seed_record, trial_sequence
-from .stats import Estimate, estimate
+from .stats import estimate
+from .surrogates import (
+    EquivalentFeatures,
+    NetworkFeatures,
+    SpikedRFFeatures,
+    apply_activation,
+    equivalent_coefficients,
+    interval_degrees,
+    srf_weights,
+)
 
 __all__ = [
     "MEASURES",
+    "MODELS",
+    "LAM_CONVENTIONS",
     "Initial",
     "SimulationResult",
     "draw_initial",
@@ -81,13 +142,17 @@ __all__ = [
     "feature_matrix",
     "ridge_fit",
     "ridge_errors",
+    "lam_to_reference",
     "top_singular_values",
     "simulate",
     "sizes_of",
 ]
 
-MEASURES = ("overlap", "weight_spike", "spectrum", "ridge")
-_CHUNK = 4096
+MEASURES = ("overlap", "weight_spike", "spectrum", "ridge", "gradient", "alignment", "spike_count", "neurons",
+            "bulk_edge")
+MODELS = ("network", "equivalent", "srf")
+LAM_CONVENTIONS = ("reference", "cui", "dandi", "ba", "moniri", "per_sample")
+top_singular_values = _m.top_singular_values
 
 
 def sizes_of(setup) -> dict:
@@ -100,8 +165,12 @@ def sizes_of(setup) -> dict:
         out[name] = v
     if setup.readout == "symmetric" and out["width"] % 2:
         raise ValueError(f"readout='symmetric' needs an even width; got width={out['width']}")
-    if setup.is_multi_index and setup.target.r > out["d"]:
-        raise ValueError(f"the target has r={setup.target.r} directions, more than d={out['d']}")
+    if setup.is_multi_index:
+        r = getattr(setup.target, "r", None)
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 1:
+            raise ValueError(f"a multi-index target must have a positive integer r; got r={r!r}")
+        if r > out["d"]:
+            raise ValueError(f"the target has r={r} directions, more than d={out['d']}")
     return out
 
 
@@ -140,9 +209,17 @@ def draw_initial(setup, trial_seq, *, dtype=np.float64) -> Initial:
 
 
 def _target_values(setup, X) -> np.ndarray:
+    n = X.shape[0]
     if setup.is_multi_index:
-        return np.asarray(setup.target(X[:, : setup.target.r]), dtype=float).reshape(X.shape[0])
-    return np.asarray(setup.target(X[:, 0]), dtype=float)
+        r = setup.target.r
+        out = np.asarray(setup.target(np.asarray(X[:, :r], dtype=float)), dtype=float)
+        if out.size != n:
+            raise ValueError(f"the multi-index target must map an (n, r={r}) array to n values; got shape {out.shape}")
+        return out.reshape(n)
+    out = np.asarray(setup.target(X[:, 0]), dtype=float)
+    if out.shape != (n,):
+        raise ValueError(f"the target must map n inputs to n values; got shape {out.shape} for n={n}")
+    return out
 
 
 def draw_data(setup, n: int, rng, noise_rng=None, *, dtype=np.float64):
@@ -159,104 +236,90 @@ def draw_data(setup, n: int, rng, noise_rng=None, *, dtype=np.float64):
 
 def network_output(W, s, X, setup) -> np.ndarray:
     r""":math:`f(x) = \mathrm{output\_scale}\sum_i s_i\sigma(w_i\cdot x)` on the rows of ``X``."""
-    return setup.effective_output_scale * (setup.activation(X @ W.T) @ s)
+    return setup.effective_output_scale * (apply_activation(setup.activation.func, X @ W.T) @ s)
 
 
-def gradient_step(W, s, X, y, setup, *, return_gradient: bool = False):
+def _deriv(act, Z):
+    fn = act.derivative if act.derivative is not None else act.deriv
+    return apply_activation(fn, Z)
+
+
+def gradient_step(W, s, X, y, setup, *, return_gradient: bool = False, chunk: int = _CHUNK):
     r"""One full-batch step: :math:`W + \tau\,\mathrm{diag}(s)\,G`, :math:`G = \frac1n(\sigma'(XW^\top)\odot r)^\top X`.
 
-    ``r = y - f(X)`` (``residual="full"``) or ``y`` (``"labels"``). Returns ``W1`` (and ``G``, and
-    ``r`` when ``return_gradient``).
+    ``r = y - f(X)`` (``residual="full"``) or ``y`` (``"labels"``); ``notes/simulation.md`` §1 ("the
+    step, for every paper"). It is :math:`-\tau/\mathrm{output\_scale}` times the gradient of
+    :math:`\frac1{2n}\sum_\mu (y_\mu - f(x_\mu))^2` with respect to :math:`W` (``"full"``). The sum over
+    samples is accumulated over blocks of ``chunk`` rows, so no ``n x width`` matrix is formed. Returns
+    ``W1`` (and ``G`` and ``r`` when ``return_gradient``), in the dtype of ``X``.
     """
-    Z = X @ W.T
-    if setup.residual == "full":
-        r = y - setup.effective_output_scale * (setup.activation(Z) @ s)
-    else:
-        r = y
-    D = setup.activation.deriv(Z) * r[:, None]
-    G = (D.T @ X) / X.shape[0]
+    n = X.shape[0]
+    G = np.zeros(W.shape, dtype=np.result_type(X.dtype, W.dtype))
+    r = np.empty(n, dtype=np.result_type(X.dtype, np.asarray(y).dtype))
+    for start in range(0, n, int(chunk)):
+        Xc = X[start:start + int(chunk)]
+        Z = Xc @ W.T
+        yc = y[start:start + int(chunk)]
+        if setup.residual == "full":
+            rc = yc - setup.effective_output_scale * (apply_activation(setup.activation.func, Z) @ s)
+        else:
+            rc = yc
+        r[start:start + Xc.shape[0]] = rc
+        D = _deriv(setup.activation, Z)
+        del Z
+        D *= rc[:, None].astype(D.dtype, copy=False)
+        G += D.T @ Xc
+    G /= n
     W1 = W + setup.lr * (s[:, None] * G)
     return (W1, G, r) if return_gradient else W1
 
 
 def feature_matrix(W, X, activation) -> np.ndarray:
-    r""":math:`\sigma(XW^\top)` (``n x width``)."""
-    return activation(X @ W.T)
+    r""":math:`\sigma(XW^\top)` (``n x width``), in the dtype of ``X``."""
+    return apply_activation(activation.func, X @ W.T.astype(X.dtype, copy=False))
 
 
-def ridge_fit(H, y, lam) -> np.ndarray:
-    r"""Readout :math:`a = \arg\min_a |y - Aa|^2 + \lambda|a|^2` with :math:`A = H/\sqrt p`.
-
-    ``lam`` may be a scalar or a 1-d array (then ``a`` has shape ``(len(lam), p)``). Primal form
-    when ``n >= p``, dual otherwise; Cholesky for a scalar ``lam > 0``, one symmetric
-    eigendecomposition for an array; ``lam = 0`` gives the minimum-norm least-squares solution.
-    """
-    H = np.asarray(H)
-    n, p = H.shape
-    A = H / math.sqrt(p)
-    lam_arr = np.asarray(lam, dtype=float)
-    if np.any(lam_arr < 0) or not np.all(np.isfinite(lam_arr)):
-        raise ValueError(f"lam must be finite and >= 0; got {lam!r}")
-    if lam_arr.ndim == 0:
-        lam_f = float(lam_arr)
-        if lam_f == 0.0:
-            return np.linalg.lstsq(A, y, rcond=None)[0]
-        if n >= p:
-            c = sla.cho_factor(A.T @ A + lam_f * np.eye(p), lower=True, check_finite=False)
-            return sla.cho_solve(c, A.T @ y, check_finite=False)
-        c = sla.cho_factor(A @ A.T + lam_f * np.eye(n), lower=True, check_finite=False)
-        return A.T @ sla.cho_solve(c, y, check_finite=False)
-    lam_v = lam_arr.ravel()
-    if n >= p:
-        e, V = np.linalg.eigh(A.T @ A)
-        e = np.maximum(e, 0.0)
-        b = V.T @ (A.T @ y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = np.where(e[None, :] + lam_v[:, None] > 0, 1.0 / (e[None, :] + lam_v[:, None]), 0.0)
-        return (inv * b[None, :]) @ V.T
-    e, U = np.linalg.eigh(A @ A.T)
-    e = np.maximum(e, 0.0)
-    b = U.T @ y
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = np.where(e[None, :] + lam_v[:, None] > 0, 1.0 / (e[None, :] + lam_v[:, None]), 0.0)
-    return ((inv * b[None, :]) @ U.T) @ A
-
-
-def ridge_errors(W1, setup, a, H_train, y_train, test_rng, *, n_test: int, noise_rng=None, dtype=np.float64) -> dict:
+def ridge_errors(W1, setup, a, H_train, y_train, test_rng, *, n_test: int, noise_rng=None, dtype=np.float64,
+                 features=None) -> dict:
     """Train error on the ridge batch; test error (with label noise) and risk (without) on
-    ``n_test`` fresh points drawn from ``test_rng`` in chunks. ``a`` may be ``(k, p)`` for ``k`` fits."""
+    ``n_test`` fresh points drawn from ``test_rng`` in chunks. ``a`` may be ``(k, p)`` for ``k`` fits.
+
+    ``features`` (a callable ``X -> H``) replaces the network features :math:`\\sigma(XW_1^\\top)`.
+    Also returns the sampling standard errors of the test averages (``*_sampling_se``).
+    """
     p = H_train.shape[1]
     a2 = np.atleast_2d(a)
-    pred = (H_train @ a2.T) / math.sqrt(p)
-    train = np.mean((y_train[:, None] - pred) ** 2, axis=0)
-    sq_err = np.zeros(a2.shape[0])
-    sq_risk = np.zeros(a2.shape[0])
-    done = 0
-    while done < n_test:
-        m = min(_CHUNK, n_test - done)
-        X, y, fstar = draw_data(setup, m, test_rng, noise_rng, dtype=dtype)
-        pt = (feature_matrix(W1, X, setup.activation) @ a2.T) / math.sqrt(p)
-        sq_err += np.sum((y[:, None] - pt) ** 2, axis=0)
-        sq_risk += np.sum((fstar[:, None] - pt) ** 2, axis=0)
-        done += m
-    out = {"train_error": train, "test_error": sq_err / n_test, "test_risk": sq_risk / n_test}
+    pred = (np.asarray(H_train, dtype=float) @ a2.T) / math.sqrt(p)
+    train = np.mean((np.asarray(y_train, dtype=float)[:, None] - pred) ** 2, axis=0)
+    feats = features if features is not None else (lambda X: feature_matrix(W1, X, setup.activation))
+    out = stream_test_errors(feats, a2, lambda m: draw_data(setup, m, test_rng, noise_rng, dtype=dtype), int(n_test))
+    out["train_error"] = train
     if np.ndim(a) == 1:
         out = {k: float(v[0]) for k, v in out.items()}
     return out
 
 
-def top_singular_values(M, k: int) -> np.ndarray:
-    """The ``k`` largest singular values of ``M`` (descending), from the Gram matrix of the smaller side."""
-    n, p = M.shape
-    gram = M.T @ M if n >= p else M @ M.T
-    e = np.linalg.eigvalsh(gram)[::-1][: int(k)]
-    return np.sqrt(np.maximum(e, 0.0))
+def lam_to_reference(lam, convention: str, n_ridge, width) -> np.ndarray:
+    r""":math:`\lambda_C` of the reference objective from a paper's penalty (``notes/risk.md`` §1).
 
+    ``convention``: ``"reference"``, ``"cui"`` and ``"dandi"`` (the reference form itself; for Dandi
+    et al. this reads their ``lamb`` as :math:`\lambda_C`, which the note marks open), ``"ba"``
+    (:math:`\lambda_C = \lambda n/N`), ``"moniri"`` (same map), ``"per_sample"``
+    (:math:`\lambda_C = \lambda_B n/p`), via :mod:`theory.conventions`. Returns an array of shape
+    ``(len(n_ridge), len(lam))``.
 
-def _top_triple(W):
-    """Top singular value of ``W`` with its left (``width``) and right (``d``) unit vectors."""
-    U, S, Vt = np.linalg.svd(W, full_matrices=False)
-    return float(S[0]), U[:, 0], Vt[0]
+    >>> lam_to_reference([0.1, 1.0], "ba", [200, 400], 100).tolist()
+    [[0.2, 2.0], [0.4, 4.0]]
+    """
+    from theory import conventions as conv
+
+    check_choice(convention, LAM_CONVENTIONS, "lam_convention")
+    lams = np.atleast_1d(np.asarray(lam, dtype=float))
+    ns = np.atleast_1d(np.asarray(n_ridge, dtype=float))
+    fn = {"ba": conv.lam_from_ba, "moniri": conv.lam_from_moniri, "per_sample": conv.lam_from_per_sample}.get(convention)
+    if fn is None:
+        return np.broadcast_to(lams, (ns.size, lams.size)).astype(float)
+    return np.array([[fn(float(la), float(m), float(width)) for la in lams] for m in ns])
 
 
 @dataclass(frozen=True)
@@ -265,7 +328,8 @@ class SimulationResult(Result):
 
     ``records``: one dict per trial (floats or arrays); ``summary``: an :class:`Estimate` per
     quantity over trials (elementwise for arrays); ``seed``: the root seed record; ``sizes``: the
-    integer sizes used; ``settings``: the keyword arguments.
+    integer sizes used; ``settings``: the keyword arguments (and derived values such as the
+    converted penalty ``lam_c`` and the ``gap_threshold`` used).
     """
 
     setup: object
@@ -300,96 +364,245 @@ def _check_measures(measures) -> tuple:
     return tuple(dict.fromkeys(out))
 
 
-def _one_trial(setup, sz, tseq, *, measures, n_ridge, lam, n_test, top_k, dtype, reuse):
-    init = draw_initial(setup, tseq, dtype=dtype)
-    W, s = init.W0, init.s
+@dataclass(frozen=True)
+class _Config:
+    measures: tuple
+    model: str
+    n_ridge: object
+    lam_c: np.ndarray | None
+    n_test: int
+    top_k: int
+    kmax: int
+    m_max: int
+    dtype: np.dtype
+    reuse: bool
+    center: bool
+    degrees: tuple | None
+    mu1: float | None
+    lam_scalar: bool = True
+    coefficients: tuple | None = None
+
+
+def _center(X, y):
+    A = float(np.mean(y))
+    B = (X.T @ y) / X.shape[0]
+    return (y - A - X @ B).astype(y.dtype, copy=False)
+
+
+def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
+    dt = cfg.dtype
+    ms = cfg.measures
+    init = draw_initial(setup, tseq, dtype=dt)
+    W0, s = init.W0, init.s
+    W = W0
     rec = {}
-    first = None
-    for t in range(setup.steps):
+    first = None  # the first step's batch, kept only while a later stage needs it
+    keep_first = cfg.reuse or setup.reuse_batch
+    beta = None
+    n_steps = setup.steps if cfg.model == "network" else 1
+    for t in range(n_steps):
         idx = 0 if setup.reuse_batch else t
-        if first is None or not setup.reuse_batch:
+        if t == 0 or not setup.reuse_batch:
             X, y, _ = draw_data(setup, sz["n"], role_generator(tseq, "step", idx),
-                                role_generator(tseq, "noise", idx), dtype=dtype)
-            if first is None:
+                                role_generator(tseq, "noise", idx), dtype=dt)
+            if t == 0 and keep_first:
                 first = (X, y)
         else:
             X, y = first
-        W, G, r = gradient_step(W, s, X, y, setup, return_gradient=True)
-        if t == 0 and "overlap" in measures:
-            beta = (X.T @ r) / X.shape[0]
+        y_step = _center(X, y) if cfg.center else y
+        if cfg.model == "network":
+            W, G, r = gradient_step(W, s, X, y_step, setup, return_gradient=True)
+        else:
+            G = None
+            r = y_step - network_output(W0, s, X, setup) if setup.residual == "full" else y_step
+        if t == 0:
+            beta = np.asarray((X.T @ r) / X.shape[0], dtype=float)
             nb = float(beta @ beta)
-            rec["beta_norm_sq"] = nb
-            if setup.is_multi_index:
-                rec["beta_subspace_fraction"] = float(beta[: init.r] @ beta[: init.r]) / nb if nb > 0 else 0.0
-            else:
-                rec["beta_cos"] = float(beta[0]) / math.sqrt(nb) if nb > 0 else 0.0
-            rec["_beta_hat"] = beta / math.sqrt(nb) if nb > 0 else beta
-    if "weight_spike" in measures:
-        s1, u1, v1 = _top_triple(W)
-        rec["w1_top_singular_value"] = s1
+            if "overlap" in ms:
+                rec["beta_norm_sq"] = nb
+                if setup.is_multi_index:
+                    rec["beta_subspace_fraction"] = float(beta[: init.r] @ beta[: init.r]) / nb if nb > 0 else 0.0
+                else:
+                    rec["beta_cos"] = float(beta[0]) / math.sqrt(nb) if nb > 0 else 0.0
+            if "gradient" in ms:
+                rec["gradient_rank_one_ratio"] = _m.rank_one_ratio(G, s, beta, cfg.mu1)
+                rec["gradient_op_norm"] = float(_m.top_singular_values(np.asarray(s, float)[:, None] * G, 1)[0])
+        del X, y, y_step, r, G
+    nb = float(beta @ beta)
+    beta_hat = beta / math.sqrt(nb) if nb > 0 else beta
+
+    # ---- the model's feature map (and its spike-free null for the gap calibration)
+    shift = None
+    if cfg.model == "network":
+        fmap = NetworkFeatures(setup.activation, W)
+        direction = beta
+        if cfg.mu1 is not None:
+            shift = (setup.lr * cfg.mu1 * np.asarray(s, dtype=float), beta)
+    elif cfg.model == "srf":
+        Wsrf, v, prm = srf_weights(setup, W0, s, role_generator(tseq, "extra", 2))
+        fmap = SpikedRFFeatures(setup.activation, Wsrf, direction=v)
+        W = Wsrf
+        direction = v
+        shift = (prm.r * np.asarray(s, dtype=float), v)
+    else:
+        ck, c1 = cfg.coefficients
+        fmap = EquivalentFeatures(setup.activation, W0, s, beta, setup.lr, cfg.degrees, coefficients=ck, c1=c1)
+        direction = beta
+
+    if "weight_spike" in ms:
+        s1, u1, v1 = _m.top_singular_triples(W, 1)
+        u1, v1 = u1[:, 0], v1[:, 0]
+        rec["w1_top_singular_value"] = float(s1[0])
         rec["w1_overlap_target_sq"] = float(np.sum(v1[: init.r] ** 2))
-        if "_beta_hat" in rec:
-            rec["w1_overlap_beta_sq"] = float((v1 @ rec["_beta_hat"]) ** 2)
+        rec["w1_overlap_beta_sq"] = float((v1 @ beta_hat) ** 2)
         ns = float(np.linalg.norm(s))
         rec["w1_overlap_readout_sq"] = float((u1 @ s) ** 2) / ns**2 if ns > 0 else 0.0
-    rec.pop("_beta_hat", None)
-    if "spectrum" in measures:
-        Xs, _, _ = draw_data(setup, sz["n"], role_generator(tseq, "extra", 0), role_generator(tseq, "noise", 900),
-                             dtype=dtype)
-        F = feature_matrix(W, Xs, setup.activation)
-        rec["feature_singular_values"] = top_singular_values(F / math.sqrt(sz["n"]), top_k)
-    if "ridge" in measures and n_ridge is not None:
-        nr = np.atleast_1d(np.asarray(n_ridge, dtype=int))
-        if reuse:
-            if nr.max() > first[0].shape[0]:
-                raise ValueError(f"reuse=True needs n_ridge <= n = {first[0].shape[0]}; got {nr.max()}")
+    if "neurons" in ms:
+        q = _m.neuron_fractions(W, init.r)
+        rec["neuron_target_fraction_mean"] = float(q.mean())
+        rec["neuron_target_fraction_max"] = float(q.max())
+        rec["neuron_aligned_fraction"] = float(np.mean(q > 0.5))
+        rec["neuron_norm_sq_mean"] = float(np.mean(np.sum(np.asarray(W, dtype=float) ** 2, axis=1)))
+        rec["update_target_fraction_mean"] = float(_m.neuron_fractions(np.asarray(W, float) - np.asarray(W0, float),
+                                                                       init.r).mean())
+
+    if {"spectrum", "alignment", "spike_count", "bulk_edge"} & set(ms):
+        Xs = role_generator(tseq, "extra", 0).standard_normal((sz["n"], sz["d"])).astype(dt, copy=False)
+        F = fmap.features(Xs)
+        root_n = math.sqrt(sz["n"])
+        k = min(cfg.top_k, min(F.shape))
+        if "alignment" in ms:
+            sv, U, V = _m.top_singular_triples(F, k)
+            kappa = np.asarray(Xs @ direction.astype(Xs.dtype, copy=False), dtype=float)
+            mono = _m.monomials(kappa, cfg.kmax)
+            rec["left_monomial_alignment"] = _m.alignments(U, mono)
+            rec["left_gs_alignment"] = _m.alignments(U, _m.gram_schmidt(mono))
+            sk = np.asarray(s, dtype=float)[:, None] ** np.arange(1, cfg.kmax + 1)[None, :]
+            rec["right_readout_alignment"] = _m.alignments(V, sk)
+        else:
+            sv = _m.top_singular_values(F, k)
+        sv = sv / root_n
+        rec["feature_singular_values"] = sv
+        del F
+        if "bulk_edge" in ms:
+            rec["f0_singular_values"] = _m.top_singular_values(feature_matrix(W0, Xs, setup.activation), k) / root_n
+        if "spike_count" in ms:
+            rec["feature_gap_ratios"] = _m.gap_ratios(sv, cfg.m_max)
+            nrng = role_generator(tseq, "extra", 3)
+            if cfg.model == "equivalent":
+                null = fmap.null(nrng)
+            else:
+                null = NetworkFeatures(setup.activation, _m.null_weights(fmap.W, shift, nrng))
+            svn = _m.top_singular_values(null.features(Xs), k) / root_n
+            rec["null_singular_values"] = svn
+            rec["null_gap_ratios"] = _m.gap_ratios(svn, cfg.m_max)
+        del Xs
+
+    if "ridge" in ms and cfg.n_ridge is not None:
+        nr = np.atleast_1d(np.asarray(cfg.n_ridge, dtype=int))
+        if cfg.reuse:
             Xr, yr = first
+            if nr.max() > Xr.shape[0]:
+                raise ValueError(f"reuse=True needs n_ridge <= n = {Xr.shape[0]}; got {nr.max()}")
         else:
             Xr, yr, _ = draw_data(setup, int(nr.max()), role_generator(tseq, "ridge"),
-                                  role_generator(tseq, "noise", 100), dtype=dtype)
-        H = feature_matrix(W, Xr, setup.activation)
-        lam_arr = np.asarray(lam, dtype=float)
-        res = {"train_error": [], "test_error": [], "test_risk": []}
-        for m in nr:  # nested subsets of one ridge pool; the same test points for every fit
-            a = ridge_fit(H[:m], yr[:m], lam_arr)
-            e = ridge_errors(W, setup, a, H[:m], yr[:m], role_generator(tseq, "test"), n_test=n_test,
-                             noise_rng=role_generator(tseq, "noise", 200), dtype=dtype)
-            for k in res:
-                res[k].append(e[k])
-        for k, v in res.items():
-            v = np.asarray(v, dtype=float)  # shape (len(n_ridge), [len(lam)])
-            if np.ndim(n_ridge) == 0:
+                                  role_generator(tseq, "noise", 100), dtype=dt)
+        H = fmap.features(Xr)
+        path = ridge_path(H, yr, nr, cfg.lam_c, X=Xr, center=cfg.center)
+        del H, Xr, yr
+        nl = cfg.lam_c.shape[1]
+        R = path.readouts.reshape(-1, path.readouts.shape[-1])
+        offs = lin = None
+        if cfg.center:
+            offs = np.repeat(path.offsets, nl)
+            lin = np.repeat(path.linear, nl, axis=0)
+        test_rng, noise_rng = role_generator(tseq, "test"), role_generator(tseq, "noise", 200)
+        errs = stream_test_errors(fmap.features, R, lambda m: draw_data(setup, m, test_rng, noise_rng, dtype=dt),
+                                  cfg.n_test, offsets=offs, linear=lin)
+        errs["train_error"] = path.train_error
+        for key in ("train_error", "test_error", "test_risk", "test_error_sampling_se", "test_risk_sampling_se"):
+            v = np.asarray(errs[key], dtype=float).reshape(nr.size, nl)
+            if cfg.lam_scalar:
+                v = v[:, 0]
+            if np.ndim(cfg.n_ridge) == 0:
                 v = v[0]
-            rec[k] = float(v) if np.ndim(v) == 0 else v
+            rec[key] = float(v) if np.ndim(v) == 0 else v
     return rec
+
+
+def _progress_bar(progress, total):
+    """A callable ``tick()`` and ``close()`` for the progress report (tqdm on a terminal when asked)."""
+    if callable(progress):
+        state = {"done": 0}
+
+        def tick():
+            state["done"] += 1
+            progress(state["done"], total)
+
+        return tick, (lambda: None)
+    if progress:
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            tqdm = None
+        if tqdm is not None and sys.stderr.isatty():
+            bar = tqdm(total=total, file=sys.stderr, leave=False, desc="trials")
+            return (lambda: bar.update(1)), bar.close
+    return (lambda: None), (lambda: None)
 
 
 def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_test: int = 10_000,
              measures=("overlap", "spectrum", "ridge"), top_k: int = 10, dtype=np.float64,
-             reuse: bool = False) -> SimulationResult:
-    """Run ``trials`` independent trials of the experiment ``setup`` and summarise them.
+             reuse: bool = False, center_labels: bool = False, model: str = "network",
+             lam_convention: str = "reference", degrees=None, kmax: int = 4, m_max: int = 10,
+             gap_threshold: float | None = None, workers: int = 1, progress=False) -> SimulationResult:
+    r"""Run ``trials`` independent trials of the experiment ``setup`` and summarise them.
 
     Parameters
     ----------
     setup : theory.OneStep
     n_ridge : int or array of int, optional
-        Ridge sample size(s); required for the ``"ridge"`` measure (skipped when ``None``).
+        Ridge sample size(s); required for the ``"ridge"`` measure (skipped when ``None``). An
+        array gives a learning curve on nested subsets of one pool per trial.
     lam : float or array, optional
-        Ridge penalty :math:`\\lambda_C` (``theory.conventions``); default 0 (least squares) when
-        ``n_ridge`` is given.
+        Ridge penalty in the convention ``lam_convention`` (default 0: least squares).
     trials : int
         Independent trials (``trial_sequence(seed, t)`` for ``t < trials``).
     seed : int, SeedSequence, Generator or None
     n_test : int
-        Fresh test points per trial.
+        Fresh test points per trial (streamed in chunks of 4096).
     measures : sequence of str
         Among :data:`MEASURES` (module docstring).
     top_k : int
-        Number of singular values recorded by ``"spectrum"``.
+        Number of singular values (and vectors) recorded by the spectral measures.
     dtype : numpy float dtype
-        ``float64`` (default) or ``float32`` for the data, weights and features.
+        ``float64`` (default) or ``float32`` for the data, weights and features (the ridge solve
+        is always float64; accuracy in ``docs/benchmarks/simulate.md``).
     reuse : bool
         Fit the ridge readout on the first step's batch instead of a fresh one.
+    center_labels : bool
+        Dandi et al.'s preprocessing: remove the empirical mean and linear part of the labels,
+        estimated on each training batch, from the step and the ridge fit (added back to test
+        predictions).
+    model : {"network", "equivalent", "srf"}
+        Features of the real network after the step(s), of Moniri et al.'s equivalent model, or of
+        Cui et al.'s spiked random features (:mod:`validation.surrogates`; one step only).
+    lam_convention : {"reference", "cui", "dandi", "ba", "moniri", "per_sample"}
+        How ``lam`` is read (:func:`lam_to_reference`).
+    degrees : sequence of int, optional
+        Degrees of the equivalent model (default: the interval theorem at ``setup.moniri_alpha``).
+    kmax : int
+        Highest monomial degree of the ``"alignment"`` measure.
+    m_max : int
+        Number of gap ratios of the ``"spike_count"`` measure.
+    gap_threshold : float, optional
+        Gap-ratio threshold of ``spike_count`` (default: calibrated on the null spectra of this call).
+    workers : int
+        Threads running trials concurrently (numpy releases the GIL in its kernels); results do not
+        depend on it.
+    progress : bool or callable
+        ``True``: a tqdm bar on stderr when tqdm is installed and stderr is a terminal; a callable
+        is called as ``progress(done, total)`` after each trial.
 
     Returns
     -------
@@ -404,30 +617,102 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
     trials = check_integer(trials, "trials", minimum=1)
     n_test = check_integer(n_test, "n_test", minimum=1)
     top_k = check_integer(top_k, "top_k", minimum=1)
+    kmax = check_integer(kmax, "kmax", minimum=1)
+    m_max = check_integer(m_max, "m_max", minimum=1)
+    workers = check_integer(workers, "workers", minimum=1)
     measures = _check_measures(measures)
+    model = check_choice(model, MODELS, "model")
+    check_choice(lam_convention, LAM_CONVENTIONS, "lam_convention")
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise ValueError(f"dtype must be float64 or float32; got {dtype}")
-    if not isinstance(reuse, (bool, np.bool_)):
-        raise TypeError(f"reuse must be a bool; got {type(reuse).__name__}")
+    for name, flag in (("reuse", reuse), ("center_labels", center_labels)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool; got {type(flag).__name__}")
+    if model != "network":
+        if setup.steps != 1:
+            raise ValueError(f"model={model!r} describes one step; got steps={setup.steps}")
+        for bad in ("gradient",) + (("weight_spike", "neurons") if model == "equivalent" else ()):
+            if bad in measures:
+                raise ValueError(f"measure {bad!r} needs the weights of a network; not defined for model={model!r}")
+    if model == "srf" and setup.is_multi_index:
+        raise ValueError("model='srf' needs a single-index target; got a MultiIndexTarget")
+    if "spike_count" in measures and setup.steps != 1:
+        raise ValueError(f"measure 'spike_count' calibrates on the one-step shift; got steps={setup.steps}")
+    if {"alignment", "spike_count"} & set(measures) and top_k < 2:
+        raise ValueError(f"top_k must be >= 2 for 'alignment' and 'spike_count'; got {top_k}")
+    if "spike_count" in measures and min(top_k, sz["n"], sz["width"]) < m_max + 1:
+        raise ValueError(f"'spike_count' needs top_k > m_max singular values (and n, width > m_max); got top_k={top_k}, "
+                         f"m_max={m_max}, n={sz['n']}, width={sz['width']}")
+    if gap_threshold is not None and not (float(gap_threshold) > 1 and math.isfinite(float(gap_threshold))):
+        raise ValueError(f"gap_threshold must be a finite number > 1; got {gap_threshold!r}")
+    if degrees is not None:
+        degrees = tuple(check_integer(k, "degrees", minimum=1) for k in np.atleast_1d(degrees))
+    elif model == "equivalent":
+        degrees = interval_degrees(setup.moniri_alpha)
+
+    lam_c = None
+    lam_scalar = True
     if n_ridge is not None:
         nr = np.asarray(n_ridge, dtype=float)
         if nr.ndim > 1 or nr.size == 0 or not np.all(np.isfinite(nr)) or np.any(nr < 1):
             raise ValueError(f"n_ridge must be a positive number or a 1-d array of them; got {n_ridge!r}")
         n_ridge = int(round(float(nr))) if nr.ndim == 0 else np.round(nr).astype(int)
+        if reuse and np.max(n_ridge) > sz["n"]:
+            raise ValueError(f"reuse=True fits on the step batch, so n_ridge must be <= n = {sz['n']}; "
+                             f"got {int(np.max(n_ridge))}")
+        if center_labels and np.min(n_ridge) < 2:
+            raise ValueError("center_labels needs n_ridge >= 2 (it estimates a mean and a linear part)")
         lam = 0.0 if lam is None else lam
         la = np.asarray(lam, dtype=float)
         if la.ndim > 1 or la.size == 0 or not np.all(np.isfinite(la)) or np.any(la < 0):
             raise ValueError(f"lam must be a number >= 0 or a 1-d array of them; got {lam!r}")
         lam = float(la) if la.ndim == 0 else la
+        lam_scalar = la.ndim == 0
+        lam_c = lam_to_reference(lam, lam_convention, n_ridge, sz["width"])
+
+    mu1 = None
+    if ("gradient" in measures) or ("spike_count" in measures and model == "network"):
+        from theory import gaussian_moments
+
+        mu1 = float(gaussian_moments(setup.activation).deriv_mean)
+    coefficients = equivalent_coefficients(setup.activation, degrees) if model == "equivalent" else None
+    cfg = _Config(measures, model, n_ridge, lam_c, n_test, top_k, kmax, m_max, dtype, bool(reuse),
+                  bool(center_labels), degrees, mu1, lam_scalar, coefficients)
     root = as_seed_sequence(seed)
-    records = []
-    for t in range(trials):
-        rec = _one_trial(setup, sz, trial_sequence(root, t), measures=measures, n_ridge=n_ridge, lam=lam,
-                         n_test=n_test, top_k=top_k, dtype=dtype, reuse=bool(reuse))
-        records.append(rec)
+    tick, close = _progress_bar(progress, trials)
+
+    def run(t):
+        rec = _one_trial(setup, sz, trial_sequence(root, t), cfg)
+        tick()
+        return rec
+
+    try:
+        if workers == 1 or trials == 1:
+            records = [run(t) for t in range(trials)]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(workers, trials)) as pool:
+                records = list(pool.map(run, range(trials)))
+    finally:
+        close()
+
+    settings = {"n_ridge": n_ridge, "lam": lam, "lam_convention": lam_convention, "lam_c": lam_c, "trials": trials,
+                "n_test": n_test, "measures": list(measures), "model": model, "top_k": top_k, "dtype": str(dtype),
+                "reuse": bool(reuse), "center_labels": bool(center_labels), "noise_in_test_error": True,
+                "workers": workers}
+    if model == "equivalent":
+        settings["degrees"] = list(degrees)
+    if "spike_count" in measures:
+        thr = float(gap_threshold) if gap_threshold is not None else _m.gap_threshold(
+            [r["null_singular_values"] for r in records], m_max)
+        for r in records:
+            r["spike_count"] = float(_m.gap_spike_count(r["feature_singular_values"], thr, m_max))
+        settings.update(gap_threshold=thr, gap_threshold_source="given" if gap_threshold is not None else
+                        "1 + 2 (largest null gap ratio over the trials of this call - 1)", m_max=m_max)
+    if "alignment" in measures:
+        settings["kmax"] = kmax
     summary = {k: estimate(np.asarray([r[k] for r in records], dtype=float)) for k in records[0]}
-    settings = {"n_ridge": n_ridge, "lam": lam, "trials": trials, "n_test": n_test, "measures": list(measures),
-                "top_k": top_k, "dtype": str(dtype), "reuse": bool(reuse), "noise_in_test_error": True}
     return SimulationResult(setup=setup, records=tuple(records), summary=summary, seed=seed_record(root),
                             sizes=sz, settings=to_jsonable(settings), elapsed_s=time.perf_counter() - t0)

@@ -17,7 +17,7 @@ __all__ = ["register", "run", "DEFAULTS", "build_setup"]
 DEFAULTS = {
     "activation": "tanh", "target": "sin", "d": 400, "width_ratio": 1.0, "sample_ratio": 20.0, "lr": 3.0,
     "noise_var": 0.0, "readout": "constant", "init": "sphere", "n_ridge_ratio": 2.0, "lam": 0.1,
-    "trials": 8, "seed": 0, "n_test": 10_000, "quantities": "overlap,weight_spike,errors",
+    "trials": 8, "seed": 0, "n_test": 10_000, "quantities": "all",
 }
 
 
@@ -41,7 +41,7 @@ def register(sub) -> None:
     p.add_argument("--n-test", type=int, default=D["n_test"], help="test points per trial (default 10000)")
     p.add_argument("--quantities", default=D["quantities"],
                    help="comma-separated groups among overlap,weight_spike,spikes,errors, or 'all' "
-                        f"(default {D['quantities']}; docs/compare.md says why spikes is not in the default)")
+                        f"(default {D['quantities']})")
     p.add_argument("--sizes", default=None, help="comma-separated dimensions for the d -> infinity extrapolation")
     p.add_argument("--tolerance", type=float, default=None, help="relative finite-size tolerance (default C/sqrt(d))")
     p.add_argument("--out", default="onegrad-output", help="output directory, or a .json file (default onegrad-output/)")

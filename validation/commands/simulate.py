@@ -1,12 +1,26 @@
-"""``onegrad simulate --activation tanh --target sin --d 500 --width 500 --n 2000 --lr 3 --n-ridge 1000 --lam 0.1 [--trials T] [--seed S] [--json]``."""
+"""``onegrad simulate --activation tanh --target sin --d 500 --width 500 --n 2000 --lr 3 --n-ridge 1000 --lam 0.1 [--trials T] [--seed S] [--json]``.
+
+Runs :func:`validation.simulate` and prints one row per quantity (mean, standard error, 95%
+t-interval over trials). ``--n-ridge`` and ``--lam`` accept comma-separated lists (a learning
+curve). A tqdm progress bar over trials is shown on stderr when tqdm is installed and stderr is a
+terminal.
+"""
 
 from __future__ import annotations
-
-import sys
 
 import numpy as np
 
 __all__ = ["register", "run"]
+
+
+def _floats(text: str, name: str):
+    try:
+        vals = [float(v) for v in str(text).split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"--{name} must be a number or a comma-separated list of numbers; got {text!r}") from None
+    if not vals:
+        raise ValueError(f"--{name} must name at least one number; got {text!r}")
+    return vals[0] if len(vals) == 1 else np.asarray(vals)
 
 
 def register(sub) -> None:
@@ -22,33 +36,50 @@ def register(sub) -> None:
     p.add_argument("--init", default="sphere", help="sphere | gaussian")
     p.add_argument("--residual", default="full", help="full | labels")
     p.add_argument("--steps", type=int, default=1, help="number of steps (default 1)")
-    p.add_argument("--n-ridge", type=float, default=None, help="ridge samples (default: no ridge)")
-    p.add_argument("--lam", type=float, default=None, help="ridge penalty lam_C (default 0)")
+    p.add_argument("--n-ridge", default=None, help="ridge samples, or a comma-separated list (default: no ridge)")
+    p.add_argument("--lam", default=None, help="ridge penalty, or a comma-separated list (default 0)")
+    p.add_argument("--lam-convention", default="reference",
+                   help="how --lam is read: reference | cui | dandi | ba | moniri | per_sample (default reference)")
+    p.add_argument("--model", default="network", help="network | equivalent | srf (default network)")
+    p.add_argument("--center-labels", action="store_true", help="remove the labels' mean and linear part (Dandi)")
+    p.add_argument("--reuse", action="store_true", help="fit the ridge readout on the step batch")
     p.add_argument("--trials", type=int, default=3, help="trials (default 3)")
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     p.add_argument("--n-test", type=int, default=10_000, help="test points per trial (default 10000)")
-    p.add_argument("--measures", default="overlap,spectrum,ridge", help="comma-separated: overlap,weight_spike,spectrum,ridge")
+    p.add_argument("--top-k", type=int, default=10, help="singular values recorded by spectrum (default 10)")
+    p.add_argument("--dtype", default="float64", help="float64 | float32 (default float64)")
+    p.add_argument("--workers", type=int, default=1, help="threads running trials (default 1)")
+    p.add_argument("--measures", default="overlap,spectrum,ridge",
+                   help="comma-separated: overlap,weight_spike,spectrum,ridge,gradient,alignment,spike_count,neurons,bulk_edge")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     import theory
+    from theory._checks import check_choice
+
     from ..cli import emit
     from ..simulate import simulate
 
     setup = theory.OneStep(activation=args.activation, target=args.target, d=args.d, width=args.width, n=args.n,
                            lr=args.lr, noise_var=args.noise_var, readout=args.readout, init=args.init,
                            residual=args.residual, steps=args.steps)
-    sim = simulate(setup, n_ridge=args.n_ridge, lam=args.lam, trials=args.trials, seed=args.seed, n_test=args.n_test,
-                   measures=tuple(m for m in args.measures.split(",") if m))
-    lines = [f"# onegrad simulate: {sim.sizes}, lr={setup.lr:g}, {args.trials} trials, seed {args.seed} "
-             f"({sim.elapsed_s:.1f} s); test_error includes label noise, test_risk does not",
-             f"{'quantity':26s} {'mean':>12s} {'se':>10s}   95% interval"]
+    dtype = check_choice(args.dtype, ("float64", "float32"), "dtype")
+    n_ridge = None if args.n_ridge is None else _floats(args.n_ridge, "n-ridge")
+    lam = None if args.lam is None else _floats(args.lam, "lam")
+    sim = simulate(setup, n_ridge=n_ridge, lam=lam, trials=args.trials, seed=args.seed, n_test=args.n_test,
+                   measures=tuple(m for m in args.measures.split(",") if m), model=args.model,
+                   lam_convention=args.lam_convention, center_labels=args.center_labels, reuse=args.reuse,
+                   top_k=args.top_k, dtype=dtype, workers=args.workers, progress=True)
+    lines = [f"# onegrad simulate: {sim.sizes}, lr={setup.lr:g}, model={args.model}, {args.trials} trials, "
+             f"seed {args.seed} ({sim.elapsed_s:.1f} s); test_error includes label noise, test_risk does not",
+             f"{'quantity':34s} {'mean':>12s} {'se':>10s}   95% interval"]
     for k, e in sim.summary.items():
-        for j, (m, se, lo, hi) in enumerate(zip(*(np.ravel(np.asarray(getattr(e, f), dtype=float))
-                                                  for f in ("mean", "se", "ci_low", "ci_high")))):
-            name = k if np.ndim(e.mean) == 0 else f"{k}[{j}]"
-            lines.append(f"{name:26s} {m:12.6g} {se:10.3g}   [{lo:.6g}, {hi:.6g}]")
+        shape = np.shape(e.mean)
+        cols = [np.ravel(np.asarray(getattr(e, f), dtype=float)) for f in ("mean", "se", "ci_low", "ci_high")]
+        for j, (m, se, lo, hi) in enumerate(zip(*cols)):
+            name = k if not shape else f"{k}[{','.join(map(str, np.unravel_index(j, shape)))}]"
+            lines.append(f"{name:34s} {m:12.6g} {se:10.3g}   [{lo:.6g}, {hi:.6g}]")
     emit(sim.to_dict(), as_json=args.json, text="\n".join(lines))
     return 0
