@@ -51,6 +51,13 @@ def _gs_cos(Xs, beta_hat, U):
     return np.abs(np.stack(gs) @ U)
 
 
+def _slope(x, y) -> float:
+    """Least-squares slope of ``y`` on ``x`` (0 when ``x`` is constant, e.g. s^2 for a +-1 readout)."""
+    x = np.asarray(x, dtype=float)
+    v = float(np.var(x))
+    return float(np.mean((x - x.mean()) * (y - np.mean(y))) / v) if v > 1e-12 else 0.0
+
+
 def geometry(setup):
     st = _step_stats(setup)
     beta = math.sqrt(st.norm_sq)
@@ -90,7 +97,7 @@ def trial(setup, root, t, geo):
     out = {"slope": slope, "slope_theory": slope_th, "slope_theory_given_beta": slope_cond, "resid_var": resid_var,
            "resid_var_theory": float(np.mean(rho2_th) / d),
            "rho2_mean": float(np.mean(rho2)), "rho2_theory": float(np.mean(rho2_th)),
-           "rho2_s2_slope": float(np.polyfit(s**2, rho2, 1)[0]), "rho2_s2_slope_theory": float(np.polyfit(s**2, rho2_th, 1)[0])}
+           "rho2_s2_slope": _slope(s**2, rho2), "rho2_s2_slope_theory": _slope(s**2, rho2_th)}
     for name, W in (("true", W1), ("model", W_model)):
         F = feature_matrix(W, Xs, setup.activation) / math.sqrt(n)
         sv, U, _ = _top(F, 8)

@@ -347,6 +347,8 @@ def page(args) -> int:
               "mean rho^2 MC / theory | d rho^2 / d s^2 MC / theory |", "|---|---|---|---|---|---|---|"]
         rows = summarise(args.links)
         for r in rows:
+            if "rademacher" in r["act"]:
+                r["rho2_s2_slope"] = r["rho2_s2_slope_theory"] = float("nan")  # s^2 = 1: no slope
             L.append(f"| {r['act']} | {r['alpha']} | {r['n']} | {r['slope']:.4f} / {r['slope_theory']:.4f} "
                      f"({r.get('slope_theory_given_beta', float('nan')):.4f}) | "
                      f"{r['resid_var']:.5f} / {r['resid_var_theory']:.5f} | {r['rho2_mean']:.4f} / {r['rho2_theory']:.4f} | "
