@@ -476,3 +476,18 @@ def test_gradient_step_in_row_blocks_equals_one_block():
     W_b, G_b, r_b = gradient_step(init.W0, init.s, X, y, s, return_gradient=True, chunk=1000)
     assert np.allclose(G_a, G_b, rtol=1e-12, atol=1e-15) and np.allclose(r_a, r_b) and np.allclose(W_a, W_b)
     assert np.allclose(r_a, y - network_output(init.W0, init.s, X, s))
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 40), p=st.integers(1, 40), lam=st.floats(1e-3, 1e3), seed=st.integers(0, 2**16))
+def test_ridge_fit_solves_the_normal_equations(n, p, lam, seed):
+    # Stationarity of |y - A a|^2 + lam |a|^2: A^T (y - A a) = lam a, whatever the shape (primal or dual).
+    rng = np.random.default_rng(seed)
+    H, y = rng.standard_normal((n, p)), rng.standard_normal(n)
+    a = ridge_fit(H, y, lam)
+    A = H / math.sqrt(p)
+    assert np.allclose(A.T @ (y - A @ a), lam * a, atol=1e-9 * (1 + np.abs(y).max()))
