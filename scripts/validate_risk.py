@@ -46,6 +46,8 @@ GIANT_LAMS = (0.1, 1e-3)
 MONIRI_EXPONENTS = (0.15, 0.29, 0.355)
 MONIRI_ALPHAS = (0.5, 1.0, 2.0, 3.0)
 MONIRI_LAM = 0.1
+BA_ETAS = (0.0, 1.0, 3.0, 6.0)
+BA_LAM_BA = 0.1  # Ba et al.'s lambda; lam_C = lambda n / N (theory.conventions.lam_from_ba)
 CHUNK = 4096
 
 
@@ -65,6 +67,11 @@ def moniri_target():
 def moniri_setup(d, exponent):
     return theory.OneStep.from_moniri(alpha=exponent, d=d, width=d, n=2 * d, activation=moniri_activation(),
                                       target=moniri_target(), noise_var=0.0625, residual="labels")
+
+
+def ba_setup(d, eta):
+    return theory.OneStep.from_ba(eta=eta, d=d, width=d // 2, n=2 * d, activation="tanh",
+                                  target=theory.activation("softplus", center=True), noise_var=0.0625)
 
 
 # ----------------------------------------------------------------------------- simulation pieces
@@ -175,6 +182,39 @@ def run_moniri(d, trial, seed, n_test, exponent):
     return rec
 
 
+def run_ba(d, trial, seed, n_test):
+    """Ba et al.'s protocol (notes/simulation.md §2.1): Gaussian W0 and readout, f0 kept, ridge on 2d fresh samples."""
+    base = ba_setup(d, 1.0)
+    tseq = seeding.trial_sequence(seeding.task_sequence(seed, f"ba-d{d}"), trial)
+    init = draw_initial(base, tseq)
+    W0, s = init.W0, init.s
+    n_r = int(round(base.n))
+    Xr, yr, _ = draw_data(base, n_r, seeding.role_generator(tseq, "ridge"), seeding.role_generator(tseq, "noise", 1))
+    Xt, yt, ft = draw_data(base, n_test, seeding.role_generator(tseq, "test"), seeding.role_generator(tseq, "noise", 2))
+    lam_c = theory.conventions.lam_from_ba(BA_LAM_BA, n_r, base.width)
+    rec = {"part": "ba", "d": d, "trial": trial, "etas": list(BA_ETAS), "lam_c": lam_c, "network": {}}
+    for eta in BA_ETAS:
+        setup = ba_setup(d, eta)
+        # the same step batch for every eta
+        W1, _ = chunked_step(W0, s, setup, seeding.role_generator(tseq, "step", 0), seeding.role_generator(tseq, "noise", 0))
+        H, Ht = feature_matrix(W1, Xr, setup.activation), feature_matrix(W1, Xt, setup.activation)
+        e = curve_errors(H, yr, Ht, yt, ft, [1.0], n_r, [lam_c])
+        rec["network"][f"{eta:g}"] = {k: v[0][0] for k, v in e.items()}
+        th = risk(setup, float(n_r), lam_c, method="ba", W1=W1)
+        rec.setdefault("theory_conditional", {})[f"{eta:g}"] = {"test_risk": th.test_risk, "train_error": th.train_error}
+    return rec
+
+
+def ba_theory(d):
+    out = {}
+    for eta in BA_ETAS:
+        setup = ba_setup(d, eta)
+        th = risk(setup, float(round(setup.n)), theory.conventions.lam_from_ba(BA_LAM_BA, round(setup.n), setup.width),
+                  method="rf" if eta == 0 else "ba")
+        out[f"{eta:g}"] = {"test_risk": th.test_risk, "train_error": th.train_error, "status": th.status}
+    return out
+
+
 # ----------------------------------------------------------------------------- theory curves
 def giant_theory(d, alphas=GIANT_ALPHAS):
     setup = giant_setup(d)
@@ -236,6 +276,26 @@ def report(paths, page):
     add("Each table entry: simulated mean over trials, its 95% t-interval half-width, and the relative gap")
     add("`theory/simulation - 1` (theory: the deterministic Marchenko-Pastur version unless stated).")
     add("")
+    add("Runs behind this page (each appends to its file; `--first-trial` continues a file):")
+    add("")
+    add("```")
+    for part in ("giant", "moniri", "ba"):
+        sel = [r for r in recs if r["part"] == part]
+        for d in sorted({r["d"] for r in sel}):
+            n_t = len({r["trial"] for r in sel if r["d"] == d})
+            extra = ""
+            if part == "giant":
+                al = sorted({tuple(r["alphas"]) for r in sel if r["d"] == d})[0]
+                if tuple(al) != GIANT_ALPHAS:
+                    extra = " --alphas " + " ".join(f"{a:g}" for a in al) + " --n-test 2000"
+            add(f"PYTHONPATH=. nice python scripts/validate_risk.py {part} --d {d} --trials {n_t}{extra} --out runs/{part}.jsonl")
+    add("```")
+    add("")
+    add("Default `--n-test 4000` fresh test points per trial. Elapsed time per trial: "
+        + ", ".join(f"{part} d={d}: {np.mean([r['elapsed_s'] for r in recs if r['part'] == part and r['d'] == d]):.0f} s"
+                    for part in ("giant", "moniri", "ba") for d in sorted({r['d'] for r in recs if r['part'] == part}))
+        + " (2 shared cores, heavily loaded).")
+    add("")
     giant = [r for r in recs if r["part"] == "giant"]
     if giant:
         add("## 1. Giant step (Cui et al. 2024): sRF theory, simulated sRF, real network, RF")
@@ -276,15 +336,24 @@ def report(paths, page):
                         add("| " + " | ".join([row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
                                                 row[9], row[10]]) + " |")
                 add("")
-        add("### Summary: worst relative gap over the learning curve")
+        add("### Summary over the learning curve")
         add("")
-        add("| lam | error | model | " + " | ".join(f"d = {d}" for d in ds) + " | within the 95% interval (largest d) |")
-        add("|---|---|---|" + "---|" * len(ds) + "---|")
+        add("Mean and worst |theory/simulation - 1| over the alphas of each size, and how many simulated means")
+        add("have the theory inside their 95% interval (the intervals are wide at small alpha and near the")
+        add("interpolation peak, where single trials scatter by tens of percent).")
+        add("")
+        add("| lam | error | model | " + " | ".join(f"d = {d}: mean / worst (inside)" for d in ds) + " |")
+        add("|---|---|---|" + "---|" * len(ds))
         for (lam, kind, model), byd in summary_gap.items():
-            worst = [max(g[0] for g in byd[d]) for d in ds]
-            inside = sum(g[4] for g in byd[ds[-1]])
-            add(f"| {lam:g} | {kind.replace('_', ' ')} | {model} | " + " | ".join(_fmt_pct(w).lstrip('+') for w in worst)
-                + f" | {inside}/{len(byd[ds[-1]])} |")
+            cells = []
+            for d in ds:
+                g = byd.get(d, [])
+                if not g:
+                    cells.append("-")
+                    continue
+                gaps = [x[0] for x in g]
+                cells.append(f"{100 * np.mean(gaps):.1f}% / {100 * max(gaps):.1f}% ({sum(x[4] for x in g)}/{len(g)})")
+            add(f"| {lam:g} | {kind.replace('_', ' ')} | {model} | " + " | ".join(cells) + " |")
         add("")
     mon = [r for r in recs if r["part"] == "moniri"]
     if mon:
@@ -320,6 +389,31 @@ def report(paths, page):
                             f"{_fmt_pct(te / ee.mean - 1)} | {ti:.4f} | {_fmt_pct(ti / ee.mean - 1)} | "
                             f"{en.mean:.4f} ± {en.ci_high - en.mean:.4f} | {tf:.4f} | {_fmt_pct(tf / en.mean - 1)} |")
                 add("")
+    ba = [r for r in recs if r["part"] == "ba"]
+    if ba:
+        add("## 3. Small step (Ba et al. 2022): deterministic limit, conditional formula, network")
+        add("")
+        add("Setting (notes/simulation.md §2.1): tanh student, centred softplus teacher, noise 0.25^2, Gaussian")
+        add("W0 and readout, f0 kept in the step, n = 2d step samples, N = d/2, ridge on 2d fresh samples with")
+        add(f"Ba's lambda = {BA_LAM_BA} (lam_C = lambda n/N); the risk excludes the noise. Theories: `deterministic` =")
+        add("`risk(method='ba')` (eta = 0: `rf`), `conditional` = Ba et al.'s formula (notes/risk.md §4) on each")
+        add("trial's own W1 (`risk(method='ba', W1=W1)`).")
+        add("")
+        add("| d | trials | eta | sim risk (±95%) | deterministic | gap | conditional (mean) | gap | sim train (±95%) | deterministic | gap |")
+        add("|---|---|---|---|---|---|---|---|---|---|---|")
+        for d in sorted({r["d"] for r in ba}):
+            rs = [r for r in ba if r["d"] == d]
+            th = ba_theory(d)
+            for eta in rs[0]["etas"]:
+                key = f"{eta:g}"
+                er = _est([r["network"][key]["test_risk"] for r in rs])
+                et = _est([r["network"][key]["train_error"] for r in rs])
+                tc = float(np.mean([r["theory_conditional"][key]["test_risk"] for r in rs]))
+                td, tt = float(th[key]["test_risk"]), float(th[key]["train_error"])
+                add(f"| {d} | {len(rs)} | {eta:g} | {er.mean:.4f} ± {er.ci_high - er.mean:.4f} | {td:.4f} | "
+                    f"{_fmt_pct(td / er.mean - 1)} | {tc:.4f} | {_fmt_pct(tc / er.mean - 1)} | "
+                    f"{et.mean:.4f} ± {et.ci_high - et.mean:.4f} | {tt:.4f} | {_fmt_pct(tt / et.mean - 1)} |")
+        add("")
     Path(page).parent.mkdir(parents=True, exist_ok=True)
     Path(page).write_text("\n".join(lines) + "\n")
     return "\n".join(lines)
@@ -327,7 +421,7 @@ def report(paths, page):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("part", choices=("giant", "moniri", "report"))
+    ap.add_argument("part", choices=("giant", "moniri", "ba", "report"))
     ap.add_argument("--d", type=int, nargs="+", default=[500])
     ap.add_argument("--trials", type=int, nargs="+", default=[3])
     ap.add_argument("--exponents", type=float, nargs="+", default=list(MONIRI_EXPONENTS))
@@ -349,10 +443,15 @@ def main(argv=None):
     with open(args.out, "a") as fh:
         for d, nt in zip(args.d, trials):
             for t in range(args.first_trial, args.first_trial + nt):
-                jobs = [None] if args.part == "giant" else args.exponents
+                jobs = args.exponents if args.part == "moniri" else [None]
                 for ex in jobs:
                     t0 = time.time()
-                    rec = run_giant(d, t, args.seed, args.n_test, tuple(args.alphas)) if ex is None else run_moniri(d, t, args.seed, args.n_test, ex)
+                    if args.part == "giant":
+                        rec = run_giant(d, t, args.seed, args.n_test, tuple(args.alphas))
+                    elif args.part == "ba":
+                        rec = run_ba(d, t, args.seed, args.n_test)
+                    else:
+                        rec = run_moniri(d, t, args.seed, args.n_test, ex)
                     rec["elapsed_s"] = time.time() - t0
                     fh.write(json.dumps(rec) + "\n")
                     fh.flush()
