@@ -52,7 +52,7 @@ def floor_time(n, d, p, n_test, dtype, top_k=10, seed=0) -> float:
     G = Z.T @ X  # step: gradient (D^T X with D of the same shape)
     F = X @ W.T  # spectrum batch features
     gram = F.T @ F
-    sla.eigh(np.asarray(gram, dtype=float), eigvals_only=True, subset_by_index=[p - top_k, p - 1], driver="evr",
+    sla.eigh(np.asarray(gram, dtype=float), eigvals_only=True, subset_by_index=[p - top_k, p - 1], driver="evx",
              check_finite=False)
     H = X @ W.T  # ridge features
     gram = np.asarray(H.T @ H, dtype=float)
@@ -81,7 +81,13 @@ def main(argv=None) -> int:
     ap.add_argument("--n-test", type=int, default=10_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="limit BLAS threads (threadpoolctl, optional); 1 is steadier on a shared machine")
     args = ap.parse_args(argv)
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
     setup = theory.OneStep(activation="tanh", target="sin", d=args.d, width=args.width, n=args.n, lr=3.0)
     out = {"sizes": vars(args), "rows": []}
     ref = {}

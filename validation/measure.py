@@ -54,7 +54,7 @@ __all__ = [
 def _top_eig(gram, k):
     m = gram.shape[0]
     k = min(int(k), m)
-    w, V = sla.eigh(gram, subset_by_index=[m - k, m - 1], check_finite=False, driver="evr")
+    w, V = sla.eigh(gram, subset_by_index=[m - k, m - 1], check_finite=False, driver="evx")
     return w[::-1], V[:, ::-1]
 
 
@@ -64,7 +64,7 @@ def top_singular_values(M, k: int) -> np.ndarray:
     n, p = M.shape
     gram = M.T @ M if n >= p else M @ M.T
     w = sla.eigh(np.asarray(gram, dtype=float), eigvals_only=True, check_finite=False,
-                 subset_by_index=[gram.shape[0] - min(int(k), gram.shape[0]), gram.shape[0] - 1], driver="evr")
+                 subset_by_index=[gram.shape[0] - min(int(k), gram.shape[0]), gram.shape[0] - 1], driver="evx")
     return np.sqrt(np.maximum(w[::-1], 0.0))
 
 
