@@ -93,7 +93,7 @@ def part_rank_one(ds, trials):
     return out
 
 
-def _paired(s, kw, model, key, **extra):
+def _paired(s, kw, model, **extra):
     net = simulate(s, **kw)
     other = simulate(s, model=model, **kw, **extra)
     return net, other
@@ -105,7 +105,7 @@ def part_srf(ds, trials):
         s = theory.OneStep.from_cui(eta_tilde=3.0, d=d, width=d, alpha0=20, activation="tanh", target="sin")
         kw = dict(n_ridge=2 * d, lam=0.1, trials=trials, seed=task_sequence(SEED, f"srf-{d}"), n_test=10_000,
                   measures=("ridge",))
-        net, srf = _paired(s, kw, "srf", "test_error")
+        net, srf = _paired(s, kw, "srf")
         r = bootstrap_ratio(srf.get("test_error"), net.get("test_error"), seed=d)
         out.append({"d": d, "trials": trials, "network": _est(net.get("test_error")), "srf": _est(srf.get("test_error")),
                     "ratio": {"mean": r.mean, "lo": r.ci_low, "hi": r.ci_high},
@@ -120,7 +120,7 @@ def part_equivalent(ds, trials):
                                        residual="labels", noise_var=0.0625)
         kw = dict(n_ridge=2 * d, lam=0.05, trials=trials, seed=task_sequence(SEED, f"equivalent-{d}"), n_test=10_000,
                   measures=("ridge",))
-        net, eq = _paired(s, kw, "equivalent", "test_error")
+        net, eq = _paired(s, kw, "equivalent")
         out.append({"d": d, "trials": trials, "degrees": eq.settings["degrees"],
                     "train_diff": _est(eq.get("train_error") - net.get("train_error")),
                     "test_rel_diff": _est(eq.get("test_error") / net.get("test_error") - 1),

@@ -297,11 +297,8 @@ def test_centred_step_removes_the_linear_part_from_the_step():
 def test_stream_test_errors_sampling_se():
     rng = np.random.default_rng(7)
     X, y = rng.standard_normal((500, 3)), rng.standard_normal(500)
-    it = iter(range(10))
 
-    def draw(m):
-        k = next(it) * 0  # chunks of 128 taken in order
-        del k
+    def draw(m):  # the next m rows, in order (chunks of 128)
         start = draw.pos
         draw.pos += m
         return X[start:start + m], y[start:start + m], y[start:start + m] * 0.5
