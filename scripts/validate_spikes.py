@@ -267,8 +267,9 @@ def page(args) -> int:
                 "|s| ~ 3 dominate the top of the spectrum at n <= 8000 (in theory and simulation alike: no step spike "
                 "separates). With a +-1 readout the degree-1 spike is within 5% from n = 1000 and within 2.3% from "
                 "n = 4000; the even spike (status `approximate`) comes out too low by a gap that shrinks with n "
-                "(+31%, +19%, +9%, +6% at n = 1000..8000 for alpha = 0.4): the neurons' squared norms scatter "
-                "(`docs/spikes.md` §5.8; section 6 locates the error in the per-neuron model). Localised outliers "
+                "(+22%, +12%, +5%, +4% at n = 1000..8000 for alpha = 0.4): the neurons' squared norms scatter, "
+                "correlated with a_i (`docs/spikes.md` §5.8; section 6 locates the error in the per-neuron model; "
+                "without the scatter in the loadings the gaps were +31%, +19%, +9%, +6%). Localised outliers "
                 "(single heavy entries) confuse the gap detector there; the delocalised count matches the theory.",
                 "* The interval theorem counts spikes as n -> infinity; at these sizes fewer separate (tanh's degree 3 "
                 "at alpha = 0.35, the polynomial's even spike at alpha = 0.3), as the equivalent predicts; section 4 "
