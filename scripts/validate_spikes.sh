@@ -14,4 +14,6 @@ python scripts/spikes_links.py --sizes 1000,2000 --trials 4 --out $LINKS
 $V --sizes 8000 --alphas 0.3,0.35 --activations tanh:gaussian,poly:rademacher --trials-large 2
 $V --sizes 4000 --alphas 0.0,0.1 --activations tanh:gaussian,poly:rademacher --trials-large 3
 $V --sizes 8000 --alphas 0.2,0.4 --activations tanh:gaussian,poly:rademacher --trials-large 2
+$V --sizes 4000 --alphas 0.2,0.3,0.35,0.4 --activations relu:gaussian --trials-large 3
+$V --sizes 8000 --alphas 0.3,0.35 --activations relu:gaussian --trials-large 2
 python scripts/validate_spikes.py page --data $OUT --links $LINKS --page docs/validation/spikes.md

@@ -298,7 +298,8 @@ def _readout_rules(readout: str, n_nodes: int, width: float):
         x = s_max * x
         w = w * np.exp(-0.5 * x * x)
         xg, wg = _hermegauss(max(n_nodes, 40))
-        return x, w / w.sum(), xg, wg, s_max
+        keep = wg > 1e-13  # nodes of negligible weight only inflate the Hermite table
+        return x, w / w.sum(), xg[keep], wg[keep] / wg[keep].sum(), s_max
     if readout in ("rademacher", "symmetric"):
         x, w = np.array([-1.0, 1.0]), np.array([0.5, 0.5])
     else:
@@ -435,24 +436,47 @@ def _spread_types(pi, rho2, D, phi, kurt, n_features, extra=()):
     return [np.concatenate(o) for o in out]
 
 
-def _norm_spread(setup, st) -> float:
-    r"""Variance per unit :math:`s^2` of the neurons' squared norms :math:`\rho_i^2` (``docs/spikes.md`` §5.8, item 2).
+def _norm_spread(setup, st, s2: float = 1.0) -> float:
+    c, q = _norm_spread_coefficients(setup, st)
+    return c * s2 + q * s2 * s2
 
-    The cross term :math:`2\tau s_i w_i^0\cdot\delta_i`, :math:`w^0\cdot\delta=\frac1n\sum_\mu r_\mu\psi(u_\mu)u_\mu`,
-    :math:`\psi=\sigma'-E\sigma'`, has variance :math:`\frac4n\tau^2s^2(E[r^2]E[\psi^2u^2]-(E[r]E[\psi u])^2)`. Not in the
-    equivalent; used to flag where it matters.
+
+def _norm_spread_coefficients(setup, st):
+    r"""Variance of a neuron's squared norm :math:`\rho_i^2` at readout :math:`s^2` (``docs/spikes.md`` §5.8, item 2).
+
+    Two fluctuations of the step, from neuron to neuron: the cross term :math:`2\tau s_i w_i^0\cdot\delta_i`,
+    :math:`w^0\cdot\delta = \frac1n\sum_\mu r_\mu\psi(u_\mu)u_\mu` with :math:`\psi=\sigma'-E\sigma'` and :math:`u=w^0\cdot x`, of
+    variance :math:`\frac4n\tau^2s^2(E[r^2]E[\psi^2u^2]-(E[r]E[\psi u])^2)`, and the squared norm
+    :math:`\tau^2s^2|\delta_i|^2\approx\tau^2s^2\frac dn\frac1n\sum_\mu r_\mu^2\psi(u_\mu)^2`, of variance
+    :math:`\frac1n\tau^4s^4(\frac dn)^2(E[r^4]E[\psi^4]-(E[r^2]E[\psi^2])^2)`. Large for polynomial activations.
     """
     from .hermite import gaussian_rule
 
     act = setup.activation
-    z, w = gaussian_rule(act.kinks, degree=8)
+    z, w = gaussian_rule(act.kinks, degree=12)
     psi = np.asarray(act.deriv(z), dtype=float) - st.c1_step
-    e2 = float(w @ (psi * psi * z * z))
-    e1 = float(w @ (psi * z))
-    return max(4.0 * setup.lr**2 * (st.residual_second * e2 - (st.residual_mean * e1) ** 2) / setup.n, 0.0)
+    e2u = float(w @ (psi * psi * z * z))
+    e1u = float(w @ (psi * z))
+    e2, e4 = float(w @ psi**2), float(w @ psi**4)
+    cross = 4.0 * setup.lr**2 * (st.residual_second * e2u - (st.residual_mean * e1u) ** 2) / setup.n
+    r4 = st.residual_fourth
+    quad = setup.lr**4 * (setup.d / setup.n) ** 2 * (r4 * e4 - (st.residual_second * e2) ** 2) / setup.n
+    return max(cross, 0.0), max(quad, 0.0)  # Var rho^2 = cross s^2 + quad s^4
 
 
-def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kernel=True, heavy_tails=True) -> _Model:
+def _spread_gram_nodes(geo_g, var_fn, s_nodes, weights):
+    """Expand the Gram nodes over three values of :math:`\rho^2` (Gauss-Hermite, exact for quadratics)."""
+    a, rho2 = geo_g
+    sd = np.sqrt(np.array([var_fn(x * x) for x in s_nodes]))
+    xs = np.array([-math.sqrt(3.0), 0.0, math.sqrt(3.0)])
+    ws = np.array([1.0, 4.0, 1.0]) / 6.0
+    a3 = np.repeat(a, 3)
+    r3 = np.maximum(np.repeat(rho2, 3) + np.outer(sd, xs).ravel(), 1e-6)
+    return (a3, r3), np.outer(weights, ws).ravel()
+
+
+def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kernel=True, heavy_tails=True,
+                 norm_spread=True) -> _Model:
     from .spikes import _step_stats
 
     st = _step_stats(setup)
@@ -468,6 +492,14 @@ def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kern
         sb, pib, sg, pig = sb[:1], np.ones(1), sb[:1], np.ones(1)
     sc = np.clip(sg, -s_max, s_max)
     geo = [_geometry(x, **kw) for x in (sb, sg, sc)]
+    # an odd activation has no even loadings, and its odd ones barely depend on rho^2: skip it there
+    nc, nq = _norm_spread_coefficients(setup, st)
+    if norm_spread and getattr(act, "parity", 0) != -1 and nc * s_max**2 + nq * s_max**4 > 1e-4:
+        # the spike loadings v_j(r_i) see the neuron-to-neuron scatter of rho_i^2; the bulk resolvent does not
+        # (heavy-norm neurons give localised outliers, not a wider delocalised bulk): docs/spikes.md §5.8
+        geo[1], pig = _spread_gram_nodes(geo[1], lambda s2: nc * s2 + nq * s2 * s2, sg, pig)
+        geo[2] = (np.repeat(geo[2][0], 3), np.repeat(geo[2][1], 3))
+        sg, sc = np.repeat(sg, 3), np.repeat(sc, 3)
     coef, second, herr, jtot, kurt = _hermite_table(act, [g[0] for g in geo], [g[1] for g in geo])
     cut = np.cumsum([0] + [len(x) for x in (sb, sg, sc)])
     bulk, gram_data, clamp = (_type_data(g[0], g[1], coef[cut[i]:cut[i + 1]], second[cut[i]:cut[i + 1]], jtot)
@@ -656,8 +688,9 @@ def _sorted_eigs(M):
 
 
 # ----------------------------------------------------------------------------- finite-size method
-def _finite(setup, n_features, *, readout_nodes, jmax, tol, heavy_tails=True):
-    model = _build_model(setup, n_features, readout_nodes=readout_nodes, jmax=jmax, heavy_tails=heavy_tails)
+def _finite(setup, n_features, *, readout_nodes, jmax, tol, heavy_tails=True, norm_spread=True):
+    model = _build_model(setup, n_features, readout_nodes=readout_nodes, jmax=jmax, heavy_tails=heavy_tails,
+                         norm_spread=norm_spread)
     return (model,) + _solve_model(model, tol=tol)
 
 
@@ -808,7 +841,8 @@ def _readout_power_moments(readout: str, kmax: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- public entry
 def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_nodes: int = 32, jmax=None,
-                   tol: float = 1e-13, heavy_tails: bool = True, strict: bool = False) -> SpikeSpectrum:
+                   tol: float = 1e-13, heavy_tails: bool = True, norm_spread: bool = True,
+                   strict: bool = False) -> SpikeSpectrum:
     r"""Predicted outliers of :math:`F/\sqrt n`, :math:`F = \sigma(\tilde XW_1^\top)` on fresh data, after one step.
 
     Parameters
@@ -829,6 +863,10 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
     heavy_tails : bool
         Widen the bulk by the excess kurtosis of the features (column-norm spread, ``docs/spikes.md``
         §5.7); it vanishes for Gaussian-like features (tanh, relu) and matters for polynomials.
+    norm_spread : bool
+        Average the spike loadings over the neuron-to-neuron scatter of :math:`\rho_i^2`
+        (``docs/spikes.md`` §5.8); negligible for tanh and relu, it raises even-degree spikes of
+        polynomial activations.
     strict : bool
         Emit a ``RuntimeWarning`` when ``status`` is not ``"ok"``.
 
@@ -865,10 +903,12 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
     if setup.readout == "symmetric":
         raise ValueError("method='finite' does not support readout='symmetric' (paired neurons share their bulk); "
                          "use method='leading'")
-    if not isinstance(heavy_tails, (bool, np.bool_)):
-        raise TypeError(f"heavy_tails must be a bool; got {type(heavy_tails).__name__}")
+    for name, val in (("heavy_tails", heavy_tails), ("norm_spread", norm_spread)):
+        if not isinstance(val, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool; got {type(val).__name__}")
     model, bulk, edge, spikes, below, solver_status = _finite(setup, n_features, readout_nodes=readout_nodes,
-                                                              jmax=jmax, tol=tol, heavy_tails=heavy_tails)
+                                                              jmax=jmax, tol=tol, heavy_tails=heavy_tails,
+                                                              norm_spread=norm_spread)
     status, messages = "ok", []
     if solver_status != "converged":
         status = "not_converged" if solver_status == "not_converged" else "ok"
@@ -888,8 +928,9 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
     if status in ("ok", "approximate") and spread > 1e-3 and spread > 0.02 * growth**2:
         status = "approximate"
         messages.append(
-            f"the neurons' squared norms scatter (variance {spread:.3g} against a mean change {growth:.3g}), which the "
-            "equivalent ignores (docs/spikes.md §5.8): even-degree spikes come out too low")
+            f"the neurons' squared norms scatter (variance {spread:.3g} against a mean change {growth:.3g}); the "
+            "equivalent models the scatter in the spike loadings but not its correlation with a_i (docs/spikes.md "
+            "§5.8): even-degree spikes may come out a few to 20% too low at n <= 4000")
     message = "; ".join(messages)
     if strict and status != "ok":
         warnings.warn(message or status, RuntimeWarning, stacklevel=2)

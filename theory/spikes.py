@@ -270,6 +270,7 @@ class _StepStats:
     f0_mean_sq: float      # E S_1^2
     residual_second: float  # E r^2
     residual_mean: float    # E r
+    residual_fourth: float  # E r^4 (label noise included)
     norm_sq: float          # |beta|^2
     c1: float               # mu_1 = E[z sigma(z)] (Gaussian equivalence of the features)
     c1_step: float          # E sigma'(z) (what the gradient step sees; equal to mu_1 for continuous sigma)
@@ -311,7 +312,25 @@ def _step_stats(setup) -> _StepStats:
     er2 = ey2 - 2.0 * ey * mom.mu0 * s1 + mom.mu0**2 * s1sq + q * (mom.second - mom.mu0**2)
     er = ey - mom.mu0 * s1
     norm_sq = signal**2 + c1**2 * q + er2 / setup.sample_ratio
-    return _StepStats(signal, ey2, ey, q, s1, s1sq, er2, er, norm_sq, c1, mom.deriv_mean, mom.deriv_z, mom.deriv_var, mom)
+    er4 = _target_fourth(setup) * (er2 / ey2) ** 2 if ey2 > 0 else 0.0
+    return _StepStats(signal, ey2, ey, q, s1, s1sq, er2, er, er4, norm_sq, c1, mom.deriv_mean, mom.deriv_z, mom.deriv_var,
+                      mom)
+
+
+def _target_fourth(setup) -> float:
+    """:math:`E y^4` with label noise (single index: quadrature; multi-index: the Gaussian value :math:`3(Ey^2)^2`)."""
+    from .hermite import gaussian_rule
+
+    dn = setup.noise_var
+    if setup.is_multi_index:
+        from .multi_hermite import second_moment
+
+        m2 = float(second_moment(setup.target)[0]) + dn
+        return 3.0 * m2 * m2
+    t = setup.target
+    z, w = gaussian_rule(t.kinks, degree=8)
+    f = np.asarray(t(z), dtype=float)
+    return float(w @ f**4 + 6.0 * dn * (w @ f**2) + 3.0 * dn * dn)
 
 
 @dataclass(frozen=True)
