@@ -257,6 +257,15 @@ def _est(values):
     return estimate(np.asarray(values, dtype=float))
 
 
+def _paired_cell(records, num, den, kind, li):
+    """'mean% +- half-width%' of the per-trial alpha-average of num/den - 1 (95% t-interval over trials)."""
+    per = [np.mean([r[num][kind][ai][li] / r[den][kind][ai][li] - 1 for ai in range(len(r["alphas"]))])
+           for r in records]
+    e = _est(per)
+    hw = e.ci_high - e.mean if np.isfinite(e.ci_high) else float("nan")
+    return f"{100 * e.mean:+.1f}% ± {100 * hw:.1f}%"
+
+
 def _fmt_pct(x):
     return f"{100 * x:+.1f}%"
 
@@ -367,14 +376,7 @@ def report(paths, page):
             for kind in ("test_error", "train_error"):
                 for label, num, den in (("network/sRF", "network", "srf"), ("finite-p theory/sRF", "theory_finite_srf", "srf"),
                                         ("finite-p theory/RF", "theory_finite_rf", "rf")):
-                    cells = []
-                    for d in ds:
-                        rs = [r for r in giant if r["d"] == d]
-                        per = [np.mean([r[num][kind][ai][li] / r[den][kind][ai][li] - 1 for ai in range(len(r["alphas"]))])
-                               for r in rs]
-                        e = _est(per)
-                        hw = e.ci_high - e.mean if np.isfinite(e.ci_high) else float("nan")
-                        cells.append(f"{100 * e.mean:+.1f}% ± {100 * hw:.1f}%")
+                    cells = [_paired_cell([r for r in giant if r["d"] == d], num, den, kind, li) for d in ds]
                     add(f"| {lam:g} | {kind.replace('_', ' ')} | {label} | " + " | ".join(cells) + " |")
         add("")
     mon = [r for r in recs if r["part"] == "moniri"]
@@ -422,13 +424,8 @@ def report(paths, page):
         add("|---|---|" + "---|" * len(dsm))
         for exponent in sorted({r["exponent"] for r in mon}):
             for kind in ("test_error", "train_error"):
-                cells = []
-                for d in dsm:
-                    rs = [r for r in mon if r["exponent"] == exponent and r["d"] == d]
-                    per = [np.mean([r["network"][kind][ai][0] / r["equivalent"][kind][ai][0] - 1
-                                    for ai in range(len(r["alphas"]))]) for r in rs]
-                    e = _est(per)
-                    cells.append(f"{100 * e.mean:+.1f}% ± {100 * (e.ci_high - e.mean):.1f}%")
+                cells = [_paired_cell([r for r in mon if r["exponent"] == exponent and r["d"] == d],
+                                      "network", "equivalent", kind, 0) for d in dsm]
                 add(f"| {exponent:g} | {kind.replace('_', ' ')} | " + " | ".join(cells) + " |")
         add("")
     ba = [r for r in recs if r["part"] == "ba"]
