@@ -258,6 +258,15 @@ def test_strong_spikes_tend_to_moniri_closed_form():
     assert diffs[0] > diffs[1] > diffs[2] and diffs[2] < 1e-5
 
 
+def test_double_factorial_does_not_wrap_around():
+    from theory.moments import double_factorial
+
+    exact = math.prod(range(59, 0, -2))  # 59!! > 2**63: an int64 product would wrap around
+    assert double_factorial(59) == pytest.approx(float(exact), rel=1e-14)
+    assert readout_power_moments("gaussian", 60)[60] == pytest.approx(float(exact), rel=1e-14)
+    assert readout_power_moments("symmetric", 3).tolist() == [1, 0, 1, 0]
+
+
 def test_readout_power_moments():
     assert readout_power_moments("gaussian", 6).tolist() == [1, 0, 1, 0, 3, 0, 15]
     assert readout_power_moments("rademacher", 3).tolist() == [1, 0, 1, 0]

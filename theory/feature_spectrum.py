@@ -33,6 +33,7 @@ from scipy import optimize
 from ._checks import check_choice, check_integer, check_positive
 from ._result import Result
 from .hermite import gauss_legendre_panels, orthonormal_hermite_matrix
+from .moments import double_factorial, readout_power_moments
 
 __all__ = [
     "Spike",
@@ -795,14 +796,14 @@ def _leading(setup, n_features, *, readout_nodes, tol):
     c = np.asarray(setup.activation.hermite(max(degs), basis="series").values)
     beta = math.sqrt(st.norm_sq)
     tau, c1 = setup.lr, st.c1_step
-    es = _readout_power_moments(setup.readout, 2 * max(degs))
+    es = readout_power_moments(setup.readout, 2 * max(degs))
     K = len(degs)
     GU = np.zeros((K, K))
     GV = np.zeros((K, K))
     for p, j in enumerate(degs):
         for q, k in enumerate(degs):
             if (j + k) % 2 == 0:
-                GU[p, q] = beta ** (j + k) * _double_factorial(j + k - 1)
+                GU[p, q] = beta ** (j + k) * double_factorial(j + k - 1)
             GV[p, q] = setup.width * es[j + k]
     C = np.diag([c[k] * (tau * c1) ** k for k in degs])
     # singular values of U C V^T: eigenvalues of GU^{1/2} C GV C GU^{1/2}   (notes/spikes.md B.8)
@@ -825,21 +826,6 @@ def _leading(setup, n_features, *, readout_nodes, tol):
     return sd, edge, tuple(spikes), bulk0
 
 
-def _double_factorial(m: int) -> float:
-    return float(np.prod(np.arange(m, 0, -2, dtype=float))) if m > 0 else 1.0
-
-
-def _readout_power_moments(readout: str, kmax: int) -> np.ndarray:
-    """:math:`E s^m`, :math:`m = 0..k_{max}`, for the readout distribution."""
-    m = np.arange(kmax + 1)
-    if readout == "gaussian":
-        return np.array([_double_factorial(k - 1) if k % 2 == 0 else 0.0 for k in m])
-    if readout in ("rademacher", "symmetric"):
-        return (m % 2 == 0).astype(float)
-    return np.ones(kmax + 1)
-
-
-# ----------------------------------------------------------------------------- public entry
 def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_nodes: int = 32, jmax=None,
                    tol: float = 1e-13, heavy_tails: bool = True, norm_spread: bool = True,
                    strict: bool = False) -> SpikeSpectrum:

@@ -28,7 +28,8 @@ from ._result import Result
 from .activations import Activation
 from .hermite import hermite_coefficients
 
-__all__ = ["GaussianMoments", "gaussian_moments", "second_moment", "mu_star", "derivative_second_moment"]
+__all__ = ["GaussianMoments", "gaussian_moments", "second_moment", "mu_star", "derivative_second_moment",
+           "double_factorial", "readout_power_moments"]
 
 
 @dataclass(frozen=True)
@@ -225,3 +226,37 @@ def derivative_second_moment(f, *, derivative=None, kinks=(), with_error: bool =
         raise TypeError(f"derivative must be a vectorised callable; got {type(derivative).__name__}")
     r = hermite_coefficients(lambda z: np.asarray(derivative(z), dtype=float) ** 2, 0, kinks=kinks)
     return _out(r.values[0], r.error_estimate[0], with_error)
+
+
+def double_factorial(m: int) -> float:
+    r"""The double factorial :math:`m!! = m(m-2)(m-4)\cdots` as a float, with :math:`0!! = (-1)!! = 1`.
+
+    :math:`(m-1)!! = E[z^m]` for even :math:`m` and :math:`z \sim N(0, 1)`. Computed in floating point,
+    so it never wraps around as a fixed-width integer product would (``inf`` beyond the float range).
+
+    >>> [double_factorial(m) for m in (-1, 0, 1, 5, 6)]
+    [1.0, 1.0, 1.0, 15.0, 48.0]
+    """
+    return float(np.prod(np.arange(m, 0, -2, dtype=float))) if m > 0 else 1.0
+
+
+def readout_power_moments(readout: str, mmax: int) -> np.ndarray:
+    r""":math:`E[s^m]`, :math:`m = 0..m_{max}`, of the unit-scale readout values (DESIGN §1).
+
+    Gaussian: :math:`(m-1)!!` for even :math:`m`, 0 for odd; Rademacher and symmetric (paired
+    :math:`\pm 1`): 1 for even, 0 for odd; constant: 1.
+
+    >>> readout_power_moments("gaussian", 4).tolist()
+    [1.0, 0.0, 1.0, 0.0, 3.0]
+    """
+    from ._checks import check_choice, check_integer
+
+    check_choice(readout, ("gaussian", "rademacher", "symmetric", "constant"), "readout")
+    mmax = check_integer(mmax, "mmax", minimum=0)
+    m = np.arange(mmax + 1)
+    if readout == "constant":
+        return np.ones(mmax + 1)
+    even = (m % 2 == 0).astype(float)
+    if readout == "gaussian":
+        return even * np.array([double_factorial(k - 1) for k in m])
+    return even

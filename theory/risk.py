@@ -48,7 +48,7 @@ from .ba_conditional import ba_conditional_risk, conditional_spectrum
 from .conditional import constant_kappa_data, srf_kappa_data
 from .ge_ridge import GESystem
 from .marchenko_pastur import DEFAULT_MP_NODES
-from .moments import gaussian_moments
+from .moments import gaussian_moments, readout_power_moments
 from .solvers import residual_norm
 from .spectral import finite_spectrum, mp_spectrum
 from .srf import common_spike_readout, srf_parameters
@@ -234,26 +234,6 @@ def _check_weights(name, W, setup):
     if not np.all(np.isfinite(W)):
         raise ValueError(f"{name} must be finite")
     return W
-
-
-def readout_power_moments(readout: str, mmax: int) -> np.ndarray:
-    r""":math:`E[s^m]`, :math:`m = 0..m_{max}`, of the unit-scale readout values.
-
-    Gaussian: :math:`(m-1)!!` for even :math:`m`, 0 for odd; Rademacher: 1 for even, 0 for odd;
-    constant: 1.
-
-    >>> readout_power_moments("gaussian", 4).tolist()
-    [1.0, 0.0, 1.0, 0.0, 3.0]
-    """
-    check_choice(readout, ("gaussian", "rademacher", "constant"), "readout")
-    m = np.arange(mmax + 1)
-    if readout == "constant":
-        return np.ones(mmax + 1)
-    even = (m % 2 == 0).astype(float)
-    if readout == "rademacher":
-        return even
-    dfact = np.array([float(np.prod(np.arange(k - 1, 0, -2))) if k > 0 else 1.0 for k in m])
-    return even * dfact
 
 
 def _scaled_series_coefficients(act, c: float, kmax: int) -> np.ndarray:
