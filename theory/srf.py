@@ -31,6 +31,19 @@ are derived in ``docs/derivations/srf_parameters.md``:
   (Stein's lemma on the per-neuron mean), hence the first term of :math:`c`. It vanishes for odd
   :math:`\sigma` (then :math:`\sigma'` is even) and for a centred residual.
 
+A third per-neuron term is *not* part of Cui et al.'s surrogate and is reported separately as
+``alignment_coefficient`` :math:`\hat c` (``docs/validation/srf_gap.md``): the next order of the same
+Stein expansion moves each neuron along itself in proportion to its initial overlap
+:math:`\rho_i = w_i^0\cdot\beta_*` with the target,
+
+.. math:: \Delta w_i \ni \hat c\, s_i\,\rho_i\, w_i^0, \qquad
+   \hat c = \tau\, E[z\, r_{\rm step}]\, E[\sigma'(z) He_2(z)] ,
+
+(the :math:`k = 1` term of :math:`E[r_{\rm step}(z_\star)\,\sigma'(u)u]` at correlation :math:`\rho_i`, after the
+part along :math:`\beta_*` that the spike carries). Although :math:`\rho_i = O(d^{-1/2})`, the network's
+test error depends on it at order one; ``validation.surrogates.srf_weights(..., alignment_term=True)``
+adds it to the simulated surrogate.
+
 The fluctuation of :math:`f_0` about its mean, of size
 :math:`\mathrm{output\_scale}\sqrt{\mathrm{width}\,\mathrm{Var}\,\sigma}`, is neglected (it is
 :math:`O(\mathrm{width}^{-1/2})` for the default ``output_scale = 1/width``); it is reported as
@@ -44,8 +57,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ._result import Result
+from .hermite import hermite_coefficients
 from .moments import gaussian_moments
 
 __all__ = ["SRFParameters", "srf_parameters", "common_spike_readout"]
@@ -72,6 +87,10 @@ class SRFParameters(Result):
         :math:`\bar f_0` used in the residual and the neglected standard deviation of :math:`f_0`.
     noise_included : bool
         Whether label noise (``noise_var > 0``) entered :math:`E r_{\rm step}^2`.
+    alignment_coefficient : float
+        :math:`\hat c = \tau\,E[z r_{\rm step}]\,E[\sigma'(z)He_2(z)]`: each neuron also moves by
+        :math:`\hat c s_i \rho_i w_i^0` with :math:`\rho_i = w_i^0\cdot\beta_*` (module docstring). Not in
+        Cui et al.'s surrogate nor in :func:`theory.risk`; see ``docs/validation/srf_gap.md``.
     """
 
     r: float
@@ -83,6 +102,7 @@ class SRFParameters(Result):
     f0_mean: float
     f0_fluctuation: float
     noise_included: bool
+    alignment_coefficient: float = 0.0
 
     @property
     def rho(self) -> float:
@@ -171,6 +191,7 @@ def srf_parameters(setup) -> SRFParameters:
     gamma = tgt.mu1 / u_norm if u_norm > 0 else 0.0
     r = lr * act.deriv_mean * u_norm
     c = (1.0 + lr * r_mean * act.deriv_z) ** 2 + lr**2 * r_second * act.deriv_var / alpha0
+    alignment = lr * tgt.mu1 * _deriv_he2(setup.activation) if lr != 0 else 0.0
     return SRFParameters(
         r=float(r),
         c=float(c),
@@ -181,4 +202,11 @@ def srf_parameters(setup) -> SRFParameters:
         f0_mean=float(f0_mean),
         f0_fluctuation=float(f0_fluct),
         noise_included=bool(noise > 0),
+        alignment_coefficient=float(alignment),
     )
+
+
+@lru_cache(maxsize=64)
+def _deriv_he2(act) -> float:
+    r""":math:`E[\sigma'(z)He_2(z)]` with the a.e. derivative (:math:`= E[\sigma He_3]` for continuous :math:`\sigma`)."""
+    return float(hermite_coefficients(act.deriv, 2, kinks=tuple(act.kinks)).values[2])

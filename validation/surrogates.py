@@ -70,7 +70,7 @@ class NetworkFeatures:
         return apply_activation(self.activation.func, X @ self.W.T.astype(X.dtype, copy=False))
 
 
-def srf_weights(setup, W0, s, rng):
+def srf_weights(setup, W0, s, rng, *, alignment_term: bool = False):
     r"""Weights :math:`\sqrt c\,W_0 + r\,s\,\hat v^\top` of Cui et al.'s spiked random features and the
     spike direction :math:`\hat v` (``notes/simulation.md`` §2.3; :math:`(r,c,\gamma)` from
     :func:`theory.srf_parameters`, ``notes/risk.md`` §3.2).
@@ -78,6 +78,11 @@ def srf_weights(setup, W0, s, rng):
     ``rng`` draws :math:`\hat\zeta` (uniform on the unit sphere orthogonal to :math:`\beta_* = e_1`).
     Needs a single-index target, one step, and a readout of constant modulus (``"constant"``,
     ``"rademacher"`` or ``"symmetric"``).
+
+    With ``alignment_term=True`` each row also gets :math:`\hat c\,s_i\rho_i w_i^0`, with
+    :math:`\rho_i = w_i^0\cdot\beta_*` and :math:`\hat c` the ``alignment_coefficient`` of
+    :func:`theory.srf_parameters`: the part of the real step that Cui et al.'s surrogate leaves out
+    (``docs/validation/srf_gap.md``).
     """
     from theory import srf_parameters
 
@@ -91,7 +96,11 @@ def srf_weights(setup, W0, s, rng):
     zeta /= np.linalg.norm(zeta)
     v = prm.rho * zeta
     v[0] += prm.gamma
-    W = math.sqrt(prm.c) * np.asarray(W0, dtype=float) + prm.r * np.outer(np.asarray(s, dtype=float), v)
+    W0f, sf = np.asarray(W0, dtype=float), np.asarray(s, dtype=float)
+    scale = np.full(W0f.shape[0], math.sqrt(prm.c))
+    if alignment_term:
+        scale = scale + prm.alignment_coefficient * sf * W0f[:, 0]  # rho_i = w_i^0 . e_1
+    W = scale[:, None] * W0f + prm.r * np.outer(sf, v)
     return W.astype(W0.dtype, copy=False), v, prm
 
 
