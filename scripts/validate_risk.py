@@ -370,6 +370,11 @@ def report(paths, page):
         add("theory on each trial's own W0 (`risk(..., W0=W0)`) against the simulated sRF. Mean over trials and")
         add("alphas, with the 95% t-interval over trials of the per-trial alpha-average.")
         add("")
+        add("The network is 3-4% better than the surrogate at every d: the gap does not shrink with d. Its cause is")
+        add("located in `docs/validation/srf_gap.md`: the real step also moves each neuron along its own initial")
+        add("weight in proportion to its overlap with the target, a term Cui et al.'s surrogate (and so")
+        add("`risk(method='srf')`) leaves out; a surrogate with it is within about 1% of the network.")
+        add("")
         add("| lam | error | paired gap | " + " | ".join(f"d = {d}" for d in ds) + " |")
         add("|---|---|---|" + "---|" * len(ds))
         for li, lam in enumerate(lams):

@@ -262,7 +262,7 @@ def _summary(data) -> str:
             if key == "srf" and "conditional_rel_diff" in r:
                 cd = r["conditional_rel_diff"]
                 out.append(f"A surrogate built from each trial's own step is off by the same amount "
-                           f"({cd['mean']:+.1%} ± {(cd['hi'] - cd['lo']) / 2:.1%}), so this gap is not in (r, c, gamma).")
+                           f"({cd['mean']:+.1%} ± {(cd['hi'] - cd['lo']) / 2:.1%}), so this gap is not in (r, c, gamma): it is the alignment term of `docs/validation/srf_gap.md`.")
     if "rf" in data:
         out.append("Without a step the three models coincide to rounding.")
     return " ".join(out)
@@ -330,7 +330,9 @@ def page(args) -> int:
               "learned direction `beta_hat`, `r_emp` the mean component of the neurons' updates along it and `c_emp` the "
               "mean squared norm of the rest (`conditional_srf_error` in the script). If it shows the same excess as the "
               "sRF with the limiting `(r, c, gamma)`, the gap does not come from those parameters but from structure of "
-              "the real update that a common spike plus a rescaled `W0` does not carry (an open item for `notes/risk.md` §3).", ""]
+              "the real update that a common spike plus a rescaled `W0` does not carry. It does: each neuron also moves along "
+              "its own initial weight in proportion to its overlap with the target, and adding that term closes most of the gap "
+              "(`docs/validation/srf_gap.md`).", ""]
     if "equivalent" in data:
         L += ["## 4. Moniri et al.'s equivalent model against the network (alpha = 0.2, one spike)", "",
               "Gaussian readout, `residual=\"labels\"`, noise 0.0625, `n = 2d`, `N = d`, ridge on `2d` samples, "
