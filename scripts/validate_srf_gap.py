@@ -139,6 +139,17 @@ def run(args) -> int:
     return 0
 
 
+def finite_theory(name: str, alpha0: float, d: int, trial: int) -> tuple:
+    """``theory.risk(method="srf", W0=...)`` on the trial's own ``W0``, without and with the alignment
+    term put into the rows (``W0 -> (1 + c_hat rho_i / sqrt(c)) W0``, so that ``sqrt(c) W0`` gains
+    ``c_hat rho_i w_i^0``)."""
+    s = theory.OneStep.from_cui(eta_tilde=3.0, d=d, width=d, alpha0=alpha0, activation=student(name), target="sin")
+    W0 = draw_initial(s, trial_sequence(task_sequence(SEED, f"srf-gap-{name}-{alpha0:g}-{d}"), trial)).W0
+    prm = theory.srf_parameters(s)
+    W0a = (1.0 + prm.alignment_coefficient / math.sqrt(prm.c) * W0[:, 0])[:, None] * W0
+    return tuple(float(np.ravel(theory.risk(s, n_ridge=2 * d, lam=LAM, method="srf", W0=W).test_error)[0]) for W in (W0, W0a))
+
+
 def _cell(values) -> str:
     e = estimate(np.asarray(values, dtype=float))
     hw = e.ci_high - e.mean if np.isfinite(e.ci_high) else float("nan")
@@ -201,6 +212,17 @@ def page(args) -> int:
             rs = [r for r in th if (r["student"], r["alpha0"], r["d"]) == key]
             lines.append(f"| {key[1]:g} | {key[2]} | {len(rs)} | {_cell([r['theory_srf'] / r['srf'] - 1 for r in rs])} | "
                          f"{_cell([r['theory_srf'] / r['network'] - 1 for r in rs])} |")
+    fin = [(r, finite_theory(r["student"], r["alpha0"], r["d"], r["trial"])) for r in th]
+    if fin:
+        lines += ["", "The same equations on each trial's own `W0` (`risk(..., W0=W0)`, the finite-p version), and on `W0`",
+                  "with the alignment term put into its rows (`(1 + c_hat rho_i / sqrt(c)) w_i^0`):", "",
+                  "| alpha0 | d | trials | finite/srf - 1 | finite/network - 1 | finite with term/srf+align - 1 | finite with term/network - 1 |",
+                  "|---|---|---|---|---|---|---|"]
+        for key in [k for k in keys if k[0] == "tanh"]:
+            fs = [(r, f) for r, f in fin if (r["student"], r["alpha0"], r["d"]) == key]
+            lines.append(f"| {key[1]:g} | {key[2]} | {len(fs)} | {_cell([f[0] / r['srf'] - 1 for r, f in fs])} | "
+                         f"{_cell([f[0] / r['network'] - 1 for r, f in fs])} | {_cell([f[1] / r['srf+align'] - 1 for r, f in fs])} | "
+                         f"{_cell([f[1] / r['network'] - 1 for r, f in fs])} |")
     reading = Path(args.reading).read_text().rstrip("\n").split("\n") if args.reading else []
     lines += (["", "## Reading", ""] + reading) if reading else []
     Path(args.page).write_text("\n".join(lines) + "\n")
