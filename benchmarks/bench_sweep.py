@@ -6,10 +6,11 @@ one BLAS thread each, start-up included). It also checks that the three give ide
 
 Usage (from the repository root)::
 
-    PYTHONPATH=. python benchmarks/bench_sweep.py [--task simulate|matmul] [--tasks 8] [--json]
+    PYTHONPATH=. python benchmarks/bench_sweep.py [--task simulate|matmul] [--tasks 8] [--d 800] [--json]
 
 ``--task simulate`` (the default when ``validation.simulate`` exists) runs real one-step
-simulations (the default comparison's size: d = width = 400, n = 8000, n_ridge = 800, one trial each); ``matmul`` runs a fixed
+simulations (by default the default comparison's size: d = width = 400, n = 20d = 8000, n_ridge = 2d,
+one trial each; ``--d`` changes d); ``matmul`` runs a fixed
 BLAS workload of the same kind (25 products of 2000 x 400 by 400 x 400 matrices per task).
 """
 
@@ -41,13 +42,13 @@ def matmul_task(params, seed):
     return {"acc": acc}
 
 
-def config(kind: str, n_tasks: int) -> dict:
+def config(kind: str, n_tasks: int, d: int = 400) -> dict:
     if kind == "matmul":
         return {"sweep": {"task": "benchmarks.bench_sweep:matmul_task", "seed": 5},
                 "base": {"n": 2000, "d": 400, "reps": 25}, "grid": {"x": list(range(n_tasks))}}
     return {"sweep": {"task": "simulate", "seed": 5},
-            "base": {"activation": "tanh", "target": "sin", "d": 400, "width": 400, "n": 8000,
-                     "n_ridge": 800, "lam": 0.1, "trials": 1, "n_test": 5000},
+            "base": {"activation": "tanh", "target": "sin", "d": d, "width": d, "n": 20 * d,
+                     "n_ridge": 2 * d, "lam": 0.1, "trials": 1, "n_test": 5000},
             "grid": {"lr": [0.5 + 0.25 * i for i in range(n_tasks)]}}
 
 
@@ -59,6 +60,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--task", choices=("simulate", "matmul"), default=None)
     ap.add_argument("--tasks", type=int, default=12)
+    ap.add_argument("--d", type=int, default=400, help="input dimension of the simulate task (width = d, n = 20d)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     kind = args.task
@@ -68,7 +70,7 @@ def main(argv=None) -> int:
             kind = "simulate"
         except ImportError:
             kind = "matmul"
-    cfg = SweepConfig.from_dict(config(kind, args.tasks))
+    cfg = SweepConfig.from_dict(config(kind, args.tasks, args.d))
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -87,6 +89,8 @@ def main(argv=None) -> int:
             results[f"workers{k}"] = [r.get("result") for r in res.records]
     out["task"] = kind
     out["n_tasks"] = args.tasks
+    if kind == "simulate":
+        out["d"] = args.d
     out["speedup_2_vs_1_workers"] = out["workers1_s"] / out["workers2_s"]
     out["speedup_2_workers_vs_sequential"] = out["sequential_s"] / out["workers2_s"]
     out["identical_numbers"] = results["sequential"] == results["workers1"] == results["workers2"]
