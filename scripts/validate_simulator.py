@@ -49,7 +49,7 @@ from validation.ridge import ridge_path, stream_test_errors  # noqa: E402
 from validation.seeding import role_generator, task_sequence, trial_sequence  # noqa: E402
 from validation.simulate import draw_data, draw_initial, gradient_step  # noqa: E402
 from validation.stats import bootstrap_ratio, estimate, extrapolate  # noqa: E402
-from validation.surrogates import NetworkFeatures  # noqa: E402
+from validation.surrogates import NetworkFeatures, own_step_srf_weights  # noqa: E402
 
 SEED = 2024
 _Z, _W = np.polynomial.hermite_e.hermegauss(120)
@@ -111,12 +111,8 @@ def conditional_srf_error(s, root, t, n_ridge, lam, n_test):
     X, y, _ = draw_data(s, int(round(s.n)), role_generator(tseq, "step", 0), role_generator(tseq, "noise", 0))
     W1, _, r = gradient_step(init.W0, init.s, X, y, s, return_gradient=True)
     bh = X.T @ r
-    bh /= np.linalg.norm(bh)
     del X
-    a = (W1 - init.W0) @ bh
-    rest = init.W0 + (W1 - init.W0) - np.outer(a, bh)
-    W = math.sqrt(float(np.mean(np.sum(rest**2, axis=1)))) * init.W0 + float(a.mean()) * np.outer(np.ones(len(a)), bh)
-    fmap = NetworkFeatures(s.activation, W)
+    fmap = NetworkFeatures(s.activation, own_step_srf_weights(init.W0, W1, bh))
     Xr, yr, _ = draw_data(s, n_ridge, role_generator(tseq, "ridge"), role_generator(tseq, "noise", 100))
     path = ridge_path(fmap.features(Xr), yr, [n_ridge], [[lam]])
     test_rng, noise_rng = role_generator(tseq, "test"), role_generator(tseq, "noise", 200)

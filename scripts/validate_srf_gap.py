@@ -46,7 +46,7 @@ from validation.ridge import ridge_path, stream_test_errors  # noqa: E402
 from validation.seeding import role_generator, task_sequence, trial_sequence  # noqa: E402
 from validation.simulate import draw_data, draw_initial, gradient_step  # noqa: E402
 from validation.stats import estimate  # noqa: E402
-from validation.surrogates import NetworkFeatures, srf_weights  # noqa: E402
+from validation.surrogates import NetworkFeatures, own_step_srf_weights, srf_weights  # noqa: E402
 
 SEED = 2026
 LAM = 0.1
@@ -87,8 +87,7 @@ def trial_errors(s, root, t: int, n_test: int) -> dict:
     prm = theory.srf_parameters(s)
     move = W1 - init.W0
     a = move @ v_hat
-    rest = init.W0 + move - np.outer(a, v_hat)
-    own = math.sqrt(float(np.mean(np.sum(rest**2, axis=1)))) * init.W0 + float(a.mean()) * np.outer(np.ones(len(a)), v_hat)
+    own = own_step_srf_weights(init.W0, W1, v_hat)
     rho = init.W0[:, 0]  # beta_* = e_1 in the simulator
     perm = role_generator(tseq, "extra", 7).permutation(len(rho))
     W_srf, _, _ = srf_weights(s, init.W0, init.s, role_generator(tseq, "extra", 2))

@@ -51,19 +51,27 @@ class ConditionalSpectrum:
     p: int
 
 
-def conditional_spectrum(W1, activation, target, beta_star=None) -> ConditionalSpectrum:
-    r"""Eigendecomposition of :math:`\Sigma` and the target's best linear predictor for a given :math:`W_1`."""
-    W1 = np.asarray(W1, dtype=float)
-    if W1.ndim != 2:
-        raise ValueError(f"W1 must be a (width, d) matrix; got shape {W1.shape}")
-    p, d = W1.shape
+def unit_target(beta_star, d: int) -> np.ndarray:
+    """The target direction as a unit vector of length ``d`` (default :math:`e_1`, as in the simulator)."""
     if beta_star is None:
         beta_star = np.zeros(d)
         beta_star[0] = 1.0
     beta_star = np.asarray(beta_star, dtype=float).ravel()
     if beta_star.size != d:
         raise ValueError(f"beta_star must have length d = {d}; got {beta_star.size}")
-    beta_star = beta_star / np.linalg.norm(beta_star)
+    norm = np.linalg.norm(beta_star)
+    if not np.isfinite(norm) or norm == 0:
+        raise ValueError("beta_star must be a finite, nonzero vector")
+    return beta_star / norm
+
+
+def conditional_spectrum(W1, activation, target, beta_star=None) -> ConditionalSpectrum:
+    r"""Eigendecomposition of :math:`\Sigma` and the target's best linear predictor for a given :math:`W_1`."""
+    W1 = np.asarray(W1, dtype=float)
+    if W1.ndim != 2:
+        raise ValueError(f"W1 must be a (width, d) matrix; got shape {W1.shape}")
+    p, d = W1.shape
+    beta_star = unit_target(beta_star, d)
     act = gaussian_moments(activation, label="activation")
     tgt = gaussian_moments(target, label="target")
     Sigma = act.mu1**2 * (W1 @ W1.T) + act.mu_star_sq * np.eye(p)

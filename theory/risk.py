@@ -44,7 +44,7 @@ import numpy as np
 
 from ._checks import check_array, check_choice, check_integer, check_positive
 from ._result import Result
-from .ba_conditional import ba_conditional_risk, conditional_spectrum
+from .ba_conditional import ba_conditional_risk, conditional_spectrum, unit_target
 from .conditional import constant_kappa_data, srf_kappa_data
 from .ge_ridge import GESystem
 from .marchenko_pastur import DEFAULT_MP_NODES
@@ -206,13 +206,7 @@ def _check_method_applies(setup, method, lr):
 def _default_directions(d, beta_star, gamma):
     """Target direction, a spike direction v with v.beta* = gamma, and zeta with beta* = gamma v + rho zeta (no RNG)."""
     d = int(d)
-    if beta_star is None:
-        beta_star = np.zeros(d)
-        beta_star[0] = 1.0
-    beta_star = np.asarray(beta_star, dtype=float).ravel()
-    if beta_star.size != d:
-        raise ValueError(f"beta_star must have length d = {d}; got {beta_star.size}")
-    beta_star = beta_star / np.linalg.norm(beta_star)
+    beta_star = unit_target(beta_star, d)
     # a fixed unit vector orthogonal to beta*
     e = np.zeros(d)
     e[int(np.argmin(np.abs(beta_star)))] = 1.0

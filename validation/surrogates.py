@@ -47,6 +47,7 @@ __all__ = [
     "EquivalentFeatures",
     "interval_degrees",
     "srf_weights",
+    "own_step_srf_weights",
     "equivalent_coefficients",
 ]
 
@@ -102,6 +103,27 @@ def srf_weights(setup, W0, s, rng, *, alignment_term: bool = False):
         scale = scale + prm.alignment_coefficient * sf * W0f[:, 0]  # rho_i = w_i^0 . e_1
     W = scale[:, None] * W0f + prm.r * np.outer(sf, v)
     return W.astype(W0.dtype, copy=False), v, prm
+
+
+def own_step_srf_weights(W0, W1, direction) -> np.ndarray:
+    r"""The spiked-RF surrogate of one trial's own step: :math:`\sqrt{c_{\rm emp}}\,W_0 + \bar a\,\mathbf 1\hat v^\top`.
+
+    ``direction`` is the learned direction :math:`\hat v` (normalised here), :math:`a_i = (w_i^1 - w_i^0)\cdot\hat v`
+    each neuron's move along it, :math:`\bar a` their mean, and :math:`c_{\rm emp}` the mean squared norm of
+    the rest of the rows, :math:`w_i^1 - a_i\hat v` (``notes/risk.md`` §3.1 with the trial's own
+    :math:`(r, c, \hat v)` instead of their limits; ``docs/validation/srf_gap.md``).
+
+    >>> W0 = np.eye(2, 3); v = np.array([0.0, 0.0, 2.0])
+    >>> own_step_srf_weights(W0, W0 + np.outer([1.0, 3.0], v / 2), v).tolist()
+    [[1.0, 0.0, 2.0], [0.0, 1.0, 2.0]]
+    """
+    W0 = np.asarray(W0, dtype=float)
+    v = np.asarray(direction, dtype=float)
+    v = v / np.linalg.norm(v)
+    a = (np.asarray(W1, dtype=float) - W0) @ v
+    rest = np.asarray(W1, dtype=float) - np.outer(a, v)
+    c_emp = float(np.mean(np.sum(rest**2, axis=1)))
+    return math.sqrt(c_emp) * W0 + float(a.mean()) * np.outer(np.ones(len(a)), v)
 
 
 @dataclass(frozen=True)
