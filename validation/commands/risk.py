@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._setup_args import add_setup_arguments, setup_from_args
+
 __all__ = ["register", "run", "parse_grid"]
 
 
@@ -37,16 +39,7 @@ def parse_grid(text: str, name: str) -> np.ndarray:
 
 def register(sub) -> None:
     p = sub.add_parser("risk", help="limiting test and train error of ridge after one step (learning curve)")
-    p.add_argument("--activation", default="tanh", help="student activation (default tanh)")
-    p.add_argument("--target", default="sin", help="target link (default sin)")
-    p.add_argument("--d", type=float, default=2000, help="input dimension (default 2000)")
-    p.add_argument("--width", type=float, default=2000, help="number of neurons p (default 2000)")
-    p.add_argument("--n", type=float, default=40000, help="batch size of the step (default 40000 = 20 d)")
-    p.add_argument("--lr", type=float, default=3.0, help="per-neuron step tau (default 3, Cui et al.)")
-    p.add_argument("--noise-var", type=float, default=0.0, help="label-noise variance (default 0)")
-    p.add_argument("--readout", default="constant", help="gaussian | rademacher | constant (default constant)")
-    p.add_argument("--init", default="sphere", help="sphere | gaussian")
-    p.add_argument("--residual", default="full", help="full | labels")
+    add_setup_arguments(p, d=2000, width=2000, n=40000, n_help="40000 = 20 d", lr=3.0)
     p.add_argument("--n-ridge-ratio", default="0.2:3:50", help="n_ridge/d grid: 'a:b:k', list or number (default 0.2:3:50)")
     p.add_argument("--lam", default="0.1", help="ridge penalty lam_C: number or list (default 0.1)")
     p.add_argument("--method", default="auto", help="auto | rf | srf | ba | moniri (default auto)")
@@ -62,9 +55,7 @@ def run(args) -> int:
     import theory
     from ..cli import emit
 
-    setup = theory.OneStep(activation=args.activation, target=args.target, d=args.d, width=args.width, n=args.n,
-                           lr=args.lr, noise_var=args.noise_var, readout=args.readout, init=args.init,
-                           residual=args.residual)
+    setup = setup_from_args(args)
     ratios = parse_grid(args.n_ridge_ratio, "n-ridge-ratio")
     lams = parse_grid(args.lam, "lam")
     if ratios.size == 0 or np.any(ratios <= 0):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._setup_args import add_setup_arguments, setup_from_args
+
 __all__ = ["register", "run"]
 
 
@@ -25,16 +27,8 @@ def _floats(text: str, name: str):
 
 def register(sub) -> None:
     p = sub.add_parser("simulate", help="Monte Carlo of one step then ridge: estimates over trials")
-    p.add_argument("--activation", default="tanh", help="student activation (default tanh)")
-    p.add_argument("--target", default="sin", help="target link (default sin)")
-    p.add_argument("--d", type=float, default=500, help="input dimension (default 500)")
-    p.add_argument("--width", type=float, default=500, help="number of neurons (default 500)")
-    p.add_argument("--n", type=float, default=2000, help="batch size of the step (default 2000)")
-    p.add_argument("--lr", type=float, default=1.0, help="per-neuron step tau (default 1)")
-    p.add_argument("--noise-var", type=float, default=0.0, help="label-noise variance (default 0)")
-    p.add_argument("--readout", default="constant", help="gaussian | rademacher | symmetric | constant")
-    p.add_argument("--init", default="sphere", help="sphere | gaussian")
-    p.add_argument("--residual", default="full", help="full | labels")
+    add_setup_arguments(p, d=500, width=500, n=2000, n_help="2000", lr=1.0,
+                        readouts="gaussian | rademacher | symmetric | constant")
     p.add_argument("--steps", type=int, default=1, help="number of steps (default 1)")
     p.add_argument("--n-ridge", default=None, help="ridge samples, or a comma-separated list (default: no ridge)")
     p.add_argument("--lam", default=None, help="ridge penalty, or a comma-separated list (default 0)")
@@ -56,15 +50,12 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import theory
     from theory._checks import check_choice
 
     from ..cli import emit
     from ..simulate import simulate
 
-    setup = theory.OneStep(activation=args.activation, target=args.target, d=args.d, width=args.width, n=args.n,
-                           lr=args.lr, noise_var=args.noise_var, readout=args.readout, init=args.init,
-                           residual=args.residual, steps=args.steps)
+    setup = setup_from_args(args, steps=args.steps)
     dtype = check_choice(args.dtype, ("float64", "float32"), "dtype")
     n_ridge = None if args.n_ridge is None else _floats(args.n_ridge, "n-ridge")
     lam = None if args.lam is None else _floats(args.lam, "lam")
