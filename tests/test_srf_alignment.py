@@ -65,3 +65,52 @@ def test_srf_weights_alignment_term():
     extra = prm.alignment_coefficient * init.s * init.W0[:, 0]
     assert np.allclose(Wa - W, extra[:, None] * init.W0, rtol=1e-12, atol=1e-15)
     assert np.any(np.abs(extra) > 1e-3)
+
+
+# ----------------------------------------------------------------------------- the alignment channel in theory.risk
+def _cui(d=400, alpha0=20.0, act="tanh"):
+    return theory.OneStep.from_cui(eta_tilde=3.0, d=d, width=d, alpha0=alpha0, activation=act, target="sin")
+
+
+def test_alignment_channel_limit_matches_its_finite_p_version():
+    # The deterministic (MP) version of the channel uses derived Gram entries and target loadings
+    # (theory.spectral.mp_spectrum); the finite-p version uses the exact vectors of a drawn W0. Their
+    # difference from the model without the channel must agree: a wrong loading or Gram entry fails.
+    s = _cui(d=600)
+    kw = dict(n_ridge=np.array([300.0, 1200.0]), lam=0.1, method="srf")
+    mp_gain = risk_values(s, alignment_term=True, **kw) - risk_values(s, **kw)
+    fin = []
+    for seed in range(3):
+        W0 = draw_initial(s, trial_sequence(seed, 0)).W0
+        fin.append(risk_values(s, W0=W0, alignment_term=True, **kw) - risk_values(s, W0=W0, **kw))
+    fin_gain = np.mean(fin, axis=0)
+    assert np.all(mp_gain < 0) and np.all(fin_gain < 0)  # the channel lowers the error (the network's side)
+    assert np.allclose(mp_gain, fin_gain, rtol=0.1), (mp_gain, fin_gain)
+
+
+def risk_values(s, **kw):
+    res = theory.risk(s, **kw)
+    assert np.all(res.status == "converged")
+    return np.asarray(res.test_error, dtype=float)
+
+
+def test_alignment_channel_vanishes_without_a_third_hermite_coefficient():
+    he3 = lambda z: z**3 - 3 * z  # noqa: E731
+    z, w = np.polynomial.hermite_e.hermegauss(200)
+    w = w / w.sum()
+    b = np.sum(w * np.tanh(z) * he3(z)) / np.sum(w * np.sin(z) * he3(z))
+    act = theory.Activation(name="tanh - b sin", func=lambda x: np.tanh(x) - b * np.sin(x),
+                            derivative=lambda x: 1 - np.tanh(x) ** 2 - b * np.cos(x), parity=-1)
+    s = _cui(act=act)
+    assert abs(theory.srf_parameters(s).alignment_coefficient) < 1e-12
+    a = theory.risk(s, n_ridge=800, lam=0.1, method="srf", alignment_term=True)
+    b0 = theory.risk(s, n_ridge=800, lam=0.1, method="srf")
+    assert float(a.test_error) == pytest.approx(float(b0.test_error), rel=1e-12)
+
+
+def test_alignment_term_bad_input():
+    s = _cui()
+    with pytest.raises(ValueError, match="alignment_term=True applies to method 'srf' only"):
+        theory.risk(s.with_(lr=0.0), n_ridge=800, lam=0.1, method="rf", alignment_term=True)
+    with pytest.raises(TypeError, match="alignment_term must be True or False"):
+        theory.risk(s, n_ridge=800, lam=0.1, method="srf", alignment_term="yes")

@@ -47,8 +47,10 @@ __all__ = ["KappaData", "smoothed_moments", "srf_kappa_data", "constant_kappa_da
 DEFAULT_PANEL_WIDTH = 2.0
 
 
-def smoothed_moments(f: Activation, a, s: float):
+def smoothed_moments(f: Activation, a, s: float, *, he2: bool = False):
     r""":math:`E f(a+sZ)`, :math:`E[Z f(a+sZ)]`, :math:`E f(a+sZ)^2` for every shift in ``a``.
+
+    With ``he2=True`` a fourth array :math:`E[(Z^2-1) f(a+sZ)] = s\,\partial_s E f(a+sZ)` follows.
 
     Kink-aware: for each shift the rule is split at :math:`z = (k - a)/s` for every kink
     :math:`k` of ``f``.
@@ -63,22 +65,25 @@ def smoothed_moments(f: Activation, a, s: float):
     func = f.func
     if s == 0.0:
         v = func(a)
-        return v, np.zeros_like(a), v * v
+        return (v, np.zeros_like(a), v * v) + ((np.zeros_like(a),) if he2 else ())
     kinks = tuple(f.kinks)
     if not kinks:
         z, w = gaussian_rule()
         vals = func(a[:, None] + s * z[None, :])
-        return vals @ w, vals @ (w * z), (vals * vals) @ w
+        out = (vals @ w, vals @ (w * z), (vals * vals) @ w)
+        return out + ((vals @ (w * (z * z - 1.0)),) if he2 else ())
     m0 = np.empty_like(a)
     m1 = np.empty_like(a)
     m2 = np.empty_like(a)
+    m3 = np.empty_like(a)
     for j, aj in enumerate(a):
         z, w = gaussian_rule(tuple((k - aj) / s for k in kinks))
         v = func(aj + s * z)
         m0[j] = v @ w
         m1[j] = v @ (w * z)
         m2[j] = (v * v) @ w
-    return m0, m1, m2
+        m3[j] = v @ (w * (z * z - 1.0))
+    return (m0, m1, m2) + ((m3,) if he2 else ())
 
 
 @dataclass(frozen=True, eq=False)
