@@ -1,6 +1,6 @@
 """Sweep speed-up on worker processes, as ratios measured in one process.
 
-Runs the same sweep (12 tasks) three ways and reports wall-clock ratios against the sequential run:
+Runs the same sweep (24 tasks) three ways and reports wall-clock ratios against the sequential run:
 in this process with one BLAS thread, on 1 worker process and on 2 worker processes (spawned,
 one BLAS thread each, start-up included). It also checks that the three give identical numbers.
 
@@ -59,7 +59,7 @@ def main(argv=None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--task", choices=("simulate", "matmul"), default=None)
-    ap.add_argument("--tasks", type=int, default=12)
+    ap.add_argument("--tasks", type=int, default=24)
     ap.add_argument("--d", type=int, default=400, help="input dimension of the simulate task (width = d, n = 20d)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
