@@ -146,7 +146,9 @@ def finite_theory(name: str, alpha0: float, d: int, trial: int) -> tuple:
     W0 = draw_initial(s, trial_sequence(task_sequence(SEED, f"srf-gap-{name}-{alpha0:g}-{d}"), trial)).W0
     prm = theory.srf_parameters(s)
     W0a = (1.0 + prm.alignment_coefficient / math.sqrt(prm.c) * W0[:, 0])[:, None] * W0
-    return tuple(float(np.ravel(theory.risk(s, n_ridge=2 * d, lam=LAM, method="srf", W0=W).test_error)[0]) for W in (W0, W0a))
+    out = [float(np.ravel(theory.risk(s, n_ridge=2 * d, lam=LAM, method="srf", W0=W).test_error)[0]) for W in (W0, W0a)]
+    out.append(float(np.ravel(theory.risk(s, n_ridge=2 * d, lam=LAM, method="srf", W0=W0, alignment_term=True).test_error)[0]))
+    return tuple(out)
 
 
 def _cell(values) -> str:
@@ -188,9 +190,20 @@ def page(args) -> int:
         "Although `rho_i = O(d^-1/2)`, the term changes the network's test error at order one: the `own` column",
         "does not shrink with d, and sums over neurons such as `sum_i rho_i^2 = p/d` stay of order one. A spread of",
         "row scales of the same size that is not correlated with `rho_i` (`own+shuffled`) moves the error much less.",
-        "Carrying the term through the conditional Gaussian-equivalence equations of `theory.risk(method='srf')` is",
-        "open. The coefficient is checked in `tests/test_srf_alignment.py` (regression of each neuron's move on",
+        "The coefficient is checked in `tests/test_srf_alignment.py` (regression of each neuron's move on",
         "`rho_i` in a real step, and an mpmath quadrature) and in the `c_hat` columns here.",
+        "",
+        "Theory. Putting the term into the rows of `W0` does not change the conditional Gaussian-equivalence (GE)",
+        "equations, because they give every neuron the same conditional mean `mu_0(kappa) = E sigma(sqrt(c) z + r kappa)`.",
+        "With scale `s_i = sqrt(c) + c_hat rho_i` neuron i's conditional mean is",
+        "`mu_0(kappa) + c_hat rho_i d/ds E sigma(s z + r kappa)|_(s = sqrt c)`, to first order: one more spike channel,",
+        "with that function of `kappa` and the neuron vector `rho = W0 beta_* = gamma W0 v + rho_perp W0 zeta`. In the",
+        "Marchenko-Pastur limit its bulk-independent part `gamma W0 v` has squared norm `gamma^2 beta` and Gram",
+        "`gamma sqrt(c) beta` with the spike vector `W v`, and its part `rho_perp W0 zeta` is the target vector",
+        "`W zeta` times `rho_perp / sqrt(c)`, so its spectral weights are `a^2 beta D` and `a beta D` across",
+        "(`theory.spectral.mp_spectrum(target_loadings=...)`). `risk(method='srf', alignment_term=True)` solves the",
+        "GE system with this channel; the finite-p version uses the exact vector `W0 beta_*`, and the two agree",
+        "(`tests/test_srf_alignment.py`).",
         "",
 
         "| student | alpha0 | d | trials | c_hat theory | c_hat measured | network test error | " + " | ".join(MODELS[1:]) + " |",
@@ -204,24 +217,34 @@ def page(args) -> int:
                      f"{np.mean([r['c_hat_measured'] for r in rs]):.4f} | {net.mean():.5f} | " + " | ".join(cells) + " |")
     th = [r for r in recs if r.get("theory_srf") is not None]
     if th:
-        lines += ["", "`theory.risk(method=\"srf\")` (Cui et al.'s equations, no alignment term) against the simulated",
-                  "surrogate and the network, same trials (tanh student):", "",
-                  "| alpha0 | d | trials | theory/srf - 1 | theory/network - 1 |", "|---|---|---|---|---|"]
+        lines += ["", "`theory.risk(method=\"srf\")`: Cui et al.'s equations (`Cui`), and the same with the alignment channel",
+                  "(`alignment_term=True`, `+align`: the channel's function is `c_hat d/ds E sigma(s z + r kappa)` at",
+                  "`s = sqrt(c)`, its neuron vector `W0 beta_*`; `theory/risk.py`), against the simulated surrogates and the",
+                  "network, same trials (tanh student), deterministic (Marchenko-Pastur) version:", "",
+                  "| alpha0 | d | trials | Cui/srf - 1 | Cui/network - 1 | +align/(srf+align) - 1 | +align/network - 1 |",
+                  "|---|---|---|---|---|---|---|"]
         for key in [k for k in keys if k[0] == "tanh"]:
             rs = [r for r in th if (r["student"], r["alpha0"], r["d"]) == key]
+            s = theory.OneStep.from_cui(eta_tilde=3.0, d=key[2], width=key[2], alpha0=key[1], activation=student("tanh"),
+                                        target="sin")
+            ta = float(np.ravel(theory.risk(s, n_ridge=2 * key[2], lam=LAM, method="srf", alignment_term=True).test_error)[0])
             lines.append(f"| {key[1]:g} | {key[2]} | {len(rs)} | {_cell([r['theory_srf'] / r['srf'] - 1 for r in rs])} | "
-                         f"{_cell([r['theory_srf'] / r['network'] - 1 for r in rs])} |")
+                         f"{_cell([r['theory_srf'] / r['network'] - 1 for r in rs])} | "
+                         f"{_cell([ta / r['srf+align'] - 1 for r in rs])} | {_cell([ta / r['network'] - 1 for r in rs])} |")
     fin = [(r, finite_theory(r["student"], r["alpha0"], r["d"], r["trial"])) for r in th]
     if fin:
-        lines += ["", "The same equations on each trial's own `W0` (`risk(..., W0=W0)`, the finite-p version), and on `W0`",
-                  "with the alignment term put into its rows (`(1 + c_hat rho_i / sqrt(c)) w_i^0`):", "",
-                  "| alpha0 | d | trials | finite/srf - 1 | finite/network - 1 | finite with term/srf+align - 1 | finite with term/network - 1 |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += ["", "The same equations on each trial's own `W0` (`risk(..., W0=W0)`, the finite-p version); on `W0`",
+                  "with the alignment term put into its rows (`(1 + c_hat rho_i / sqrt(c)) w_i^0`, `rows rescaled`); and with",
+                  "the alignment channel (`alignment_term=True`, `finite +align`):", "",
+                  "| alpha0 | d | trials | finite/srf - 1 | finite/network - 1 | rows rescaled/srf+align - 1 | rows rescaled/network - 1 "
+                  "| finite +align/(srf+align) - 1 | finite +align/network - 1 |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for key in [k for k in keys if k[0] == "tanh"]:
             fs = [(r, f) for r, f in fin if (r["student"], r["alpha0"], r["d"]) == key]
             lines.append(f"| {key[1]:g} | {key[2]} | {len(fs)} | {_cell([f[0] / r['srf'] - 1 for r, f in fs])} | "
                          f"{_cell([f[0] / r['network'] - 1 for r, f in fs])} | {_cell([f[1] / r['srf+align'] - 1 for r, f in fs])} | "
-                         f"{_cell([f[1] / r['network'] - 1 for r, f in fs])} |")
+                         f"{_cell([f[1] / r['network'] - 1 for r, f in fs])} | {_cell([f[2] / r['srf+align'] - 1 for r, f in fs])} | "
+                         f"{_cell([f[2] / r['network'] - 1 for r, f in fs])} |")
     reading = Path(args.reading).read_text().rstrip("\n").split("\n") if args.reading else []
     lines += (["", "## Reading", ""] + reading) if reading else []
     Path(args.page).write_text("\n".join(lines) + "\n")
