@@ -21,6 +21,18 @@ def test_cli_json_matches_library(capsys):
     assert all(r["status"] == "converged" for r in data["rows"])
 
 
+def test_cli_alignment_term_matches_library(capsys):
+    rc = main(["risk", "--d", "500", "--width", "500", "--n", "10000", "--lr", "3", "--n-ridge-ratio", "2",
+               "--alignment-term", "--json"])
+    assert rc == 0
+    data = json.loads(capsys.readouterr().out)
+    s = theory.OneStep(activation="tanh", target="sin", d=500, width=500, n=10000, lr=3.0)
+    ref = theory.risk(s, n_ridge=1000.0, lam=0.1, method="srf", alignment_term=True)
+    plain = theory.risk(s, n_ridge=1000.0, lam=0.1, method="srf")
+    assert data["rows"][0]["test_error"] == pytest.approx(float(ref.test_error), rel=1e-12)
+    assert float(ref.test_error) < float(plain.test_error)
+
+
 def test_cli_csv_and_plot(capsys, tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / "curve.png"

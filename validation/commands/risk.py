@@ -44,6 +44,8 @@ def register(sub) -> None:
     p.add_argument("--lam", default="0.1", help="ridge penalty lam_C: number or list (default 0.1)")
     p.add_argument("--method", default="auto", help="auto | rf | srf | ba | moniri (default auto)")
     p.add_argument("--strength", default="finite", help="moniri/ba spikes: finite | infinite (default finite)")
+    p.add_argument("--alignment-term", action="store_true",
+                   help="srf: add the alignment channel (docs/validation/srf_gap.md); default Cui et al.'s model")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON")
     fmt.add_argument("--csv", action="store_true", help="print CSV")
@@ -61,7 +63,7 @@ def run(args) -> int:
     if ratios.size == 0 or np.any(ratios <= 0):
         raise ValueError(f"--n-ridge-ratio must be positive; got {args.n_ridge_ratio!r}")
     res = theory.risk(setup, n_ridge=ratios[None, :] * setup.d, lam=lams[:, None], method=args.method,
-                      strength=args.strength)
+                      strength=args.strength, alignment_term=args.alignment_term)
     rows = []
     for i, lam in enumerate(lams):
         for j, ratio in enumerate(ratios):
