@@ -39,6 +39,18 @@ def test_compare_rows_verdicts_and_json():
     assert "cos(beta, beta*)" in text and "verdict" in text
 
 
+def test_compare_passes_risk_keywords():
+    s = cui_small(80)
+    cmp = validation.compare(s, n_ridge=160, lam=0.1, trials=2, seed=0, n_test=500, quantities=("errors",),
+                             risk_kw={"alignment_term": True})
+    ref = theory.risk(s, n_ridge=160, lam=0.1, alignment_term=True)
+    assert cmp.row("test error").theory == pytest.approx(float(ref.test_error), rel=1e-12)
+    assert "alignment_term=True" in cmp.row("test error").theory_source
+    assert cmp.settings["risk_kw"] == {"alignment_term": True}
+    with pytest.raises(TypeError, match="risk_kw must be a dict"):
+        validation.compare(s, n_ridge=160, lam=0.1, trials=2, risk_kw=["alignment_term"])
+
+
 def test_skipped_quantities_carry_a_reason_and_no_value():
     cmp = validation.compare(cui_small(60), trials=2, seed=0, quantities=("errors",))  # no n_ridge, lam
     (row,) = cmp.rows

@@ -218,9 +218,11 @@ class _Spec:
     source: str = ""
 
 
-def _theory_specs(setup, group: str, n_ridge, lam, risk_method: str) -> list[_Spec]:
+def _theory_specs(setup, group: str, n_ridge, lam, risk_method: str, risk_kw=None) -> list[_Spec]:
     """Theory values of one group, or one skipped spec with the reason it does not apply."""
     try:
+        if group == "errors":
+            return _theory_errors(setup, n_ridge, lam, risk_method, risk_kw)
         return _THEORY[group](setup, n_ridge, lam, risk_method)
     except (NotApplicable, ValueError, ImportError, NotImplementedError) as exc:
         msg = str(exc) or type(exc).__name__
@@ -282,7 +284,7 @@ def _theory_spikes(setup, n_ridge, lam, method):
             for j, s in enumerate(spikes)]
 
 
-def _theory_errors(setup, n_ridge, lam, method):
+def _theory_errors(setup, n_ridge, lam, method, risk_kw=None):
     import theory
 
     if n_ridge is None or lam is None:
@@ -291,11 +293,13 @@ def _theory_errors(setup, n_ridge, lam, method):
         raise NotApplicable("compare takes one n_ridge and one lam; use a sweep for learning curves")
     if not hasattr(theory, "risk"):
         raise NotApplicable("theory.risk is not available in this installation")
-    res = theory.risk(setup, n_ridge=n_ridge, lam=lam, method=method)
+    risk_kw = dict(risk_kw or {})
+    res = theory.risk(setup, n_ridge=n_ridge, lam=lam, method=method, **risk_kw)
     status = getattr(res, "status", "converged")
     if status != "converged":
         raise NotApplicable(f"theory.risk did not converge (status {status!r}, residual {getattr(res, 'residual', None)})")
-    src = f"theory.risk(method={getattr(res, 'method', method)!r}) (notes/risk.md)"
+    extra = "".join(f", {k}={v!r}" for k, v in risk_kw.items())
+    src = f"theory.risk(method={getattr(res, 'method', method)!r}{extra}) (notes/risk.md)"
     noise = bool(getattr(res, "noise_included", True))
     test_key = SIM_KEYS["test_error"] if noise else SIM_KEYS["test_risk"]
     return [
@@ -389,7 +393,8 @@ def _tolerances(tolerance, d: float) -> dict:
 
 
 def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantities=None, n_test: int = 10_000,
-            tolerance=None, sizes=None, risk_method: str = "auto", simulate_kw: dict | None = None) -> Comparison:
+            tolerance=None, sizes=None, risk_method: str = "auto", simulate_kw: dict | None = None,
+            risk_kw: dict | None = None) -> Comparison:
     r"""Compare theory and simulation for one experiment.
 
     Parameters
@@ -417,6 +422,9 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
         ``method`` passed to ``theory.risk``.
     simulate_kw : dict, optional
         Extra keywords for :func:`validation.simulate`.
+    risk_kw : dict, optional
+        Extra keywords for ``theory.risk``, e.g. ``{"alignment_term": True}`` (the alignment channel
+        of ``docs/validation/srf_gap.md``).
 
     Returns
     -------
@@ -442,7 +450,9 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
         if min(sizes) <= 0:
             raise ValueError("sizes must be positive")
 
-    specs = [s for g in groups for s in _theory_specs(setup, g, n_ridge, lam, risk_method)]
+    if risk_kw is not None and not isinstance(risk_kw, dict):
+        raise TypeError(f"risk_kw must be a dict of theory.risk keywords; got {type(risk_kw).__name__}")
+    specs = [s for g in groups for s in _theory_specs(setup, g, n_ridge, lam, risk_method, risk_kw)]
     active = [s for s in specs if s.value is not None]
     measures = tuple(dict.fromkeys(MEASURES[s.group] for s in active))
 
@@ -461,7 +471,7 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
             stp, nr = _scaled(setup, d, n_ridge, setup.d)
             th = {}
             for g in dict.fromkeys(s.group for s in active):
-                for s in _theory_specs(stp, g, nr, lam, risk_method):
+                for s in _theory_specs(stp, g, nr, lam, risk_method, risk_kw):
                     th[s.name] = s.value
             per_size[d] = (stp, run_sim(stp, nr, task_sequence(root, f"d={d:g}")), th)
 
@@ -484,7 +494,8 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
                       simulation_seed=seed_record(root), sizes=tuple(sizes or ()),
                       elapsed_s=time.perf_counter() - t0,
                       settings={"n_test": n_test, "quantities": list(groups), "tolerance": tol,
-                                "risk_method": risk_method, "simulate_kw": to_jsonable(simulate_kw)})
+                                "risk_method": risk_method, "simulate_kw": to_jsonable(simulate_kw),
+                                "risk_kw": to_jsonable(risk_kw or {})})
 
 
 def _extrapolation(spec: _Spec, per_size: dict) -> dict:

@@ -47,6 +47,8 @@ def register(sub) -> None:
     p.add_argument("--out", default="onegrad-output", help="output directory, or a .json file (default onegrad-output/)")
     p.add_argument("--no-plot", action="store_true", help="do not write the figure")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    p.add_argument("--alignment-term", action="store_true",
+                   help="errors from theory.risk(..., alignment_term=True) (docs/validation/srf_gap.md)")
     p.set_defaults(func=run)
 
 
@@ -90,7 +92,7 @@ def run(args) -> int:
         raise ValueError(f"--out: {str(json_path.parent)!r} is not a directory")
     cmp = compare(setup, n_ridge=n_ridge, lam=args.lam, trials=args.trials, seed=args.seed, n_test=args.n_test,
                   quantities=None if args.quantities == "all" else _csv(args.quantities, str, "quantities"), sizes=_csv(args.sizes, float, "sizes"),
-                  tolerance=args.tolerance)
+                  tolerance=args.tolerance, risk_kw={"alignment_term": True} if args.alignment_term else None)
     data = cmp.to_dict()
     json_path.write_text(json.dumps(to_jsonable(data), indent=2) + "\n")
     written = [str(json_path)]
