@@ -306,28 +306,25 @@ def _spiked_model(setup, st, method, *, degrees, strength, bulk_noise=True):
     return kd, channels, G_const, None, c_bulk, params
 
 
-def _channel(phi, vec, lim, vec_coef=1.0, target_loading=0.0):
+def _channel(phi, vec, lim, vec_coef=1.0):
     """One channel: function ``phi`` of kappa, its exact feature vector kind (``"ones"``, ``"spike"``
-    for ``vec_coef * W v``, ``"overlap"`` for ``vec_coef * W0 beta_*`` or ``None``), the limit ``lim``
-    of the squared norm of its bulk-independent part and its loading on the target vector."""
-    return dict(phi=np.asarray(phi, dtype=float), vec=vec, lim=float(lim), vec_coef=float(vec_coef),
-                target_loading=float(target_loading))
+    for ``vec_coef * W v`` or ``None``) and the limit of that vector's squared norm ``lim``."""
+    return dict(phi=np.asarray(phi, dtype=float), vec=vec, lim=float(lim), vec_coef=float(vec_coef))
 
 
-def _alignment_channel(setup, prm, kd, beta):
-    r"""The alignment channel of ``docs/validation/srf_gap.md``: each neuron's scale
-    :math:`\sqrt c + \hat c\rho_i` moves its conditional mean by
-    :math:`\hat c\rho_i\,\partial_s E\sigma(sz + r\kappa)|_{s=\sqrt c}`, a channel with function
-    :math:`\hat c E[(z^2-1)\sigma(\sqrt c z + r\kappa)]/\sqrt c` and vector :math:`\rho = W_0\beta_*
-    = \gamma W_0\hat v + \rho_\perp W_0\hat\zeta`: bulk-independent part of squared norm
-    :math:`\gamma^2\beta`, target loading :math:`\rho_\perp/\sqrt c` (the target vector is
-    :math:`\sqrt c W_0\hat\zeta`), Gram :math:`\gamma\sqrt c\beta` with the spike vector :math:`W\hat v`."""
+def _alignment_function(setup, prm, kd) -> np.ndarray:
+    r"""What the alignment term adds to the spike channel's function (``docs/validation/srf_gap.md``).
+
+    Neuron :math:`i`'s bulk scale is :math:`\sqrt c + \hat c\,(w_i^0\cdot\hat v)`, so its conditional mean
+    moves by :math:`\hat c\,(w_i^0\cdot\hat v)\,\partial_s E\sigma(sz + r\kappa)|_{s=\sqrt c}`, with
+    :math:`\partial_s E\sigma(sz+r\kappa) = E[(z^2-1)\sigma(sz+r\kappa)]/s`. The neuron vector
+    :math:`W_0\hat v` is the spike channel's :math:`W\hat v` over :math:`\sqrt c`, hence the function
+    :math:`\hat c\,E[(z^2-1)\sigma(\sqrt c z+r\kappa)]/c` on that channel.
+    """
     from .conditional import smoothed_moments
 
-    sc = math.sqrt(prm.c)
-    he2 = smoothed_moments(setup.activation, prm.r * kd.nodes, sc, he2=True)[3]
-    phi = prm.alignment_coefficient * he2 / sc
-    return _channel(phi, "overlap", prm.gamma**2 * beta, target_loading=prm.rho / sc), prm.gamma * sc * beta
+    he2 = smoothed_moments(setup.activation, prm.r * kd.nodes, math.sqrt(prm.c), he2=True)[3]
+    return prm.alignment_coefficient * he2 / prm.c
 
 
 class _Model:
@@ -355,7 +352,6 @@ class _Model:
             return
         unreg = None
         gamma = 0.0
-        G_cross = 0.0
         if method == "rf":
             kd = constant_kappa_data(mu0=act.mu0, mu1=act.mu1, mu2sq=act.mu_star_sq, h=tgt.mu0, h1=tgt.mu1,
                                      hh=tgt.second, noise_var=self.noise)
@@ -367,18 +363,16 @@ class _Model:
         elif method == "srf":
             prm = srf_parameters(st)
             kd = srf_kappa_data(setup.activation, setup.target, r=prm.r, c=prm.c, gamma=prm.gamma, noise_var=self.noise)
-            channels = [_channel(kd.mu0, "ones", p), _channel(kd.mu1 * kd.nodes, "spike", prm.c * self.beta)]
+            spike_phi = kd.mu1 * kd.nodes
+            if alignment_term:
+                spike_phi = spike_phi + _alignment_function(setup, prm, kd)
+            channels = [_channel(kd.mu0, "ones", p), _channel(spike_phi, "spike", prm.c * self.beta)]
             G_const = np.zeros((2, 2))
             self.scale = prm.c
             gamma = prm.gamma
             project = True
             self.params = dict(r=prm.r, c=prm.c, gamma=prm.gamma)
             if alignment_term:
-                ch, g_spike = _alignment_channel(setup, prm, kd, self.beta)
-                channels.append(ch)
-                G_const = np.zeros((3, 3))
-                G_cross = np.zeros((3, 3))  # limit only: a finite spectrum has the exact cross terms
-                G_cross[1, 2] = G_cross[2, 1] = g_spike
                 self.params["alignment_coefficient"] = prm.alignment_coefficient
         else:
             kd, channels, G_const, unreg, self.scale, self.params = _spiked_model(
@@ -387,13 +381,12 @@ class _Model:
             project = True
         # drop channels whose function vanishes identically (e.g. the mean of an odd activation)
         keep = [i for i, ch in enumerate(channels) if np.max(np.abs(ch["phi"])) > 1e-13]
-        G_lim = G_const + np.diag([ch["lim"] for ch in channels]) + G_cross
+        G_lim = G_const + np.diag([ch["lim"] for ch in channels])
         G_lim, G_const = G_lim[np.ix_(keep, keep)], G_const[np.ix_(keep, keep)]
         channels = [channels[i] for i in keep]
         self.spike_funcs = [ch["phi"] for ch in channels] or None
         self.unreg = unreg
         self.gram = G_lim
-        self.loadings = np.array([ch["target_loading"] for ch in channels])
         self.kd = kd
         if W0 is not None:
             bs, v, zeta = _default_directions(setup.d, beta_star, gamma)
@@ -404,8 +397,6 @@ class _Model:
                     vecs[i] = 1.0
                 elif ch["vec"] == "spike":
                     vecs[i] = ch["vec_coef"] * (W @ v)
-                elif ch["vec"] == "overlap":
-                    vecs[i] = ch["vec_coef"] * (W0 @ bs)
             if project:
                 base = finite_spectrum(W, project_out=v, spike_vectors=vecs, target_vector=zeta)
             else:
@@ -415,14 +406,12 @@ class _Model:
             C[:, :K, :K] += G_const
             self._spec = type(base)(D=base.D, w=base.w, C=C, kind="finite", beta=base.beta)
         else:
-            self._spec = mp_spectrum(self.beta, scale=self.scale, gram=self.gram, target_loadings=self.loadings,
-                                     n_nodes=mp_nodes)
+            self._spec = mp_spectrum(self.beta, scale=self.scale, gram=self.gram, n_nodes=mp_nodes)
         self.system = GESystem(kd, self._spec, spike_funcs=self.spike_funcs, unreg_funcs=self.unreg)
 
     def fine_system(self):
         if self._fine is None:
-            spec = mp_spectrum(self.beta, scale=self.scale, gram=self.gram, target_loadings=self.loadings,
-                               n_nodes=3 * self.mp_nodes)
+            spec = mp_spectrum(self.beta, scale=self.scale, gram=self.gram, n_nodes=3 * self.mp_nodes)
             self._fine = GESystem(self.kd, spec, spike_funcs=self.spike_funcs, unreg_funcs=self.unreg)
         return self._fine
 
@@ -474,11 +463,10 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
     strict : bool
         Emit a ``RuntimeWarning`` when a point does not converge (it is always in ``status``).
     alignment_term : bool
-        ``"srf"`` only: add the alignment channel derived in ``docs/validation/srf_gap.md`` (each
-        neuron's scale moves with its initial overlap with the target, a term of the real step that
-        Cui et al.'s surrogate leaves out). ``False`` (default) is Cui et al.'s model; ``True``
-        predicts the real network's test error within about 1% where Cui et al.'s model is 3-5% high
-        (same page).
+        ``"srf"`` only: add the alignment term derived in ``docs/validation/srf_gap.md`` (each
+        neuron's scale moves with its initial overlap with the spike direction, a term of the real
+        step that Cui et al.'s surrogate leaves out; it enters the spike channel's function).
+        ``False`` (default) is Cui et al.'s model; the same page measures both against the network.
 
     Returns
     -------

@@ -72,16 +72,11 @@ class SpectralData(Result):
         return self.C[:, -1, -1]
 
 
-def mp_spectrum(beta, *, scale=1.0, gram=None, target_loadings=None, n_nodes: int = DEFAULT_MP_NODES) -> SpectralData:
+def mp_spectrum(beta, *, scale=1.0, gram=None, n_nodes: int = DEFAULT_MP_NODES) -> SpectralData:
     r"""Deterministic spectral data: :math:`D\sim c\cdot\mathrm{MP}_\beta`, :math:`F = G`, :math:`H = \beta D`.
 
     Source: ``notes/risk.md`` §3.8 (and §2.2 for :math:`t_k\to\beta D_k`). ``gram`` is the
     :math:`K\times K` Gram matrix of the spike feature vectors (:math:`c\beta` for the spiked RF).
-
-    ``target_loadings`` :math:`a_k` (default 0) describe spike vectors
-    :math:`f_k = g_k + a_k W\hat\zeta` with :math:`g_k` independent of the bulk (gram :math:`G`):
-    then :math:`F_{kl} = G_{kl} + a_ka_l\beta D` and the cross weight with the target channel is
-    :math:`a_k\beta D` (``docs/validation/srf_gap.md``, the alignment channel).
 
     >>> s = mp_spectrum(0.5, scale=2.0, gram=[[1.0]])
     >>> bool(np.isclose(s.w @ s.H, 0.5 * 2.0))   # <H> = |W zeta|^2 = c beta
@@ -96,12 +91,6 @@ def mp_spectrum(beta, *, scale=1.0, gram=None, target_loadings=None, n_nodes: in
     C = np.zeros((x.size, K + 1, K + 1))
     C[:, :K, :K] = G
     C[:, K, K] = beta * x
-    if target_loadings is not None:
-        a = np.append(np.asarray(target_loadings, dtype=float).ravel(), 1.0)
-        if a.size != K + 1:
-            raise ValueError(f"target_loadings must have one entry per spike channel ({K}); got {a.size - 1}")
-        C[:, :K, :K] += (beta * x)[:, None, None] * np.outer(a[:K], a[:K])[None]
-        C[:, :K, K] = C[:, K, :K] = (beta * x)[:, None] * a[None, :K]
     return SpectralData(D=x, w=w, C=C, kind="mp", beta=beta, n_nodes=int(n_nodes))
 
 

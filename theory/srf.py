@@ -32,17 +32,23 @@ are derived in ``docs/derivations/srf_parameters.md``:
   :math:`\sigma` (then :math:`\sigma'` is even) and for a centred residual.
 
 A third per-neuron term is *not* part of Cui et al.'s surrogate and is reported separately as
-``alignment_coefficient`` :math:`\hat c` (``docs/validation/srf_gap.md``): the next order of the same
-Stein expansion moves each neuron along itself in proportion to its initial overlap
-:math:`\rho_i = w_i^0\cdot\beta_*` with the target,
+``alignment_coefficient`` :math:`\hat c` (``docs/validation/srf_gap.md``). Write
+:math:`\sigma'(u)u = \sum_k a_k He_k(u)` with :math:`a_1 = E[\sigma'(z)z^2] = E\sigma' + E[\sigma'He_2]`. The
+component of neuron :math:`i`'s step along its own weight is
+:math:`\tau s_i\frac1{n_0}\sum_\mu r_\mu\sigma'(u_{i\mu})u_{i\mu}`, whose :math:`k = 1` term is
+:math:`\tau s_i a_1\,w_i^0\cdot u` with :math:`u = X^\top r_{\rm step}/n_0`. Its :math:`E\sigma'` part is the
+projection of the common spike on :math:`w_i^0`; the rest moves each neuron along itself in proportion
+to its initial overlap with the spike direction :math:`\hat v = u/\|u\|`:
 
-.. math:: \Delta w_i \ni \hat c\, s_i\,\rho_i\, w_i^0, \qquad
-   \hat c = \tau\, E[z\, r_{\rm step}]\, E[\sigma'(z) He_2(z)] ,
+.. math:: \Delta w_i \ni \hat c\, s_i\,(w_i^0\cdot\hat v)\, w_i^0, \qquad
+   \hat c = \tau\, \|u\|\, E[\sigma'(z) He_2(z)] .
 
-(the :math:`k = 1` term of :math:`E[r_{\rm step}(z_\star)\,\sigma'(u)u]` at correlation :math:`\rho_i`, after the
-part along :math:`\beta_*` that the spike carries). Although :math:`\rho_i = O(d^{-1/2})`, the network's
-test error depends on it at order one; ``validation.surrogates.srf_weights(..., alignment_term=True)``
-adds it to the simulated surrogate.
+Its mean part is :math:`\hat c\gamma\,\rho_i` with :math:`\rho_i = w_i^0\cdot\beta_*` (so the regression slope of
+each neuron's move along itself on :math:`\rho_i` is :math:`\hat c\gamma = \tau E[z r_{\rm step}]E[\sigma'He_2]`);
+the rest comes from the finite-sample part of :math:`u`. Although :math:`w_i^0\cdot\hat v = O(d^{-1/2})`, the
+network's test error depends on the term at order one;
+``validation.surrogates.srf_weights(..., alignment_term=True)`` adds it to the simulated surrogate and
+``theory.risk(..., alignment_term=True)`` to the equations.
 
 The fluctuation of :math:`f_0` about its mean, of size
 :math:`\mathrm{output\_scale}\sqrt{\mathrm{width}\,\mathrm{Var}\,\sigma}`, is neglected (it is
@@ -88,9 +94,9 @@ class SRFParameters(Result):
     noise_included : bool
         Whether label noise (``noise_var > 0``) entered :math:`E r_{\rm step}^2`.
     alignment_coefficient : float
-        :math:`\hat c = \tau\,E[z r_{\rm step}]\,E[\sigma'(z)He_2(z)]`: each neuron also moves by
-        :math:`\hat c s_i \rho_i w_i^0` with :math:`\rho_i = w_i^0\cdot\beta_*` (module docstring). Not in
-        Cui et al.'s surrogate nor in :func:`theory.risk`; see ``docs/validation/srf_gap.md``.
+        :math:`\hat c = \tau\|u\|E[\sigma'(z)He_2(z)]`: each neuron also moves by
+        :math:`\hat c s_i (w_i^0\cdot\hat v) w_i^0` (module docstring). Not in Cui et al.'s surrogate; see
+        ``docs/validation/srf_gap.md``.
     """
 
     r: float
@@ -191,7 +197,7 @@ def srf_parameters(setup) -> SRFParameters:
     gamma = tgt.mu1 / u_norm if u_norm > 0 else 0.0
     r = lr * act.deriv_mean * u_norm
     c = (1.0 + lr * r_mean * act.deriv_z) ** 2 + lr**2 * r_second * act.deriv_var / alpha0
-    alignment = lr * tgt.mu1 * _deriv_he2(setup.activation) if lr != 0 else 0.0
+    alignment = lr * u_norm * _deriv_he2(setup.activation) if lr != 0 else 0.0
     return SRFParameters(
         r=float(r),
         c=float(c),

@@ -80,10 +80,9 @@ def srf_weights(setup, W0, s, rng, *, alignment_term: bool = False):
     Needs a single-index target, one step, and a readout of constant modulus (``"constant"``,
     ``"rademacher"`` or ``"symmetric"``).
 
-    With ``alignment_term=True`` each row also gets :math:`\hat c\,s_i\rho_i w_i^0`, with
-    :math:`\rho_i = w_i^0\cdot\beta_*` and :math:`\hat c` the ``alignment_coefficient`` of
-    :func:`theory.srf_parameters`: the part of the real step that Cui et al.'s surrogate leaves out
-    (``docs/validation/srf_gap.md``).
+    With ``alignment_term=True`` each row also gets :math:`\hat c\,s_i(w_i^0\cdot\hat v) w_i^0`, with
+    :math:`\hat c` the ``alignment_coefficient`` of :func:`theory.srf_parameters`: the part of the real
+    step that Cui et al.'s surrogate leaves out (``docs/validation/srf_gap.md``).
     """
     from theory import srf_parameters
 
@@ -100,7 +99,7 @@ def srf_weights(setup, W0, s, rng, *, alignment_term: bool = False):
     W0f, sf = np.asarray(W0, dtype=float), np.asarray(s, dtype=float)
     scale = np.full(W0f.shape[0], math.sqrt(prm.c))
     if alignment_term:
-        scale = scale + prm.alignment_coefficient * sf * W0f[:, 0]  # rho_i = w_i^0 . e_1
+        scale = scale + prm.alignment_coefficient * sf * (W0f @ v)
     W = scale[:, None] * W0f + prm.r * np.outer(sf, v)
     return W.astype(W0.dtype, copy=False), v, prm
 
