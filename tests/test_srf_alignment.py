@@ -74,15 +74,15 @@ def test_srf_weights_alignment_term():
     assert np.any(np.abs(extra) > 1e-3)
 
 
-# ----------------------------------------------------------------------------- the alignment channel in theory.risk
+# ----------------------------------------------------------------------------- the alignment term in theory.risk
 def _cui(d=400, alpha0=20.0, act="tanh"):
     return theory.OneStep.from_cui(eta_tilde=3.0, d=d, width=d, alpha0=alpha0, activation=act, target="sin")
 
 
-def test_alignment_channel_limit_matches_its_finite_p_version():
-    # The deterministic (MP) version of the channel uses derived Gram entries and target loadings
-    # (theory.spectral.mp_spectrum); the finite-p version uses the exact vectors of a drawn W0. Their
-    # difference from the model without the channel must agree: a wrong loading or Gram entry fails.
+def test_alignment_term_limit_matches_its_finite_p_version():
+    # The term enters the spike channel, whose vector is W v: in the deterministic (MP) version through
+    # its limiting Gram c beta, in the finite-p version through the exact vector of a drawn W0. The gain
+    # over the model without the term must agree between the two.
     s = _cui(d=600)
     kw = dict(n_ridge=np.array([300.0, 1200.0]), lam=0.1, method="srf")
     mp_gain = risk_values(s, alignment_term=True, **kw) - risk_values(s, **kw)
@@ -91,7 +91,7 @@ def test_alignment_channel_limit_matches_its_finite_p_version():
         W0 = draw_initial(s, trial_sequence(seed, 0)).W0
         fin.append(risk_values(s, W0=W0, alignment_term=True, **kw) - risk_values(s, W0=W0, **kw))
     fin_gain = np.mean(fin, axis=0)
-    assert np.all(mp_gain < 0) and np.all(fin_gain < 0)  # the channel lowers the error (the network's side)
+    assert np.all(mp_gain < 0) and np.all(fin_gain < 0)  # the term lowers the error (the network's side)
     assert np.allclose(mp_gain, fin_gain, rtol=0.1), (mp_gain, fin_gain)
 
 
@@ -101,7 +101,7 @@ def risk_values(s, **kw):
     return np.asarray(res.test_error, dtype=float)
 
 
-def test_alignment_channel_vanishes_without_a_third_hermite_coefficient():
+def test_alignment_term_vanishes_without_a_third_hermite_coefficient():
     he3 = lambda z: z**3 - 3 * z  # noqa: E731
     z, w = np.polynomial.hermite_e.hermegauss(200)
     w = w / w.sum()
