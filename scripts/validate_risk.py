@@ -376,7 +376,7 @@ def report(paths, page):
         add("")
         add("The network is 3-4% better than the surrogate at every d: the gap does not shrink with d. Its cause is")
         add("located in `docs/validation/srf_gap.md`: the real step also moves each neuron along its own initial")
-        add("weight in proportion to its overlap with the target, a term Cui et al.'s surrogate (and so")
+        add("weight in proportion to its overlap with the spike direction, a term Cui et al.'s surrogate (and so")
         add("`risk(method='srf')`) leaves out. `risk(method='srf', alignment_term=True)` carries it (the last two")
         add("columns of the tables above and the `network, alignment theory` rows of the summary).")
         add("")
