@@ -313,7 +313,7 @@ def _channel(phi, vec, lim, vec_coef=1.0):
 
 
 def _alignment_function(setup, prm, kd) -> np.ndarray:
-    r"""What the alignment term adds to the spike channel's function (``docs/validation/srf_gap.md``).
+    r"""What the alignment term adds to the spike channel's function (``docs/derivations/srf_alignment.md``).
 
     Neuron :math:`i`'s bulk scale is :math:`\sqrt c + \hat c\,(w_i^0\cdot\hat v)`, so its conditional mean
     moves by :math:`\hat c\,(w_i^0\cdot\hat v)\,\partial_s E\sigma(sz + r\kappa)|_{s=\sqrt c}`, with
@@ -463,7 +463,7 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
     strict : bool
         Emit a ``RuntimeWarning`` when a point does not converge (it is always in ``status``).
     alignment_term : bool
-        ``"srf"`` only: add the alignment term derived in ``docs/validation/srf_gap.md`` (each
+        ``"srf"`` only: add the alignment term derived in ``docs/derivations/srf_alignment.md`` (each
         neuron's scale moves with its initial overlap with the spike direction, a term of the real
         step that Cui et al.'s surrogate leaves out; it enters the spike channel's function).
         ``False`` (default) is Cui et al.'s model; the same page measures both against the network.

@@ -32,7 +32,7 @@ are derived in ``docs/derivations/srf_parameters.md``:
   :math:`\sigma` (then :math:`\sigma'` is even) and for a centred residual.
 
 A third per-neuron term is *not* part of Cui et al.'s surrogate and is reported separately as
-``alignment_coefficient`` :math:`\hat c` (``docs/validation/srf_gap.md``). Write
+``alignment_coefficient`` :math:`\hat c` (``docs/derivations/srf_alignment.md``). Write
 :math:`\sigma'(u)u = \sum_k a_k He_k(u)` with :math:`a_1 = E[\sigma'(z)z^2] = E\sigma' + E[\sigma'He_2]`. The
 component of neuron :math:`i`'s step along its own weight is
 :math:`\tau s_i\frac1{n_0}\sum_\mu r_\mu\sigma'(u_{i\mu})u_{i\mu}`, whose :math:`k = 1` term is
