@@ -182,7 +182,7 @@ def page(args) -> int:
         "",
         "    Delta w_i  contains  c_hat s_i (w_i^0 . v) w_i^0,    c_hat = tau |u| E[sigma'(z) He_2(z)]",
         "",
-        "(`theory.srf_parameters(...).alignment_coefficient`).",
+        "(`theory.srf_parameters(...).alignment_coefficient`; full derivation in `docs/derivations/srf_alignment.md`).",
         "",
         "Derivation. Neuron i's step is `tau s_i (1/n0) sum_mu r_mu sigma'(u_i,mu) x_mu` with `u_i,mu = w_i^0 . x_mu`; its",
         "component along `w_i^0` is `tau s_i (1/n0) sum_mu r_mu sigma'(u_i,mu) u_i,mu`. Expand `sigma'(u) u = sum_k a_k He_k(u)`:",
