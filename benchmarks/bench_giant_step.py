@@ -40,6 +40,8 @@ def clear_caches():
 
     multi_hermite._exact_tensor.cache_clear()
     multi_hermite._numeric_tensors.cache_clear()
+    multi_hermite._identity_grid.cache_clear()
+    multi_hermite._numeric_second_moment.cache_clear()
     giant_step._target_data.cache_clear()
 
 
