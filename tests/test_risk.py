@@ -78,6 +78,22 @@ def test_smoothed_moments_kinked_closed_form():
     assert np.allclose(m2, (a * a + 1.7**2) * norm.cdf(a / 1.7) + a * 1.7 * norm.pdf(a / 1.7), atol=1e-12)
 
 
+def test_smoothed_moments_second_hermite():
+    # E[(z^2 - 1) f(a + s z)] = s d/ds E f(a + s z): for relu s phi(a/s) (kinked path); for tanh against a
+    # central difference of the first moment in s (smooth path); zero at s = 0.
+    from scipy.stats import norm
+
+    a = np.linspace(-3, 3, 7)
+    *_, m3 = smoothed_moments(theory.activation("relu"), a, 1.7, he2=True)
+    assert np.allclose(m3, 1.7 * norm.pdf(a / 1.7), atol=1e-13)
+    tanh = theory.activation("tanh")
+    h = 1e-5
+    deriv = (smoothed_moments(tanh, a, 1.3 + h)[0] - smoothed_moments(tanh, a, 1.3 - h)[0]) / (2 * h)
+    assert np.allclose(smoothed_moments(tanh, a, 1.3, he2=True)[3], 1.3 * deriv, atol=1e-8)
+    assert np.all(smoothed_moments(tanh, a, 0.0, he2=True)[3] == 0)
+    assert len(smoothed_moments(tanh, a, 1.3)) == 3
+
+
 def test_conditional_coefficients_stein_and_variance():
     kd = srf_kappa_data("tanh", "sin", r=1.3, c=1.8, gamma=0.6, noise_var=0.2)
     # E_kappa mu0(kappa) = E tanh(sqrt(r^2 + c) z) = 0, and E_kappa h = E sin = 0
