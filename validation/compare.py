@@ -423,8 +423,8 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
     simulate_kw : dict, optional
         Extra keywords for :func:`validation.simulate`.
     risk_kw : dict, optional
-        Extra keywords for ``theory.risk``, e.g. ``{"alignment_term": True}`` (the alignment channel
-        of ``docs/validation/srf_gap.md``).
+        Extra keywords for ``theory.risk``, e.g. ``{"alignment_term": True}`` (the alignment term
+        of ``docs/derivations/srf_alignment.md``).
 
     Returns
     -------

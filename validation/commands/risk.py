@@ -45,7 +45,7 @@ def register(sub) -> None:
     p.add_argument("--method", default="auto", help="auto | rf | srf | ba | moniri (default auto)")
     p.add_argument("--strength", default="finite", help="moniri/ba spikes: finite | infinite (default finite)")
     p.add_argument("--alignment-term", action="store_true",
-                   help="srf: add the alignment channel (docs/validation/srf_gap.md); default Cui et al.'s model")
+                   help="srf: add the alignment term (docs/derivations/srf_alignment.md); default Cui et al.'s model")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON")
     fmt.add_argument("--csv", action="store_true", help="print CSV")
