@@ -10,10 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from validation.sweep import SweepConfig, load_results, run_sweep
+from validation.sweep import SweepConfig, load_results
+from validation.sweep import run_sweep as _run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 TASK = "sweep_tasks:draw"
+
+
+def run_sweep(*args, **kw):
+    """The tests' custom tasks (``sweep_tasks``) are trusted code: allow importing them."""
+    return _run_sweep(*args, allow_code=True, **kw)
 
 
 def cfg(grid=None, base=None, task=TASK, seed=3, **zipped):
@@ -218,7 +224,7 @@ def test_sigkill_then_resume_equals_uninterrupted_run(tmp_path):
     conf = tmp_path / "kill.toml"
     conf.write_text(f'[sweep]\ntask = "{TASK}"\nseed = 11\n[base]\nsleep = 0.15\n[grid]\nx = {list(range(10))}\n')
     out = tmp_path / "killed.jsonl"
-    cmd = [sys.executable, "-m", "validation", "sweep", str(conf), "--out", str(out), "--no-progress"]
+    cmd = [sys.executable, "-m", "validation", "sweep", str(conf), "--out", str(out), "--no-progress", "--allow-code"]
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(tmp_path / "log1"), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 60

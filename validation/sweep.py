@@ -8,7 +8,7 @@ fields, the ratios ``sample_ratio`` (``n = sample_ratio * d``), ``width_ratio`` 
 ``n_ridge_ratio``, and the keywords of the task function (``n_ridge``, ``lam``, ``trials``,
 ``measures``, ``quantities``, ...). See ``docs/sweep.md`` for the TOML format.
 
-Guarantees (``notes/simulation.md`` §4, ``docs/sweep.md``):
+Guarantees (``docs/sweep.md``):
 
 * **Reproducible streams.** Each task's random stream is
   :func:`validation.seeding.task_sequence` ``(seed, key)``, where ``key`` is a hash of the task's own
@@ -18,8 +18,17 @@ Guarantees (``notes/simulation.md`` §4, ``docs/sweep.md``):
 * **Resume.** Running the same configuration again skips every task already in the file; a
   truncated last line (a killed writer) is dropped, never a finished task. A file written by a
   different configuration is refused before any work starts.
+* **One run per file.** The results file is locked (``<file>.lock``, an OS lock released when
+  the process dies) for the whole run: a second run on it raises :class:`SweepBusyError` at once,
+  or waits with ``wait=True``. Writes are appends of complete lines; nothing another run wrote
+  is ever truncated.
 * **Failures.** A task that raises is recorded with ``status="error"`` and its message, and the
-  sweep goes on. (Pass ``retry_failed=True`` to run recorded failures again.)
+  sweep goes on; the result's ``ok`` is then ``False`` (the CLI exits 1 and lists the failed
+  tasks). Pass ``retry_failed=True`` to run recorded failures again.
+* **Workers end with the sweep.** Worker processes started with ``workers=K`` die when the sweep
+  process dies, even by ``kill -9`` (Linux: ``PR_SET_PDEATHSIG``; elsewhere a watchdog thread).
+* **Code.** A ``"module:function"`` task imports that module, so it needs ``allow_code=True``
+  (CLI ``--allow-code``); a sweep file alone never makes this process import anything.
 * **Threads.** Worker processes get ``blas_threads`` BLAS threads (default 1): through
   ``threadpoolctl`` when it is installed, and through the ``OMP/OPENBLAS/MKL_NUM_THREADS``
   environment variables of the processes this module starts. A sequential run uses the same
@@ -51,6 +60,7 @@ import multiprocessing
 import numbers
 import os
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -59,6 +69,7 @@ from pathlib import Path
 from theory._checks import suggest
 from theory._result import Result, to_jsonable
 
+from ._sweepfile import AppendWriter, ResultsLock, SweepBusyError, check_output_path, read_results
 from .seeding import as_seed_sequence, seed_record, task_sequence
 
 __all__ = [
@@ -69,6 +80,9 @@ __all__ = [
     "SweepResult",
     "run_sweep",
     "load_results",
+    "SweepBusyError",
+    "output_path",
+    "check_custom_task",
     "resolve_params",
     "blas_env",
 ]
@@ -280,14 +294,22 @@ class SweepConfig(Result):
         """Read a TOML file (see ``docs/sweep.md``); syntax and type errors name the file."""
         import tomllib
 
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"sweep config must be a path; got {type(path).__name__}")
         path = Path(path)
-        if not path.is_file():
+        if not path.exists():
             raise FileNotFoundError(f"sweep config {str(path)!r} does not exist")
+        if not path.is_file():
+            raise ValueError(f"sweep config {str(path)!r} is not a file")
         try:
             with path.open("rb") as fh:
                 data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"{path}: not valid TOML: {exc}") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}: not valid TOML: the file is not UTF-8 text") from None
+        except OSError as exc:
+            raise PermissionError(f"sweep config {str(path)!r} cannot be read: {exc.strerror}") from None
         cfg = cls.from_dict(data, source=str(path))
         if cfg.name is None:
             cfg = dataclasses.replace(cfg, name=path.stem)
@@ -439,6 +461,53 @@ def _limit_threads(n: int | None):
         yield
 
 
+# ----------------------------------------------------------------------------- worker lifetime
+_GUARDED = {"pid": None}
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _end_with_parent(parent_pid: int, deathsig: bool = True) -> None:
+    """Make this worker process end when the sweep process ``parent_pid`` dies (once per process).
+
+    Two mechanisms: on Linux (``deathsig``), ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, so the kernel
+    kills the worker the moment its parent dies; everywhere, a daemon thread that checks twice a
+    second whether the parent is still there (``os.getppid()`` changes when a POSIX parent dies;
+    :func:`multiprocessing.parent_process` also answers on Windows) and ends the process if not.
+    A worker holds no state worth saving: only the sweep process writes the results file.
+
+    ``deathsig`` is used for the workers the sweep starts itself (their parent thread lives as
+    long as the pool); for an executor passed in, only the watchdog thread runs.
+    """
+    if _GUARDED["pid"] == os.getpid():
+        return
+    _GUARDED["pid"] = os.getpid()
+    if deathsig and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the watchdog below still works
+            pass
+    if not _parent_alive(parent_pid):  # the parent died before the guard was in place
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="onegrad-sweep-parent-watch", daemon=True).start()
+
+
+def _parent_alive(parent_pid: int) -> bool:
+    if os.name == "posix":  # an orphan is re-parented (to init or a subreaper)
+        return os.getppid() == parent_pid
+    parent = multiprocessing.parent_process()  # Windows: a handle on the parent process
+    return parent is None or parent.pid != parent_pid or parent.is_alive()
+
+
+def _watch_parent(parent_pid: int, interval: float = 0.5) -> None:
+    while _parent_alive(parent_pid):
+        time.sleep(interval)
+    os._exit(1)
+
+
 @dataclass(frozen=True)
 class _Job:
     kind: str
@@ -452,6 +521,8 @@ def _execute(job: _Job) -> dict:
     """Run one task in a worker (or in-process); never raises for a task error."""
     if os.getpid() != job.parent_pid:
         _cap_threads(job.blas_threads)
+        if os.getppid() == job.parent_pid:  # a direct child of the sweep (an executor passed in)
+            _end_with_parent(job.parent_pid, deathsig=False)
     seq = task_sequence(job.seed, job.task.key)
     rec = {"kind": "task", "key": job.task.key, "index": job.task.index, "params": to_jsonable(job.task.params),
            "seed": seed_record(seq)}
@@ -492,76 +563,12 @@ def _result_payload(kind: str, result) -> dict:
 def load_results(path) -> tuple[dict | None, dict]:
     """Read a results file: ``(header, {key: record})``; the last record of a key wins.
 
-    A truncated last line (an interrupted write) is ignored; a damaged line elsewhere raises
-    ``ValueError``.
+    Safe while a sweep is appending to it (no lock needed): an unterminated last line is
+    ignored. A line that is not a record (damaged, a second header) raises ``ValueError`` naming
+    the line.
     """
-    header, records, _ = _read(Path(path))
+    header, records, _, _ = read_results(path)
     return header, records
-
-
-def _read(path: Path):
-    """Return (header, records by key, byte length of the valid prefix)."""
-    if not path.exists() or path.stat().st_size == 0:
-        return None, {}, 0
-    data = path.read_bytes()
-    lines = data.split(b"\n")
-    header, records, good = None, {}, 0
-    pos = 0
-    for i, raw in enumerate(lines):
-        last = i == len(lines) - 1
-        end = pos + len(raw) + (0 if last else 1)
-        if not raw.strip():
-            pos = end
-            if not last:
-                good = end
-            continue
-        try:
-            rec = json.loads(raw)
-            complete = not last  # a line without its newline was cut off
-        except json.JSONDecodeError:
-            rec, complete = None, False
-        if not complete:
-            if last or all(not x.strip() for x in lines[i + 1:]):
-                log.warning("%s: dropping a truncated last line (%d bytes)", path, len(raw))
-                break
-            raise ValueError(f"{path}: line {i + 1} is damaged; the file is not a sweep results file or was edited")
-        if not isinstance(rec, dict) or rec.get("kind") not in ("header", "task"):
-            raise ValueError(f"{path}: line {i + 1} is not a sweep record")
-        if rec["kind"] == "header":
-            if header is not None or i != 0:
-                raise ValueError(f"{path}: line {i + 1}: a second header")
-            header = rec
-        else:
-            if header is None:
-                raise ValueError(f"{path}: no header line; not a sweep results file")
-            records[rec["key"]] = rec
-        pos = end
-        good = end
-    if header is None and good > 0:
-        raise ValueError(f"{path}: no header line; not a sweep results file")
-    return header, records, good
-
-
-class _Writer:
-    """Append-only JSON-lines writer: one ``os.write`` per line, then ``fsync``."""
-
-    def __init__(self, path: Path, keep_bytes: int):
-        self.path = path
-        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        size = os.fstat(self.fd).st_size
-        if size > keep_bytes:  # drop a truncated last line only
-            os.ftruncate(self.fd, keep_bytes)
-
-    def write(self, rec: dict) -> None:
-        line = (json.dumps(to_jsonable(rec), separators=(",", ":"), allow_nan=False) + "\n").encode()
-        view = memoryview(line)
-        while view:
-            k = os.write(self.fd, view)
-            view = view[k:]
-        os.fsync(self.fd)
-
-    def close(self) -> None:
-        os.close(self.fd)
 
 
 # ----------------------------------------------------------------------------- the sweep
@@ -587,16 +594,37 @@ class SweepResult(Result):
 
     @property
     def complete(self) -> bool:
+        """Every task has a record in the file (finished, successfully or not)."""
         return self.n_lost == 0 and len(self.records) == self.n_tasks
 
+    @property
+    def ok(self) -> bool:
+        """Every task finished without error: the sweep succeeded (the CLI exits 0 only then)."""
+        return self.complete and self.n_failed == 0
+
+    @property
+    def failed(self) -> tuple:
+        """The records of the failed tasks (``status != "ok"``), by task index."""
+        return tuple(r for r in self.records if r.get("status") != "ok")
+
+    def failure_lines(self) -> list[str]:
+        """One line per failed task: index, key and the first line of its error."""
+        return [f"task {r['index']} [{r['key']}]: {_one_line(r.get('error', 'unknown error'))}" for r in self.failed]
+
     def table(self) -> str:
-        """One line per task: index, status, grid parameters, elapsed time."""
+        """One line per task: index, status, elapsed time, error."""
         lines = [f"# sweep {self.config_hash}: {self.n_tasks} tasks, {self.n_skipped} resumed, {self.n_ran} ran, "
                  f"{self.n_failed} failed, {self.n_lost} lost; results in {self.path}"]
         for r in self.records:
-            extra = r.get("error", "") if r.get("status") != "ok" else ""
+            extra = _one_line(r.get("error", "")) if r.get("status") != "ok" else ""
             lines.append(f"{r['index']:5d}  {r['status']:5s}  {r.get('elapsed_s', float('nan')):8.2f}s  {extra}")
         return "\n".join(lines)
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    lines = str(text).strip().splitlines() or [""]
+    first = lines[0]
+    return first if len(first) <= limit else first[: limit - 3] + "..."
 
 
 @contextlib.contextmanager
@@ -622,27 +650,34 @@ def blas_env(n: int | None):
                 os.environ[v] = old
 
 
-def _prepare_output(out, cfg: SweepConfig):
-    path = Path(out if out is not None else (cfg.out or f"onegrad-output/{cfg.name or 'sweep'}-{cfg.hash}.jsonl"))
-    if path.exists() and path.is_dir():
-        raise ValueError(f"output path {str(path)!r} is a directory; give a file name")
-    parent = path.parent
-    if not parent.exists():
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise PermissionError(f"cannot create the output directory {str(parent)!r}: {exc.strerror}") from None
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise PermissionError(f"output path {str(path)!r} is not writable")
-    header, records, good = _read(path)
-    if header is not None and header.get("config_hash") != cfg.hash:
-        raise ValueError(f"results file {str(path)!r} belongs to a different sweep configuration "
-                         f"(hash {header.get('config_hash')} != {cfg.hash}); choose another output file")
-    return path, header, records, good
+def output_path(out, cfg: SweepConfig, *, name: str = "out") -> Path:
+    """The results file of a run: ``out``, else ``cfg.out``, else ``onegrad-output/<name>-<hash>.jsonl``.
+
+    Checked before any work (:func:`validation._sweepfile.check_output_path`): a regular file or
+    a new one, in a writable directory (created if needed); ``name`` is the argument named in
+    the messages.
+    """
+    path = out if out is not None else (cfg.out or f"onegrad-output/{cfg.name or 'sweep'}-{cfg.hash}.jsonl")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path; got {type(path).__name__}")
+    return check_output_path(path, name=name)
+
+
+def check_custom_task(task: str, allow_code: bool, *, flag: str = "allow_code=True") -> None:
+    """Refuse a ``module:function`` task unless the caller allowed importing code.
+
+    Such a task imports a module, which runs its code: only the person who runs the sweep can
+    say the module is trusted (a sweep file cannot). ``flag`` is named in the message.
+    """
+    if ":" in task and not allow_code:
+        mod = task.partition(":")[0]
+        raise ValueError(f"task {task!r} imports and runs code from module {mod!r}; pass {flag} "
+                         f"if you trust it (docs/sweep.md, 'Custom tasks')")
 
 
 def run_sweep(config, out=None, *, executor: cf.Executor | None = None, workers: int | None = None,
-              blas_threads: int | None = 1, progress: bool | None = None, retry_failed: bool = False) -> SweepResult:
+              blas_threads: int | None = 1, progress: bool | None = None, retry_failed: bool = False,
+              allow_code: bool = False, wait: bool = False) -> SweepResult:
     """Run (or resume) a sweep, appending one JSON line per finished task to ``out``.
 
     Parameters
@@ -650,12 +685,13 @@ def run_sweep(config, out=None, *, executor: cf.Executor | None = None, workers:
     config : SweepConfig, dict or path
         The sweep (a TOML path is read with :meth:`SweepConfig.from_toml`).
     out : path, optional
-        Results file; default ``config.out`` or ``onegrad-output/<name>-<hash>.jsonl``.
+        Results file; default ``config.out`` or ``onegrad-output/<name>-<hash>.jsonl``. It is
+        locked for the whole run (``<out>.lock``, see ``docs/sweep.md``).
     executor : concurrent.futures.Executor, optional
         Any executor (processes, loky, ``dask.distributed.Client.get_executor()``); not shut down here.
     workers : int, optional
         Without ``executor``: ``None`` or ``1`` runs in this process, ``K > 1`` starts ``K``
-        spawned worker processes.
+        spawned worker processes, which end when this process dies.
     blas_threads : int or None
         BLAS threads per worker process, and in this process for a sequential run (``None``:
         leave them alone).
@@ -663,10 +699,18 @@ def run_sweep(config, out=None, *, executor: cf.Executor | None = None, workers:
         tqdm progress bar on stderr (default: when stderr is a terminal and tqdm is installed).
     retry_failed : bool
         Run again the tasks recorded with ``status="error"``.
+    allow_code : bool
+        Allow a ``"module:function"`` task, which imports (runs) that module. Without it such a
+        sweep is refused with ``ValueError`` before anything is imported.
+    wait : bool
+        When another sweep holds the results file: wait for it (``True``) or raise
+        :class:`SweepBusyError` at once (``False``, default). After the wait the file is read
+        again, so the tasks the other run finished are skipped.
 
     Returns
     -------
     SweepResult
+        ``ok`` is ``False`` when a task failed (``failed``, ``failure_lines()``) or was lost.
     """
     if isinstance(config, (str, os.PathLike)):
         cfg = SweepConfig.from_toml(config)
@@ -687,31 +731,34 @@ def run_sweep(config, out=None, *, executor: cf.Executor | None = None, workers:
     if executor is not None and not isinstance(executor, cf.Executor):
         raise TypeError(f"executor must be a concurrent.futures.Executor; got {type(executor).__name__}")
 
+    check_custom_task(cfg.task, allow_code)
     _kind_function(cfg.task)  # the task must be importable before any work starts
-    path, header, done, good = _prepare_output(out, cfg)
-    tasks = cfg.tasks()
-    keys = {t.key for t in tasks}
-    foreign = set(done) - keys
-    if foreign:
-        raise ValueError(f"results file {str(path)!r} holds {len(foreign)} task(s) not in this configuration")
-    finished = {k for k, r in done.items() if r.get("status") == "ok" or not retry_failed}
-    todo = [t for t in tasks if t.key not in finished]
-    t0 = time.perf_counter()
-    try:
-        writer = _Writer(path, good)
-    except OSError as exc:
-        raise PermissionError(f"cannot open the output file {str(path)!r} for writing: {exc.strerror}") from None
-    try:
-        if header is None:
-            writer.write({"kind": "header", "format": FORMAT, "config_hash": cfg.hash, "name": cfg.name,
-                          "config": cfg.identity(), "n_tasks": len(tasks),
-                          "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-        log.info("sweep %s: %d tasks, %d already done, %d to run -> %s", cfg.hash, len(tasks),
-                 len(tasks) - len(todo), len(todo), path)
-        new, lost = _run_jobs(cfg, todo, writer, executor=executor, workers=workers,
-                              blas_threads=blas_threads, progress=progress)
-    finally:
-        writer.close()
+    path = output_path(out, cfg)
+    with ResultsLock(path, wait=wait):
+        header, done, good, size = read_results(path)  # read under the lock: a waiter sees the other's work
+        if header is not None and header.get("config_hash") != cfg.hash:
+            raise ValueError(f"results file {str(path)!r} belongs to a different sweep configuration "
+                             f"(hash {header.get('config_hash')} != {cfg.hash}); choose another output file")
+        tasks = cfg.tasks()
+        keys = {t.key for t in tasks}
+        foreign = set(done) - keys
+        if foreign:
+            raise ValueError(f"results file {str(path)!r} holds {len(foreign)} task(s) not in this configuration")
+        finished = {k for k, r in done.items() if r.get("status") == "ok" or not retry_failed}
+        todo = [t for t in tasks if t.key not in finished]
+        t0 = time.perf_counter()
+        writer = AppendWriter(path, good, size)
+        try:
+            if header is None:
+                writer.write({"kind": "header", "format": FORMAT, "config_hash": cfg.hash, "name": cfg.name,
+                              "config": cfg.identity(), "n_tasks": len(tasks),
+                              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+            log.info("sweep %s: %d tasks, %d already done, %d to run -> %s", cfg.hash, len(tasks),
+                     len(tasks) - len(todo), len(todo), path)
+            new, lost = _run_jobs(cfg, todo, writer, executor=executor, workers=workers,
+                                  blas_threads=blas_threads, progress=progress)
+        finally:
+            writer.close()
     done.update(new)
     recs = tuple(sorted(done.values(), key=lambda r: r["index"]))
     return SweepResult(path=str(path), config_hash=cfg.hash, n_tasks=len(tasks), n_skipped=len(tasks) - len(todo),
@@ -755,7 +802,8 @@ def _run_jobs(cfg, todo, writer, *, executor, workers, blas_threads, progress):
         own = executor is None
         with blas_env(blas_threads if own else None):  # workers start at submission
             if own:
-                executor = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+                executor = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                                  initializer=_end_with_parent, initargs=(os.getpid(), True))
             futures = {executor.submit(_execute, job): job for job in jobs}
         try:
             for fut in cf.as_completed(futures):
