@@ -76,7 +76,7 @@ def main(argv=None) -> int:
         tmp = Path(tmp)
         with threadpool_limits(limits=1):
             t = time.perf_counter()
-            seq = run_sweep(cfg, tmp / "seq.jsonl", progress=False)
+            seq = run_sweep(cfg, tmp / "seq.jsonl", progress=False, allow_code=True)
             out["sequential_s"] = time.perf_counter() - t
         results = {"sequential": [r.get("result") for r in seq.records]}
         for k in (1, 2):
@@ -84,7 +84,8 @@ def main(argv=None) -> int:
             with blas_env(1):
                 ex = ProcessPoolExecutor(k, mp_context=multiprocessing.get_context("spawn"))
             with ex:
-                res = run_sweep(cfg, tmp / f"w{k}.jsonl", executor=ex, blas_threads=1, progress=False)
+                res = run_sweep(cfg, tmp / f"w{k}.jsonl", executor=ex, blas_threads=1, progress=False,
+                                allow_code=True)
             out[f"workers{k}_s"] = time.perf_counter() - t
             results[f"workers{k}"] = [r.get("result") for r in res.records]
     out["task"] = kind
