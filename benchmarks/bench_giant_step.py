@@ -59,7 +59,7 @@ def full_answer(t):
 
 def naive_tensors(t, kmax):
     """C_k by expanding g * He_k(x)_i for each index tuple and taking Gaussian moments (the baseline)."""
-    from theory.multi_hermite import gaussian_moment
+    from theory.multi_index.tensors import gaussian_moment
 
     x = t.symbols
     out = []

@@ -29,9 +29,9 @@ import numpy as np
 from scipy import integrate
 
 import theory
-from theory.conditional import srf_kappa_data
-from theory.ge_ridge import GESystem
-from theory.spectral import SpectralData, finite_spectrum
+from theory.ridge.conditional import srf_kappa_data
+from theory.ridge.system import GESystem
+from theory.ridge.spectral import SpectralData, finite_spectrum
 
 
 def setup_for(d):
@@ -150,7 +150,7 @@ def main(argv=None):
     theory.risk(s, n_ridge=ratios[:2] * d, lam=lam)
     t_mp = []
     for _ in range(args.repeat):
-        theory.conditional._srf_kappa_data.cache_clear()
+        theory.ridge.conditional._srf_kappa_data.cache_clear()
         t0 = time.perf_counter()
         curve = theory.risk(s, n_ridge=ratios * d, lam=lam)
         t_mp.append(time.perf_counter() - t0)

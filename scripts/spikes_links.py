@@ -33,8 +33,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from theory.feature_spectrum import _geometry  # noqa: E402
-from theory.spikes import _step_stats  # noqa: E402
+from theory.spikes.feature_spectrum import _geometry  # noqa: E402
+from theory.spikes.predictions import _step_stats  # noqa: E402
 from validate_spikes import KMONO, _top, setup_for  # noqa: E402
 from validation.seeding import role_generator, task_sequence, trial_sequence  # noqa: E402
 from validation.simulate import draw_data, draw_initial, feature_matrix, gradient_step  # noqa: E402

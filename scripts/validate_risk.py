@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 import theory
-from theory.risk import risk
+from theory.ridge.limiting_error import risk
 from validation import seeding
 from validation.simulate import draw_data, draw_initial, feature_matrix, ridge_fit
 
@@ -165,7 +165,7 @@ def run_moniri(d, trial, seed, n_test, exponent):
     init = draw_initial(setup, tseq)
     W0, s = init.W0, init.s
     W1, beta = chunked_step(W0, s, setup, seeding.role_generator(tseq, "step", 0), seeding.role_generator(tseq, "noise", 0))
-    degrees = tuple(theory.spikes.spike_degrees(setup.moniri_alpha, setup.activation).degrees)
+    degrees = tuple(theory.spikes.predictions.spike_degrees(setup.moniri_alpha, setup.activation).degrees)
     n_pool = int(round(max(MONIRI_ALPHAS) * d))
     Xr, yr, _ = draw_data(setup, n_pool, seeding.role_generator(tseq, "ridge"), seeding.role_generator(tseq, "noise", 1))
     Xt, yt, ft = draw_data(setup, n_test, seeding.role_generator(tseq, "test"), seeding.role_generator(tseq, "noise", 2))

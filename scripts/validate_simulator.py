@@ -172,7 +172,7 @@ def part_spikes(ds, trials):
                                            residual="labels")
             sim = simulate(s, trials=trials, seed=task_sequence(SEED, f"spikes-{alpha}-{d}"),
                            measures=("spectrum", "spike_count", "alignment"), top_k=12)
-            expected = len(theory.spikes.spike_degrees(alpha, act, readout="gaussian").degrees)
+            expected = len(theory.spikes.predictions.spike_degrees(alpha, act, readout="gaussian").degrees)
             out.append({"alpha": alpha, "d": d, "trials": trials, "expected": expected,
                         "counts": sim.get("spike_count").astype(int).tolist(),
                         "threshold": sim.settings["gap_threshold"],

@@ -88,7 +88,7 @@ def trial(setup, seed, t):
            "ipr": np.sum(V**4, axis=0).tolist(), "beta_norm_sq": float(beta @ beta)}
     # bulk-matched null: the common shift tau c1 s_i beta replaced by one of the same length along a
     # random direction per neuron
-    c1 = theory.moments.gaussian_moments(setup.activation).deriv_mean
+    c1 = theory.hermite.moments.gaussian_moments(setup.activation).deriv_mean
     B = role_generator(tseq, "extra", 1).standard_normal(W1.shape)
     B /= np.linalg.norm(B, axis=1, keepdims=True)
     shift = setup.lr * c1 * init.s[:, None]

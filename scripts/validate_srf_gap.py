@@ -149,7 +149,7 @@ def finite_theory(name: str, alpha0: float, d: int, trial: int) -> tuple:
     s = theory.OneStep.from_cui(eta_tilde=3.0, d=d, width=d, alpha0=alpha0, activation=student(name), target="sin")
     W0 = draw_initial(s, trial_sequence(task_sequence(SEED, f"srf-gap-{name}-{alpha0:g}-{d}"), trial)).W0
     prm = theory.srf_parameters(s)
-    v = sys.modules["theory.risk"]._default_directions(d, None, prm.gamma)[1]  # the theory's spike direction
+    v = sys.modules["theory.ridge.limiting_error"]._default_directions(d, None, prm.gamma)[1]  # the theory's spike direction
     W0a = (1.0 + prm.alignment_coefficient / math.sqrt(prm.c) * (W0 @ v))[:, None] * W0
     out = [float(np.ravel(theory.risk(s, n_ridge=2 * d, lam=LAM, method="srf", W0=W).test_error)[0]) for W in (W0, W0a)]
     out.append(float(np.ravel(theory.risk(s, n_ridge=2 * d, lam=LAM, method="srf", W0=W0, alignment_term=True).test_error)[0]))

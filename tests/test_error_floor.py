@@ -5,9 +5,9 @@ import pytest
 import sympy
 
 import theory
-from theory.floors import error_floor, error_table, kernel_error, linear_kernel_error
-from theory.multi_index import MultiIndexTarget
-from theory.subspaces import staircase
+from theory.multi_index.floors import error_floor, error_table, kernel_error, linear_kernel_error
+from theory.multi_index.targets import MultiIndexTarget
+from theory.multi_index.subspaces import staircase
 
 
 def _numeric(t):
@@ -23,7 +23,7 @@ def test_full_subspace_leaves_only_noise():
 def test_linear_kernel_error_formula():
     # E y^2 - C_0^2 - |C_1|^2, with E y^2 from Gaussian moments of y^2 (independent of the tensors).
     t = MultiIndexTarget("2 + z1 - 3*z2 + z1*z2 + z2**3", 2)
-    from theory.multi_hermite import second_moment
+    from theory.multi_index.tensors import second_moment
 
     m2 = second_moment(t)[0]
     C0 = float(theory.hermite_tensor(t, 0))
@@ -69,7 +69,7 @@ def test_non_polynomial_floor_against_closed_form():
     # y = tanh(z1) * z2: E[y|z1] = 0, E[y z] = (0, E tanh'(z)... ) -> C_1 = (0, E tanh) = 0, E y^2 = E tanh^2.
     t = MultiIndexTarget(lambda Z: np.tanh(Z[:, 0]) * Z[:, 1], 2)
     e = error_floor(t, [[1.0], [0.0]])
-    z, w = theory.hermite.gaussian_rule(())
+    z, w = theory.hermite.engine.gaussian_rule(())
     assert abs(e.value - w @ np.tanh(z) ** 2) <= e.error_estimate + 1e-14
 
 
@@ -95,7 +95,7 @@ def test_bad_input():
 def test_random_features_baseline_tends_to_linear_kernel_error():
     # ridge on sigma(W0 x): as width/d and n_ridge/width grow, the error tends to E y^2 - C0^2 - |C1|^2 + noise.
     t = MultiIndexTarget("z1 + z1*z2 + 1/2", 2, noise_var=0.25)
-    errs = [float(theory.floors.random_features_error(t, activation="relu", d=100, width=k * 100,
+    errs = [float(theory.multi_index.floors.random_features_error(t, activation="relu", d=100, width=k * 100,
                                                            n_ridge=k * k * 100, lam=1e-3).test_error)
             for k in (10, 1000)]
     lin = linear_kernel_error(t).value

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import theory
-from theory.feature_spectrum import (
+from theory.spikes.feature_spectrum import (
     _Bulk,
     _column_spread,
     _build_model,
@@ -51,7 +51,7 @@ def test_bulk_resolvent_is_marchenko_pastur_without_step(act, ratio):
     bulk = _Bulk(model)
     a = theory.activation(act)
     mu = theory.hermite_coefficients(a, 1).values
-    z, w = theory.hermite.gaussian_rule(a.kinks, degree=4)
+    z, w = theory.hermite.engine.gaussian_rule(a.kinks, degree=4)
     mus2 = w @ a(z) ** 2 - mu[0] ** 2 - mu[1] ** 2
     edge = mu[1] ** 2 * (1 + math.sqrt(ratio)) ** 2 + mus2
     for zeta in (1.05 * edge, 1.5 * edge, 4 * edge):
@@ -92,7 +92,7 @@ def test_leading_order_matches_B8():
     s = theory.OneStep.from_moniri(alpha=0.3, activation=act, target="tanh", d=1000, width=800, n=2000,
                                    residual="labels")
     spec = feature_spikes(s, method="leading")
-    beta = math.sqrt(theory.spikes.learned_overlap(s).norm_sq)
+    beta = math.sqrt(theory.spikes.predictions.learned_overlap(s).norm_sq)
     t = s.lr * beta  # c1 = 1
     expected = sorted([t * math.sqrt(800), 0.5 * 3 * t**2 * math.sqrt(800)], reverse=True)
     assert [sp.degree for sp in spec.spikes] == [1, 2]
@@ -231,8 +231,8 @@ def test_norm_spread_variance_matches_simulation():
     # docs/spikes.md §5.8: Var rho_i^2 = cross term + |delta_i|^2 term (measured 0.0198 vs 0.0193 at n = 1000);
     # here d = width = 300, n = 600, +-1 readout, 2 trials of 300 neurons; 20% tolerance (the sample variance
     # of a heavy-tailed quantity over 600 neurons)
-    from theory.feature_spectrum import _norm_spread
-    from theory.spikes import _step_stats
+    from theory.spikes.feature_spectrum import _norm_spread
+    from theory.spikes.predictions import _step_stats
     from validation.seeding import role_generator, trial_sequence
     from validation.simulate import draw_data, draw_initial, gradient_step
 

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 
 import theory
-from theory.giant_step import (
+from theory.multi_index.giant_step import (
     activation_factors,
     alignment_law,
     drift,
     predict_neurons,
     specialisation_law,
 )
-from theory.hermite import gaussian_rule
-from theory.multi_index import MultiIndexTarget
+from theory.hermite.engine import gaussian_rule
+from theory.multi_index.targets import MultiIndexTarget
 
 
 def _quadrature_drift(target, act, khat):

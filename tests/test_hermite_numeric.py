@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import theory
 from theory import activation, hermite_coefficients
-from theory.hermite import basis_factors, convert_basis, gaussian_rule
-from theory.transforms import derivative_coefficients, scale_series, scaled_coefficients, shift_series
+from theory.hermite.engine import basis_factors, convert_basis, gaussian_rule
+from theory.hermite.transforms import derivative_coefficients, scale_series, scaled_coefficients, shift_series
 
 FAST = settings(max_examples=25, deadline=None, derandomize=True)  # reproducible examples
 

@@ -11,8 +11,8 @@ from scipy import special
 
 import theory
 from theory import Activation, activation, dual_kernel, hermite_coefficients
-from theory.moments import derivative_second_moment, mu_star, second_moment
-from theory.transforms import gaussian_smoothing
+from theory.hermite.moments import derivative_second_moment, mu_star, second_moment
+from theory.hermite.transforms import gaussian_smoothing
 
 E = math.e
 

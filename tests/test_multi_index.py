@@ -8,14 +8,14 @@ import pytest
 import sympy
 
 import theory
-from theory.multi_hermite import (
+from theory.multi_index.tensors import (
     gaussian_moment,
     hermite_tensors,
     second_moment,
     tensor_hermite_polynomial,
     tensor_hermite_values,
 )
-from theory.multi_index import MultiIndexTarget, target_symbols
+from theory.multi_index.targets import MultiIndexTarget, target_symbols
 
 
 def _moment_of_poly(expr, syms):

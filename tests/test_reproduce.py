@@ -65,7 +65,7 @@ def test_cli_reproduce_from_data(tiny, tmp_path, capsys):
 
 def test_monomial_vector_high_degree_regression():
     # (2k-1)!! overflowed int64 for k >= 19 (math domain error at Moniri alpha = 0.46); exact now.
-    from theory.feature_spectrum import monomial_hermite_vector
+    from theory.spikes.feature_spectrum import monomial_hermite_vector
 
     v = monomial_hermite_vector(25, 40)
     assert np.isfinite(v).all() and np.linalg.norm(v) == pytest.approx(1.0, rel=1e-12)

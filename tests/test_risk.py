@@ -12,13 +12,13 @@ import pytest
 from scipy import integrate
 
 import theory
-from theory.ba_conditional import ba_conditional_risk, conditional_spectrum
-from theory.conditional import constant_kappa_data, srf_kappa_data, smoothed_moments
-from theory.ge_ridge import GESystem
+from theory.ridge.ba_conditional import ba_conditional_risk, conditional_spectrum
+from theory.ridge.conditional import constant_kappa_data, srf_kappa_data, smoothed_moments
+from theory.ridge.system import GESystem
 from theory.marchenko_pastur import mp_average, mp_edges, mp_rule
-from theory.risk import readout_power_moments, risk, select_method
+from theory.ridge.limiting_error import readout_power_moments, risk, select_method
 from theory.solvers import fixed_point
-from theory.spectral import mp_spectrum
+from theory.ridge.spectral import mp_spectrum
 
 SOFTPLUS_C = theory.activation("softplus", center=True)
 
@@ -241,7 +241,7 @@ def test_ba_deterministic_against_conditional_formula():
     prm = det.parameters[next(iter(det.parameters))]
     th, g = prm["theta"], prm["gamma"]
     assert th == pytest.approx(abs(s.lr) * theory.gaussian_moments("tanh").deriv_mean
-                               * math.sqrt(theory.spikes.learned_overlap(s).norm_sq) * math.sqrt(p), rel=2e-3)
+                               * math.sqrt(theory.spikes.predictions.learned_overlap(s).norm_sq) * math.sqrt(p), rel=2e-3)
     W0 = _sphere(rng, p, d)
     u = np.zeros(d)
     u[0], u[1] = g, math.sqrt(1 - g * g)
@@ -275,7 +275,7 @@ def test_strong_spikes_tend_to_moniri_closed_form():
 
 
 def test_double_factorial_does_not_wrap_around():
-    from theory.moments import double_factorial
+    from theory.hermite.moments import double_factorial
 
     exact = math.prod(range(59, 0, -2))  # 59!! > 2**63: an int64 product would wrap around
     assert double_factorial(59) == pytest.approx(float(exact), rel=1e-14)

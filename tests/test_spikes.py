@@ -8,7 +8,7 @@ import pytest
 from scipy import integrate
 
 import theory
-from theory.spikes import boundary_alphas, learned_overlap, spike_degrees, weight_spike
+from theory.spikes.predictions import boundary_alphas, learned_overlap, spike_degrees, weight_spike
 
 POLY = theory.activation("polynomial", coeffs=[0, 1, 0.5, 0.3, 0.2, 0.1, 0.05], coeff_basis="hermite")
 
@@ -196,7 +196,7 @@ def test_finite_size_bulk_edge_of_the_weights():
     # shift below 1 + sqrt(1/2) ~0.015, so a test against the limit would fail).
     rng = np.random.default_rng(4)
     tops = [np.linalg.svd(rng.standard_normal((200, 400)) / math.sqrt(400), compute_uv=False)[0] for _ in range(30)]
-    from theory.spikes import _finite_edge
+    from theory.spikes.predictions import _finite_edge
 
     pred = _finite_edge(200, 400)
     se = np.std(tops, ddof=1) / math.sqrt(30)

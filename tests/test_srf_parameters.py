@@ -7,7 +7,7 @@ import pytest
 from scipy import integrate
 
 import theory
-from theory.srf import srf_parameters, common_spike_readout
+from theory.ridge.srf import srf_parameters, common_spike_readout
 
 
 def _quad_gauss(g):

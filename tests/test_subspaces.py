@@ -5,8 +5,8 @@ import pytest
 import sympy
 
 import theory
-from theory.multi_index import MultiIndexTarget
-from theory.subspaces import as_subspace, leap_index, learnable_subspace, staircase
+from theory.multi_index.targets import MultiIndexTarget
+from theory.multi_index.subspaces import as_subspace, leap_index, learnable_subspace, staircase
 
 
 def _numeric(t):

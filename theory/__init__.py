@@ -1,20 +1,30 @@
 """onegrad's theory package: deterministic equivalents after one (or a few) gradient steps.
 
-Pure functions and frozen dataclasses: numbers in, numbers out. See ``docs/`` for the
-mathematics and ``../shared/DESIGN.md`` for the public surface.
+Pure functions and frozen dataclasses: numbers in, numbers out. The public surface is flat (every
+name below); the code lives in subpackages by topic (``docs/architecture.md``):
+
+* :mod:`theory.hermite` -- Hermite coefficients, closed forms, high precision, symbolic, the activation
+  registry, transforms, moments, dual kernels;
+* :mod:`theory.model` -- the experiment :class:`OneStep` and each paper's conventions;
+* :mod:`theory.spikes` -- outliers of the weights and of the features after the step;
+* :mod:`theory.ridge` -- limiting train and test error of ridge (:func:`risk`), the GE system, solvers;
+* :mod:`theory.multi_index` -- multi-index targets, Hermite tensors, subspaces, giant-step laws, floors.
+
+``theory.symbolic``, ``theory.conventions``, ``theory.marchenko_pastur`` and ``theory.solvers`` are
+public module paths kept stable as thin aliases of their subpackage modules.
 """
 
 from . import conventions
-from .activations import Activation, activation, available_activations
-from .hermite import HermiteResult, hermite_coefficients
-from .onestep import OneStep
-from .multi_index import MultiIndexTarget
-from .multi_hermite import HermiteTensors, hermite_tensor, hermite_tensors
-from .spikes import SpikeDegrees, feature_spikes, learned_overlap, spike_degrees, weight_spike
-from .feature_spectrum import Spike, SpikeSpectrum
-from .floors import ErrorFloor, ErrorTable, error_floor, error_table, kernel_error, linear_kernel_error, random_features_error
-from .giant_step import AlignmentLaw, NeuronPrediction, SpecialisationLaw, alignment_law, predict_neurons, specialisation_law
-from .subspaces import LeapIndex, Staircase, Subspace, leap_index, learnable_subspace, staircase
+from .hermite.activations import Activation, activation, available_activations
+from .hermite.engine import HermiteResult, hermite_coefficients
+from .model.onestep import OneStep
+from .multi_index.targets import MultiIndexTarget
+from .multi_index.tensors import HermiteTensors, hermite_tensor, hermite_tensors
+from .spikes.predictions import SpikeDegrees, feature_spikes, learned_overlap, spike_degrees, weight_spike
+from .spikes.feature_spectrum import Spike, SpikeSpectrum
+from .multi_index.floors import ErrorFloor, ErrorTable, error_floor, error_table, kernel_error, linear_kernel_error, random_features_error
+from .multi_index.giant_step import AlignmentLaw, NeuronPrediction, SpecialisationLaw, alignment_law, predict_neurons, specialisation_law
+from .multi_index.subspaces import LeapIndex, Staircase, Subspace, leap_index, learnable_subspace, staircase
 
 __all__ = [
     "Activation",
@@ -59,18 +69,18 @@ __all__ = [
 ]
 
 # --- limiting train and test error (risk helper)
-from .moments import GaussianMoments, gaussian_moments  # noqa: E402
-from .srf import SRFParameters, srf_parameters  # noqa: E402
+from .hermite.moments import GaussianMoments, gaussian_moments  # noqa: E402
+from .ridge.srf import SRFParameters, srf_parameters  # noqa: E402
 from . import marchenko_pastur, solvers  # noqa: E402
-from .risk import RiskResult, risk, select_method  # noqa: E402
+from .ridge.limiting_error import RiskResult, risk, select_method  # noqa: E402
 
 __all__ += ["GaussianMoments", "RiskResult", "SRFParameters", "gaussian_moments", "marchenko_pastur", "risk",
             "select_method", "solvers", "srf_parameters"]
 
 # --- Hermite engine: moments, transforms, dual kernels (hermite helper)
-from .moments import derivative_second_moment, mu_star, second_moment  # noqa: E402
-from .transforms import derivative_coefficients, gaussian_smoothing, scaled_coefficients  # noqa: E402
-from .dual_kernel import DualKernel, dual_kernel  # noqa: E402
+from .hermite.moments import derivative_second_moment, mu_star, second_moment  # noqa: E402
+from .hermite.transforms import derivative_coefficients, gaussian_smoothing, scaled_coefficients  # noqa: E402
+from .hermite.dual_kernel import DualKernel, dual_kernel  # noqa: E402
 
 __all__ += [
     "DualKernel",

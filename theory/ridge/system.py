@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._result import Result
+from .._result import Result
 from .conditional import KappaData
 from .solvers import fixed_point, newton_fixed_point, residual_norm
 from .spectral import SpectralData

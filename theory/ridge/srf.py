@@ -65,9 +65,9 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ._result import Result
-from .hermite import hermite_coefficients
-from .moments import gaussian_moments
+from .._result import Result
+from ..hermite.engine import hermite_coefficients
+from ..hermite.moments import gaussian_moments
 
 __all__ = ["SRFParameters", "srf_parameters", "common_spike_readout"]
 
@@ -128,7 +128,7 @@ def common_spike_readout(setup) -> bool:
 
 
 def _check_setup(setup):
-    from .onestep import OneStep
+    from ..model.onestep import OneStep
 
     if not isinstance(setup, OneStep):
         raise TypeError(f"setup must be a theory.OneStep; got {type(setup).__name__}")

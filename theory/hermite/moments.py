@@ -24,9 +24,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._result import Result
+from .._result import Result
 from .activations import Activation
-from .hermite import hermite_coefficients
+from .engine import hermite_coefficients
 
 __all__ = ["GaussianMoments", "gaussian_moments", "second_moment", "mu_star", "derivative_second_moment",
            "double_factorial", "readout_power_moments"]
@@ -104,7 +104,7 @@ def _moments(act: Activation, label: str) -> GaussianMoments:
 
 
 def gaussian_moments(f, *, label: str = "f") -> GaussianMoments:
-    r"""Moments of ``f`` (an :class:`~theory.activations.Activation`, registry name or callable).
+    r"""Moments of ``f`` (an :class:`~theory.hermite.activations.Activation`, registry name or callable).
 
     ``label`` names the argument in error messages (e.g. ``"target"``). Results are cached per
     activation object.
@@ -125,7 +125,7 @@ def gaussian_moments(f, *, label: str = "f") -> GaussianMoments:
     >>> bool(abs(m.deriv_mean - m.mu1) < 1e-12)
     True
     """
-    from .onestep import as_activation
+    from ..model.onestep import as_activation
 
     return _moments(as_activation(f, label), label)
 
@@ -136,7 +136,7 @@ _EPS = np.finfo(float).eps
 
 
 def _activation_and_kinks(f, kinks, label):
-    from .hermite import _resolve
+    from .engine import _resolve
 
     act = _resolve(f)
     try:
@@ -249,7 +249,7 @@ def readout_power_moments(readout: str, mmax: int) -> np.ndarray:
     >>> readout_power_moments("gaussian", 4).tolist()
     [1.0, 0.0, 1.0, 0.0, 3.0]
     """
-    from ._checks import check_choice, check_integer
+    from .._checks import check_choice, check_integer
 
     check_choice(readout, ("gaussian", "rademacher", "symmetric", "constant"), "readout")
     mmax = check_integer(mmax, "mmax", minimum=0)

@@ -17,9 +17,9 @@ import math
 
 import numpy as np
 
-from ._checks import check_choice, check_finite, check_integer
+from .._checks import check_choice, check_finite, check_integer
 from .activations import Activation, activation
-from .hermite import BASES, HermiteResult, _resolve, hermite_coefficients
+from .engine import BASES, HermiteResult, _resolve, hermite_coefficients
 
 __all__ = [
     "scaled_coefficients",

@@ -29,8 +29,8 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
-from ._checks import check_choice, check_integer, check_positive
-from .hermite import (
+from .._checks import check_choice, check_integer, check_positive
+from .engine import (
     BASES,
     HermiteResult,
     _closed_form_mp,

@@ -23,8 +23,8 @@ import mpmath
 import numpy as np
 from scipy import special
 
-from . import _closed_forms as cf
-from ._checks import check_choice, check_finite, suggest
+from . import closed_forms as cf
+from .._checks import check_choice, check_finite, suggest
 
 __all__ = ["Activation", "activation", "available_activations", "register_activation", "hermite_values_at"]
 
@@ -154,13 +154,13 @@ class Activation:
         """Plain coefficients from the closed form as a float array (``None`` if there is none)."""
         if self.closed_form is None:
             return None
-        from .hermite import hermite_coefficients
+        from .engine import hermite_coefficients
 
         return hermite_coefficients(self, kmax).values
 
     def hermite(self, kmax: int, basis: str = "plain", **kwargs):
         """Shorthand for :func:`theory.hermite_coefficients` ``(self, kmax, basis=basis, **kwargs)``."""
-        from .hermite import hermite_coefficients
+        from .engine import hermite_coefficients
 
         return hermite_coefficients(self, kmax, basis=basis, **kwargs)
 
@@ -621,7 +621,7 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
                                kinks=tuple((k - shift) / s_abs for k in spec.get("kinks", ())))
 
         def derived(kmax, dr0=dr0, unflipped=unflipped):
-            from .hermite import hermite_coefficients
+            from .engine import hermite_coefficients
 
             def coefficients(entry, kk):
                 act = unflipped if entry == "self" else activation(entry, shift=shift, scale=s_abs)
@@ -642,7 +642,7 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
     # output map amplitude * f + offset (offset includes -amplitude * E f when centring)
     mean = None
     if center or (kernel is not None and offset != 0.0):
-        from .hermite import hermite_coefficients
+        from .engine import hermite_coefficients
 
         tmp = Activation(name, func, kinks=kinks, closed_form=closed, linear_part=(a, b), remainder_parity=p,
                          derived=derived)

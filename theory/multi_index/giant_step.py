@@ -43,12 +43,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._checks import check_integer
-from ._result import Result
-from .hermite import gaussian_rule, hermite_coefficients, orthonormal_hermite_matrix
-from .multi_hermite import hermite_tensors, second_moment
-from .multi_index import MultiIndexTarget
-from .onestep import OneStep
+from .._checks import check_integer
+from .._result import Result
+from ..hermite.engine import gaussian_rule, hermite_coefficients, orthonormal_hermite_matrix
+from .tensors import hermite_tensors, second_moment
+from .targets import MultiIndexTarget
+from ..model.onestep import OneStep
 
 __all__ = [
     "ActivationFactors",
@@ -105,14 +105,14 @@ def activation_factors(act, kmax: int, rho=1.0) -> ActivationFactors:
     r"""Coefficients of :math:`\sigma_\rho(z)=\sigma(\rho z)/\rho` (so :math:`\sigma_\rho'(z)=\sigma'(\rho z)`).
 
     At :math:`\rho=1` the plain coefficients come from :func:`theory.hermite_coefficients` (closed forms where
-    known); for other :math:`\rho` from the kink-aware rule of :func:`theory.hermite.gaussian_rule`, which
+    known); for other :math:`\rho` from the kink-aware rule of :func:`theory.hermite.engine.gaussian_rule`, which
     needs the kinks of :math:`\sigma` at 0 (or none) so that one rule serves every :math:`\rho`.
 
     >>> f = activation_factors("relu", 2)
     >>> bool(np.allclose(f.mu, [1 / np.sqrt(2 * np.pi), 0.5, 1 / np.sqrt(2 * np.pi)])), float(f.sp2)
     (True, 0.5)
     """
-    from .onestep import as_activation
+    from ..model.onestep import as_activation
 
     act = as_activation(act, "activation")
     kmax = check_integer(kmax, "kmax", minimum=2)

@@ -31,10 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from ._checks import check_integer
-from ._result import Result
-from .multi_hermite import _exact_tensor, grid_values, hermite_tensors, second_moment
-from .multi_index import MultiIndexTarget, as_multi_index
+from .._checks import check_integer
+from .._result import Result
+from .tensors import _exact_tensor, grid_values, hermite_tensors, second_moment
+from .targets import MultiIndexTarget, as_multi_index
 
 __all__ = [
     "Subspace",

@@ -14,7 +14,7 @@ Two paths:
 * **exact** (polynomial expressions): :math:`C_k=E[\nabla^kg]` from the Gaussian moments
   :math:`E z^{m}=(m-1)!!` (even :math:`m`), term by term; no integration;
 * **numeric** (anything else): a tensor product of the kink-free rule of
-  :func:`theory.hermite.gaussian_rule` (composite Gauss-Legendre against the Gaussian weight), evaluated at
+  :func:`theory.hermite.engine.gaussian_rule` (composite Gauss-Legendre against the Gaussian weight), evaluated at
   two panel widths; the finer result is returned and the difference (plus a round-off bound) is the
   error estimate. Targets with kinks off the coordinate axes converge slowly, and the estimate shows it.
 """
@@ -30,10 +30,10 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
-from ._checks import check_integer
-from ._result import Result
-from .hermite import gaussian_rule, orthonormal_hermite_matrix
-from .multi_index import MultiIndexTarget, as_multi_index
+from .._checks import check_integer
+from .._result import Result
+from ..hermite.engine import gaussian_rule, orthonormal_hermite_matrix
+from .targets import MultiIndexTarget, as_multi_index
 
 __all__ = [
     "HermiteTensors",

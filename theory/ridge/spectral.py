@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_positive
-from ._result import Result
+from .._checks import check_positive
+from .._result import Result
 from .marchenko_pastur import DEFAULT_MP_NODES, mp_rule
 
 __all__ = ["SpectralData", "mp_spectrum", "finite_spectrum"]

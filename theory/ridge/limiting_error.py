@@ -13,7 +13,7 @@ on ``n_ridge`` fresh samples, for four regimes of the per-neuron step ``lr``:
 ``"rf"``      random features at initialisation (``lr = 0``): the compact RF system of
               ``notes/risk.md`` §2.2, i.e. the conditional GE system at :math:`(r, c, \gamma) = (0, 1, 0)`.
 ``"srf"``     Cui et al. (2024) spiked random features, ``notes/risk.md`` §3.5-3.8, with
-              :math:`(r, c, \gamma)` from :func:`theory.srf.srf_parameters`.
+              :math:`(r, c, \gamma)` from :func:`theory.ridge.srf.srf_parameters`.
 ``"ba"``      Ba et al. (2022), :math:`\eta = \Theta(1)`: given ``W1`` the conditional formula of
               ``notes/risk.md`` §4; otherwise its deterministic limit, derived in
               ``docs/derivations/ge_system.md`` §3 (the GE system with one spike channel of
@@ -42,13 +42,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import check_array, check_choice, check_integer, check_positive
-from ._result import Result
+from .._checks import check_array, check_choice, check_integer, check_positive
+from .._result import Result
 from .ba_conditional import ba_conditional_risk, conditional_spectrum, unit_target
 from .conditional import constant_kappa_data, srf_kappa_data
-from .ge_ridge import GESystem
+from .system import GESystem
 from .marchenko_pastur import DEFAULT_MP_NODES
-from .moments import gaussian_moments, readout_power_moments
+from ..hermite.moments import gaussian_moments, readout_power_moments
 from .solvers import residual_norm
 from .spectral import finite_spectrum, mp_spectrum
 from .srf import common_spike_readout, srf_parameters
@@ -122,7 +122,7 @@ class RiskResult(Result):
 
 # ----------------------------------------------------------------------------- regime selection
 def _check_setup(setup):
-    from .onestep import OneStep
+    from ..model.onestep import OneStep
 
     if not isinstance(setup, OneStep):
         raise TypeError(f"setup must be a theory.OneStep; got {type(setup).__name__}")
@@ -142,7 +142,7 @@ def select_method(setup, lr=None):
     * ``lr == 0``: ``"rf"``;
     * Moniri's :math:`\alpha = \log(\mathrm{lr}\sqrt N)/\log n \le 0` (:math:`\eta = \tau\sqrt N \le 1`):
       ``"ba"`` (Ba et al.'s :math:`\eta = \Theta(1)`, a weight spike of order one);
-    * otherwise, if every neuron gets the same spike (:func:`theory.srf.common_spike_readout`):
+    * otherwise, if every neuron gets the same spike (:func:`theory.ridge.srf.common_spike_readout`):
       ``"srf"`` (Cui et al.; it covers every step size with this readout);
     * otherwise, with a Gaussian readout and :math:`0 < \alpha < \frac12`: ``"moniri"``.
 
@@ -190,7 +190,7 @@ def _check_method_applies(setup, method, lr):
                 f"method 'moniri' needs readout='gaussian' (the spikes a^(k) are then distinct directions); got "
                 f"{setup.readout!r} (use method='srf' for a common spike)"
             )
-        from .spikes import learned_overlap
+        from ..spikes.predictions import learned_overlap
 
         lo = learned_overlap(setup.with_(lr=lr))
         if lo.f0_component > 0.05 * math.sqrt(lo.norm_sq):
@@ -232,7 +232,7 @@ def _check_weights(name, W, setup):
 
 def _scaled_series_coefficients(act, c: float, kmax: int) -> np.ndarray:
     r""":math:`E[\sigma^{(k)}(\sqrt c z)]/k! = E[\sigma(\sqrt c z)He_k(z)]/(k!\,c^{k/2})`, :math:`k = 0..k_{max}`."""
-    from .hermite import hermite_coefficients
+    from ..hermite.engine import hermite_coefficients
 
     sc = math.sqrt(c)
     if c == 1.0:
@@ -259,7 +259,7 @@ def _spiked_model(setup, st, method, *, degrees, strength, bulk_noise=True):
     Gram part that does not involve :math:`W_0` (the readout parts), the unregularised functions
     (``strength="infinite"``), the bulk scale :math:`c` and the parameters.
     """
-    from .spikes import learned_overlap, spike_degrees
+    from ..spikes.predictions import learned_overlap, spike_degrees
 
     lo = learned_overlap(st)
     b_sq = max(lo.norm_sq - lo.f0_component**2, 0.0)
@@ -446,7 +446,7 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
     beta_star : array_like, shape (d,), optional
         Target direction for ``W0``/``W1`` (default :math:`e_1`, as in the simulator).
     degrees : sequence of int, optional
-        Moniri spike degrees (default: :func:`theory.spikes.spike_degrees`; ``(1,)`` for ``"ba"``).
+        Moniri spike degrees (default: :func:`theory.spikes.predictions.spike_degrees`; ``(1,)`` for ``"ba"``).
     strength : {"finite", "infinite"}
         ``"ba"``/``"moniri"``: the spikes with their finite-size strengths
         (``docs/derivations/ge_system.md`` §4), or infinitely strong, i.e. fit without penalty

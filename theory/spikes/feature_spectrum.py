@@ -30,10 +30,10 @@ from functools import lru_cache
 import numpy as np
 from scipy import optimize
 
-from ._checks import check_choice, check_integer, check_positive
-from ._result import Result
-from .hermite import gauss_legendre_panels, orthonormal_hermite_matrix
-from .moments import double_factorial, readout_power_moments
+from .._checks import check_choice, check_integer, check_positive
+from .._result import Result
+from ..hermite.engine import gauss_legendre_panels, orthonormal_hermite_matrix
+from ..hermite.moments import double_factorial, readout_power_moments
 
 __all__ = [
     "Spike",
@@ -451,7 +451,7 @@ def _norm_spread_coefficients(setup, st):
     :math:`\tau^2s^2|\delta_i|^2\approx\tau^2s^2\frac dn\frac1n\sum_\mu r_\mu^2\psi(u_\mu)^2`, of variance
     :math:`\frac1n\tau^4s^4(\frac dn)^2(E[r^4]E[\psi^4]-(E[r^2]E[\psi^2])^2)`. Large for polynomial activations.
     """
-    from .hermite import gaussian_rule
+    from ..hermite.engine import gaussian_rule
 
     act = setup.activation
     z, w = gaussian_rule(act.kinks, degree=12)
@@ -478,7 +478,7 @@ def _spread_gram_nodes(geo_g, var_fn, s_nodes, weights):
 
 def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kernel=True, heavy_tails=True,
                  norm_spread=True) -> _Model:
-    from .spikes import _step_stats
+    from .predictions import _step_stats
 
     st = _step_stats(setup)
     act = setup.activation
@@ -775,7 +775,7 @@ def _solve_model(model: _Model, *, tol=1e-13):
 
 # ----------------------------------------------------------------------------- leading order
 def _leading(setup, n_features, *, readout_nodes, tol):
-    from .spikes import _step_stats, spike_degrees
+    from .predictions import _step_stats, spike_degrees
 
     alpha = setup.moniri_alpha
     if not (0.0 <= alpha < 0.5):
@@ -907,7 +907,7 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
             f"outside the range validated against Monte Carlo (regime {regime}, max |a|/r = {ratio:.2f}, "
             f"bulk noise {noise:.2f}): the isotropic-noise and averaged-bulk approximations of docs/spikes.md §5 "
             "may be off")
-    from .spikes import _step_stats
+    from .predictions import _step_stats
 
     growth = float(model.pi @ (model.a**2 + model.rho2)) - 1.0  # E r^2 - 1: the step's change of the radius
     spread = _norm_spread(setup, _step_stats(setup))  # per unit s^2 (E s^2 = 1)

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from ._result import Result
-from .moments import gaussian_moments
+from .._result import Result
+from ..hermite.moments import gaussian_moments
 
 __all__ = ["BaConditional", "ba_conditional_risk", "ConditionalSpectrum", "conditional_spectrum"]
 

@@ -21,7 +21,7 @@ and the target :math:`y = \sigma_\star(\gamma\kappa + \rho\xi) + \varepsilon`,
 
 (label noise :math:`\Delta` enters :math:`hh`, ``notes/risk.md`` §3.2 "Label noise").
 
-Numerics: every inner average uses :func:`theory.hermite.gaussian_rule` split at the kinks of the
+Numerics: every inner average uses :func:`theory.hermite.engine.gaussian_rule` split at the kinks of the
 integrand, which move with :math:`\kappa` (for :math:`\sigma` the kink :math:`k` sits at
 :math:`z = (k - r\kappa)/\sqrt c`); the outer :math:`\kappa` rule is the same composite
 Gauss-Legendre rule (split at the target's kinks :math:`k/\gamma` when :math:`\rho = 0`). The
@@ -38,9 +38,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._result import Result
-from .activations import Activation
-from .hermite import gaussian_rule
+from .._result import Result
+from ..hermite.activations import Activation
+from ..hermite.engine import gaussian_rule
 
 __all__ = ["KappaData", "smoothed_moments", "srf_kappa_data", "constant_kappa_data", "kappa_rule"]
 
@@ -118,7 +118,7 @@ class KappaData(Result):
 
 
 def kappa_rule(kinks=(), panel_width: float = DEFAULT_PANEL_WIDTH):
-    """The outer rule for :math:`E_\\kappa` (composite Gauss-Legendre, :func:`theory.hermite.gaussian_rule`)."""
+    """The outer rule for :math:`E_\\kappa` (composite Gauss-Legendre, :func:`theory.hermite.engine.gaussian_rule`)."""
     return gaussian_rule(tuple(kinks), panel_width=panel_width)
 
 
@@ -154,7 +154,7 @@ def srf_kappa_data(activation, target, *, r: float, c: float, gamma: float, nois
     >>> bool(np.allclose(kd.mu1, m.mu1, atol=1e-13) and np.allclose(kd.mu2sq, m.mu_star_sq, atol=1e-13))
     True
     """
-    from .onestep import as_activation
+    from ..model.onestep import as_activation
 
     act = as_activation(activation, "activation")
     tgt = as_activation(target, "target")

@@ -20,8 +20,8 @@ from functools import cached_property
 import numpy as np
 import sympy
 
-from ._checks import check_integer, check_nonnegative
-from ._result import to_jsonable
+from .._checks import check_integer, check_nonnegative
+from .._result import to_jsonable
 
 __all__ = ["MultiIndexTarget", "target_symbols", "as_multi_index"]
 
@@ -227,7 +227,7 @@ class MultiIndexTarget:
 
     def hermite_tensor(self, k: int, **kw) -> np.ndarray:
         """Shorthand for :func:`theory.hermite_tensor` ``(self, k)``."""
-        from .multi_hermite import hermite_tensor
+        from .tensors import hermite_tensor
 
         return hermite_tensor(self, k, **kw)
 
@@ -247,7 +247,7 @@ class MultiIndexTarget:
         >>> t.expr
         z1**2 - 1
         """
-        from .multi_hermite import hermite_tensor, tensor_hermite_polynomial
+        from .tensors import hermite_tensor, tensor_hermite_polynomial
 
         ell = check_integer(ell, "ell", minimum=1)
         name = f"{self.name} - orders<{ell}"
@@ -309,7 +309,7 @@ class _LowOrderRemoved:
         self.tensors = tensors
 
     def __call__(self, Z):
-        from .multi_hermite import tensor_hermite_values
+        from .tensors import tensor_hermite_values
 
         Z = np.asarray(Z, dtype=float)
         out = np.asarray(self.func(Z), dtype=float).copy()

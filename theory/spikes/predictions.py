@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_choice, check_in_interval, check_integer
-from .moments import gaussian_moments
-from ._result import Result
-from .hermite import hermite_coefficients
+from .._checks import check_choice, check_in_interval, check_integer
+from ..hermite.moments import gaussian_moments
+from .._result import Result
+from ..hermite.engine import hermite_coefficients
 
 __all__ = [
     "SpikeDegrees",
@@ -175,7 +175,7 @@ def spike_degrees(alpha, activation, *, kmax=None, readout: str = "gaussian") ->
     >>> b.at_boundary, b.count, b.count_below, b.count_above
     (True, None, 1, 1)
     """
-    from .onestep import as_activation
+    from ..model.onestep import as_activation
 
     alpha = check_in_interval(alpha, "alpha", 0.0, 0.5, closed="left")
     act = as_activation(activation, "activation")
@@ -282,7 +282,7 @@ class _StepStats:
 def _target_stats(setup):
     """``(signal, E y^2, E y)`` for a single- or multi-index target (label noise included)."""
     if setup.is_multi_index:
-        from .multi_hermite import hermite_tensor, second_moment
+        from ..multi_index.tensors import hermite_tensor, second_moment
 
         t = setup.target
         c0 = float(np.asarray(hermite_tensor(t, 0)))
@@ -319,11 +319,11 @@ def _step_stats(setup) -> _StepStats:
 
 def _target_fourth(setup) -> float:
     """:math:`E y^4` with label noise (single index: quadrature; multi-index: the Gaussian value :math:`3(Ey^2)^2`)."""
-    from .hermite import gaussian_rule
+    from ..hermite.engine import gaussian_rule
 
     dn = setup.noise_var
     if setup.is_multi_index:
-        from .multi_hermite import second_moment
+        from ..multi_index.tensors import second_moment
 
         m2 = float(second_moment(setup.target)[0]) + dn
         return 3.0 * m2 * m2
@@ -595,7 +595,7 @@ def weight_spike(setup, *, strict: bool = False) -> WeightSpike:
 
 
 def feature_spikes(setup, **kw):
-    """Predicted outliers of :math:`F/\\sqrt n` (see :func:`theory.feature_spectrum.feature_spikes`)."""
+    """Predicted outliers of :math:`F/\\sqrt n` (see :func:`theory.spikes.feature_spectrum.feature_spikes`)."""
     from .feature_spectrum import feature_spikes as _fs
 
     return _fs(setup, **kw)

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ._checks import check_choice, check_finite, check_integer, check_nonnegative, check_positive
-from ._result import Result, to_jsonable
-from .activations import Activation, activation as _activation
+from .._checks import check_choice, check_finite, check_integer, check_nonnegative, check_positive
+from .._result import Result, to_jsonable
+from ..hermite.activations import Activation, activation as _activation
 from . import conventions as _conv
 
 __all__ = ["OneStep", "READOUTS", "INITS", "RESIDUALS", "as_activation"]
@@ -203,19 +203,19 @@ class OneStep(Result):
 
     # ------------------------------------------------------------------ theory shortcuts
     def spikes(self, **kw):
-        """Predicted outliers of :math:`F/\\sqrt n` (see :func:`theory.spikes.feature_spikes`)."""
-        from .spikes import feature_spikes
+        """Predicted outliers of :math:`F/\\sqrt n` (see :func:`theory.spikes.predictions.feature_spikes`)."""
+        from ..spikes.predictions import feature_spikes
 
         return feature_spikes(self, **kw)
 
     def learned_overlap(self, **kw):
         """Limit of :math:`\\cos(\\beta, \\beta_*)` and :math:`|\\beta|^2`, :math:`\\beta = X^\\top r/n`."""
-        from .spikes import learned_overlap
+        from ..spikes.predictions import learned_overlap
 
         return learned_overlap(self, **kw)
 
     def weight_spike(self, **kw):
-        """Ba et al.'s rank-one spike of :math:`W_1` (see :func:`theory.spikes.weight_spike`)."""
-        from .spikes import weight_spike
+        """Ba et al.'s rank-one spike of :math:`W_1` (see :func:`theory.spikes.predictions.weight_spike`)."""
+        from ..spikes.predictions import weight_spike
 
         return weight_spike(self, **kw)

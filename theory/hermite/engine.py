@@ -26,8 +26,8 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
-from ._checks import check_choice, check_integer, check_positive
-from ._result import Result
+from .._checks import check_choice, check_integer, check_positive
+from .._result import Result
 
 __all__ = [
     "HermiteResult",
@@ -476,7 +476,7 @@ def hermite_coefficients(f, kmax, *, kinks=(), basis: str = "plain", dps=None, r
     Parameters
     ----------
     f : str, Activation or callable
-        A registry name (see :func:`theory.activation`), an :class:`~theory.activations.Activation`
+        A registry name (see :func:`theory.activation`), an :class:`~theory.hermite.activations.Activation`
         or a vectorised callable ``f(z: ndarray) -> ndarray``.
     kmax : int
         Highest degree, ``>= 0`` (at most 400 for the double-precision quadrature; closed forms
@@ -545,7 +545,7 @@ def hermite_coefficients(f, kmax, *, kinks=(), basis: str = "plain", dps=None, r
         rtol = check_positive(rtol, "rtol")
     act = _resolve(f)
     if dps is not None:
-        from .hermite_mp import hermite_coefficients_mp
+        from .high_precision import hermite_coefficients_mp
 
         return hermite_coefficients_mp(
             act if act is not None else f, kmax, kinks=kinks, basis=basis, dps=dps,

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_array, check_integer, check_positive
-from ._result import Result
+from .._checks import check_array, check_integer, check_positive
+from .._result import Result
 from .activations import Activation
-from .hermite import _EPS, _INV_SQRT_2PI, _evaluate, _gl_rule, gaussian_rule, hermite_coefficients
+from .engine import _EPS, _INV_SQRT_2PI, _evaluate, _gl_rule, gaussian_rule, hermite_coefficients
 from .moments import second_moment
 from .transforms import _as_activation
 

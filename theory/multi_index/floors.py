@@ -32,10 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from ._checks import check_integer
-from ._result import Result
-from .multi_hermite import _exact_tensor, grid_values, hermite_tensors, second_moment
-from .multi_index import MultiIndexTarget, as_multi_index
+from .._checks import check_integer
+from .._result import Result
+from .tensors import _exact_tensor, grid_values, hermite_tensors, second_moment
+from .targets import MultiIndexTarget, as_multi_index
 from .subspaces import Subspace, as_subspace, learnable_subspace, staircase
 
 __all__ = ["ErrorFloor", "error_floor", "linear_kernel_error", "kernel_error", "ErrorTable", "error_table",
@@ -255,13 +255,13 @@ def random_features_error(target, *, activation, d, width, n_ridge, lam, method_
     acts as independent label noise (Mei & Montanari 2022; ``notes/risk.md`` §2). So the multi-index problem
     is the single-index one with link :math:`C_0+|C_1|z` and noise variance
     :math:`E y^2-C_0^2-|C_1|^2+\Delta`, solved by :func:`theory.risk` with ``method="rf"``.
-    ``n_ridge`` and ``lam`` may be arrays (a learning curve). Returns the :class:`theory.risk.RiskResult`.
+    ``n_ridge`` and ``lam`` may be arrays (a learning curve). Returns the :class:`theory.ridge.limiting_error.RiskResult`.
 
     As ``n_ridge`` and ``width`` grow the error tends to :func:`linear_kernel_error` (tested).
     """
-    from .activations import activation as _activation
-    from .onestep import OneStep
-    from .risk import risk
+    from ..hermite.activations import activation as _activation
+    from ..model.onestep import OneStep
+    from ..ridge.limiting_error import risk
 
     t = as_multi_index(target)
     ts = hermite_tensors(t, 1)

@@ -1,0 +1,117 @@
+r"""Each paper's learning rate and ridge penalty, mapped onto this library's conventions.
+
+The library's per-neuron step ``lr`` (:math:`\tau`) is defined by (``../shared/DESIGN.md`` §1,
+``notes/README.md`` "Per-neuron step")
+
+.. math:: w_i \leftarrow w_i + \tau\, s_i\, \frac1n \sum_\mu r_\mu\, \sigma'(w_i\cdot x_\mu)\, x_\mu ,
+
+with readout values :math:`s_i` of unit scale. The ridge penalty ``lam`` is :math:`\lambda_C` of the
+reference objective :math:`\sum_\mu (y_\mu - a\cdot h_\mu/\sqrt p)^2 + \lambda_C |a|^2`
+(``notes/risk.md`` §1).
+
+=================  =====================================  ==============================
+paper              their step                             ``lr`` (tau)
+=================  =====================================  ==============================
+Ba et al. 2022     :math:`W_1 = W_0 + \eta\sqrt N G_0`    :math:`\eta/\sqrt N`
+Moniri et al.      :math:`W_1 = W_0 + \eta G`, n^alpha    :math:`\eta/\sqrt N`
+Cui et al. 2024    :math:`\eta = \tilde\eta p`            :math:`\tilde\eta`
+Dandi et al. 2024  :math:`\eta = \eta_0 p d^{(l-1)/2}`    :math:`\eta/p`
+=================  =====================================  ==============================
+
+>>> lr = lr_from_moniri(0.25, n=10_000, width=400)
+>>> round(moniri_alpha(lr, n=10_000, width=400), 12)
+0.25
+>>> lam_to_ba(lam_from_ba(0.3, n_ridge=2000, width=500), n_ridge=2000, width=500)
+0.3
+"""
+
+from __future__ import annotations
+
+import math
+
+from .._checks import check_finite, check_nonnegative, check_positive
+
+__all__ = [
+    "lr_from_ba",
+    "lr_from_moniri",
+    "lr_from_cui",
+    "lr_from_dandi",
+    "dandi_eta",
+    "moniri_alpha",
+    "lam_from_ba",
+    "lam_to_ba",
+    "lam_from_moniri",
+    "lam_to_moniri",
+    "lam_from_per_sample",
+    "lam_to_per_sample",
+]
+
+
+def lr_from_ba(eta, width):
+    r"""Ba et al. (2022) step :math:`W_1 = W_0 + \eta\sqrt N G_0` gives :math:`\tau = \eta/\sqrt N`."""
+    return check_finite(eta, "eta") / math.sqrt(check_positive(width, "width"))
+
+
+def lr_from_moniri(alpha, n, width, eta0=1.0):
+    r"""Moniri et al. (2024): :math:`\eta = \eta_0 n^\alpha` and :math:`W_1 = W_0 + \eta G`, so :math:`\tau = \eta/\sqrt N`."""
+    alpha = check_finite(alpha, "alpha")
+    n = check_positive(n, "n")
+    return check_finite(eta0, "eta0") * n**alpha / math.sqrt(check_positive(width, "width"))
+
+
+def lr_from_cui(eta_tilde):
+    r"""Cui et al. (2024): :math:`\eta = \tilde\eta p` with readout :math:`a_i = p^{-1/2}`, so :math:`\tau = \tilde\eta`."""
+    return check_finite(eta_tilde, "eta_tilde")
+
+
+def lr_from_dandi(eta, width):
+    r"""Dandi et al. (2024): :math:`f = p^{-1/2}\sum a_i\sigma`, :math:`a_i = \pm p^{-1/2}`, so :math:`\tau = \eta/p`."""
+    return check_finite(eta, "eta") / check_positive(width, "width")
+
+
+def dandi_eta(eta0, width, d, ell):
+    r"""Dandi et al.'s learning rate :math:`\eta = \eta_0\, p\, d^{(\ell-1)/2}` for a batch :math:`n = \Theta(d^\ell)`."""
+    return check_finite(eta0, "eta0") * check_positive(width, "width") * check_positive(d, "d") ** (
+        (check_positive(ell, "ell") - 1) / 2
+    )
+
+
+def moniri_alpha(lr, n, width):
+    r"""Moniri's exponent :math:`\alpha = \log(\tau\sqrt N)/\log n` of the step :math:`\eta = n^\alpha`."""
+    lr = abs(check_finite(lr, "lr"))
+    n = check_positive(n, "n")
+    if lr == 0:
+        return float("-inf")
+    if n <= 1:
+        raise ValueError(f"n must be > 1 to define alpha; got {n}")
+    return math.log(lr * math.sqrt(check_positive(width, "width"))) / math.log(n)
+
+
+def lam_from_ba(lam, n_ridge, width):
+    r"""Ba et al.: :math:`\frac1n|y-\Phi a|^2 + \frac{\lambda}{N}|a|^2`, :math:`\Phi = \sigma(XW)/\sqrt N`, gives :math:`\lambda_C = \lambda n/N` (``notes/risk.md`` §1)."""
+    return check_nonnegative(lam, "lam") * check_positive(n_ridge, "n_ridge") / check_positive(width, "width")
+
+
+def lam_to_ba(lam, n_ridge, width):
+    """Inverse of :func:`lam_from_ba`."""
+    return check_nonnegative(lam, "lam") * check_positive(width, "width") / check_positive(n_ridge, "n_ridge")
+
+
+def lam_from_moniri(lam, n_ridge, width):
+    r"""Moniri et al. (reconstructed): :math:`\frac1n|y - Fa|^2 + \lambda|a|^2`, :math:`F = \sigma(XW)`, gives :math:`\lambda_C = \lambda n/N`."""
+    return lam_from_ba(lam, n_ridge, width)
+
+
+def lam_to_moniri(lam, n_ridge, width):
+    """Inverse of :func:`lam_from_moniri`."""
+    return lam_to_ba(lam, n_ridge, width)
+
+
+def lam_from_per_sample(lam, n_ridge, width):
+    r"""Per-sample form :math:`\frac1n|y-\Phi' b|^2 + \lambda_B|b|^2`, :math:`b = a/\sqrt p`: :math:`\lambda_C = \lambda_B n/p`."""
+    return lam_from_ba(lam, n_ridge, width)
+
+
+def lam_to_per_sample(lam, n_ridge, width):
+    """Inverse of :func:`lam_from_per_sample`."""
+    return lam_to_ba(lam, n_ridge, width)
