@@ -48,3 +48,17 @@ def gemm(params, seed):
     for _ in range(3):
         W = W + 1e-2 * (X.T @ np.tanh(X @ W)) / 300
     return {"sum": float(W.sum()), "first": float(W[0, 0])}
+
+
+def sleeper(params, seed):
+    """Write this process's pid into the folder named by ``ONEGRAD_TEST_PID_DIR``, then sleep.
+
+    For the test that a worker ends when the sweep process is killed: the pid file appears as
+    soon as a worker starts the task, and the task then outlives the test unless it is killed.
+    """
+    folder = os.environ.get("ONEGRAD_TEST_PID_DIR")
+    if folder:
+        with open(os.path.join(folder, f"{os.getpid()}.pid"), "w") as fh:
+            fh.write(str(os.getpid()))
+    time.sleep(params.get("sleep", 60))
+    return {"x": params.get("x")}
