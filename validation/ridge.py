@@ -55,16 +55,19 @@ def _check_lam(lam) -> np.ndarray:
     return lam_arr
 
 
-def _solve(gram, rhs, lam_arr, *, dual_A=None) -> np.ndarray:
+def _solve(gram, rhs, lam_arr, *, dual_A=None, overwrite: bool = False) -> np.ndarray:
     """Solve ``(gram + lam I) x = rhs`` for a scalar or a 1-d array of ``lam`` (float64).
 
     ``dual_A`` given: the solution is mapped back by ``A^T x`` (dual form). ``lam = 0`` gives the
     pseudo-inverse solution, eigenvalues below ``size * eps * max`` being treated as zero.
+    ``overwrite``: the Cholesky factor may be written over ``gram`` (no second ``m x m`` matrix).
     """
     m = gram.shape[0]
     back = (lambda x: dual_A.T @ x) if dual_A is not None else (lambda x: x)
     if lam_arr.ndim == 0 and float(lam_arr) > 0:
-        c = sla.cho_factor(gram + float(lam_arr) * np.eye(m), lower=True, check_finite=False)
+        M = gram if (overwrite and gram.dtype == np.float64 and gram.flags.writeable) else np.array(gram, dtype=float)
+        M.flat[:: m + 1] += float(lam_arr)
+        c = sla.cho_factor(M, lower=True, check_finite=False, overwrite_a=True)
         return back(sla.cho_solve(c, rhs, check_finite=False))
     e, V = np.linalg.eigh(gram)
     cut = m * np.finfo(float).eps * max(float(e[-1]), 0.0) if m else 0.0
@@ -143,7 +146,7 @@ class RidgePath:
     linear: np.ndarray | None = None
 
 
-def ridge_path(H, y, n_ridge, lam, *, X=None, center: bool = False) -> RidgePath:
+def ridge_path(H, y, n_ridge, lam, *, X=None, center: bool = False, chunk: int = CHUNK) -> RidgePath:
     r"""Ridge fits on the nested subsets ``H[:m]`` of one pool, for each ``m`` in ``n_ridge``.
 
     Parameters
@@ -163,6 +166,8 @@ def ridge_path(H, y, n_ridge, lam, *, X=None, center: bool = False) -> RidgePath
         Fit :math:`y - A_m - XB_m` with the subset's own :math:`A_m = \bar y`,
         :math:`B_m = X_{1:m}^\top y_{1:m}/m` (Dandi et al.'s preprocessing, ``notes/simulation.md``
         §2.4, training estimates only).
+    chunk : int
+        Rows per block of the Gram accumulation.
 
     Returns
     -------
@@ -189,7 +194,10 @@ def ridge_path(H, y, n_ridge, lam, *, X=None, center: bool = False) -> RidgePath
     linear = np.zeros((k, X.shape[1])) if center else None
     gram = np.zeros((p, p))
     done = 0
-    for idx in np.argsort(sizes, kind="stable"):
+    order = np.argsort(sizes, kind="stable")
+    primal = [i for i in order if sizes[i] >= p]
+    last_primal = primal[-1] if primal else None  # the largest size comes last in the sorted order
+    for idx in order:
         m = int(sizes[idx])
         ym = y[:m]
         if center:
@@ -200,12 +208,15 @@ def ridge_path(H, y, n_ridge, lam, *, X=None, center: bool = False) -> RidgePath
         lam_row = lam[idx]
         lam_arg = lam_row if nl > 1 else lam_row[0]
         if m >= p and not (np.ndim(lam_arg) == 0 and float(lam_arg) == 0.0):
-            if m > done:
-                inc = H[done:m]
-                gram += inc.T @ inc  # in the features' dtype (syrk), accumulated in float64
-                done = m
-            rhs = np.asarray(Am.T @ ym.astype(Am.dtype, copy=False), dtype=float) * scale
-            a = _solve(gram * scale**2, rhs, np.asarray(lam_arg))
+            for lo in range(done, m, chunk):  # in the features' dtype (syrk) per block, summed in float64,
+                inc = H[lo:min(lo + chunk, m)]  # so the rounding error grows with the block, not with m
+                gram += inc.T @ inc
+            done = max(done, m)
+            rhs = np.asarray(Am.T @ ym.astype(Am.dtype, copy=False), dtype=float) / scale
+            # (s^2 G + lam I) a = s b  <=>  (G + lam/s^2 I) a = b/s: no scaled copy of the Gram matrix;
+            # the factor overwrites it at the largest size (nothing is added to it afterwards)
+            a = _solve(gram, rhs, np.asarray(lam_arg) / scale**2,
+                       overwrite=(idx == last_primal and nl == 1))
         else:
             a = ridge_fit(Am, ym, lam_arg)
         a = np.atleast_2d(a)

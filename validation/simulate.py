@@ -144,6 +144,7 @@ __all__ = [
     "ridge_errors",
     "lam_to_reference",
     "top_singular_values",
+    "chunk_rows",
     "simulate",
     "sizes_of",
 ]
@@ -244,6 +245,40 @@ def _deriv(act, Z):
     return apply_activation(fn, Z)
 
 
+def _step_pass(W, s, chunks, setup, *, need_gradient: bool = True, keep_residual: bool = False):
+    r"""One pass over a batch given as ``(X_c, y_c)`` row blocks: the gradient sum
+    :math:`\sum_\mu (\sigma'(W x_\mu)\odot r_\mu) x_\mu^\top` (``need_gradient``), :math:`X^\top r` (float64)
+    and the number of rows; the residuals too when ``keep_residual``. No ``n x width`` matrix and no
+    whole batch is held: each block is drawn, used and released."""
+    G = np.zeros(W.shape, dtype=W.dtype) if need_gradient else None
+    xr = np.zeros(W.shape[1])
+    parts = [] if keep_residual else None
+    n = 0
+    for Xc, yc in chunks:
+        Z = Xc @ W.T.astype(Xc.dtype, copy=False)
+        if setup.residual == "full":
+            rc = yc - setup.effective_output_scale * (apply_activation(setup.activation.func, Z) @ s)
+        else:
+            rc = yc
+        rc = rc.astype(Xc.dtype, copy=False)
+        if need_gradient:
+            D = _deriv(setup.activation, Z)
+            del Z
+            D *= rc[:, None].astype(D.dtype, copy=False)
+            G += D.T @ Xc
+            del D
+        xr += Xc.T @ rc
+        if keep_residual:
+            parts.append(rc)
+        n += Xc.shape[0]
+    return G, xr, n, (np.concatenate(parts) if keep_residual else None)
+
+
+def _blocks(X, y, chunk):
+    for start in range(0, X.shape[0], int(chunk)):
+        yield X[start:start + int(chunk)], y[start:start + int(chunk)]
+
+
 def gradient_step(W, s, X, y, setup, *, return_gradient: bool = False, chunk: int = _CHUNK):
     r"""One full-batch step: :math:`W + \tau\,\mathrm{diag}(s)\,G`, :math:`G = \frac1n(\sigma'(XW^\top)\odot r)^\top X`.
 
@@ -253,22 +288,8 @@ def gradient_step(W, s, X, y, setup, *, return_gradient: bool = False, chunk: in
     samples is accumulated over blocks of ``chunk`` rows, so no ``n x width`` matrix is formed. Returns
     ``W1`` (and ``G`` and ``r`` when ``return_gradient``), in the dtype of ``X``.
     """
-    n = X.shape[0]
-    G = np.zeros(W.shape, dtype=np.result_type(X.dtype, W.dtype))
-    r = np.empty(n, dtype=np.result_type(X.dtype, np.asarray(y).dtype))
-    for start in range(0, n, int(chunk)):
-        Xc = X[start:start + int(chunk)]
-        Z = Xc @ W.T
-        yc = y[start:start + int(chunk)]
-        if setup.residual == "full":
-            rc = yc - setup.effective_output_scale * (apply_activation(setup.activation.func, Z) @ s)
-        else:
-            rc = yc
-        r[start:start + Xc.shape[0]] = rc
-        D = _deriv(setup.activation, Z)
-        del Z
-        D *= rc[:, None].astype(D.dtype, copy=False)
-        G += D.T @ Xc
+    Wx = W.astype(np.result_type(X.dtype, W.dtype), copy=False)
+    G, _, n, r = _step_pass(Wx, s, _blocks(X, np.asarray(y), chunk), setup, keep_residual=return_gradient)
     G /= n
     W1 = W + setup.lr * (s[:, None] * G)
     return (W1, G, r) if return_gradient else W1
@@ -389,45 +410,107 @@ def _center(X, y):
     return (y - A - X @ B).astype(y.dtype, copy=False)
 
 
+def chunk_rows(sizes: dict) -> int:
+    """Rows per block of the chunked passes: a block of inputs and its features stay near an eighth
+    of one ``n x d`` data matrix (at least 64 rows, at most :data:`validation.ridge.CHUNK`).
+
+    Every pass draws its rows in order from its own stream, so the results do not depend on this
+    choice (up to the order of floating-point sums)."""
+    wide = max(sizes["d"], sizes["width"])
+    return int(min(_CHUNK, max(64, (sizes["n"] * sizes["d"]) // (8 * wide))))
+
+
+def _stream(setup, n, rng, noise_rng, dt, chunk):
+    """Row blocks ``(X, y, f*)`` of an ``n``-sample batch; the same values as one :func:`draw_data`
+    call with these generators (each block continues both streams)."""
+    done = 0
+    while done < n:
+        m = min(int(chunk), n - done)
+        yield draw_data(setup, m, rng, noise_rng, dtype=dt)
+        done += m
+
+
+class _Spectrum:
+    """Top singular values of a feature matrix filled in row blocks: the Gram matrix of the columns is
+    accumulated (float64 sum of per-block products in the features' dtype) when ``n >= p`` and no
+    vectors are needed; otherwise the matrix itself is kept."""
+
+    def __init__(self, n, p, dt, keep):
+        self.keep = keep or n < p
+        self.store = np.empty((n, p), dtype=dt) if self.keep else None
+        self.gram = None if self.keep else np.zeros((p, p))
+
+    def add(self, lo, Fc):
+        if self.keep:
+            self.store[lo:lo + Fc.shape[0]] = Fc
+        else:
+            self.gram += Fc.T @ Fc
+
+    def values(self, k):
+        if self.keep:
+            return _m.top_singular_values(self.store, k)
+        return _m.top_values_of_gram(self.gram, k)
+
+
 def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
     dt = cfg.dtype
     ms = cfg.measures
+    chunk = chunk_rows(sz)
     init = draw_initial(setup, tseq, dtype=dt)
     W0, s = init.W0, init.s
+    r_target = init.r
+    del init
     W = W0
     rec = {}
-    first = None  # the first step's batch, kept only while a later stage needs it
-    keep_first = cfg.reuse or setup.reuse_batch
+    first = None  # the first step's batch, kept only when label centring needs it whole
+
+    def step_batch(idx, n_rows):
+        return _stream(setup, n_rows, role_generator(tseq, "step", idx), role_generator(tseq, "noise", idx), dt, chunk)
+
     beta = None
     n_steps = setup.steps if cfg.model == "network" else 1
     for t in range(n_steps):
         idx = 0 if setup.reuse_batch else t
-        if t == 0 or not setup.reuse_batch:
-            X, y, _ = draw_data(setup, sz["n"], role_generator(tseq, "step", idx),
-                                role_generator(tseq, "noise", idx), dtype=dt)
-            if t == 0 and keep_first:
-                first = (X, y)
-        else:
-            X, y = first
-        y_step = _center(X, y) if cfg.center else y
+        if cfg.center:  # A and B are estimated on the whole batch before the step: hold it
+            if t == 0 or not setup.reuse_batch:
+                parts = list(step_batch(idx, sz["n"]))
+                X = np.concatenate([q[0] for q in parts])
+                y = np.concatenate([q[1] for q in parts])
+                del parts
+                if t == 0 and (cfg.reuse or setup.reuse_batch):
+                    first = (X, y)
+            else:
+                X, y = first
+            blocks = _blocks(X, _center(X, y), chunk)
+        else:  # streamed; a reused batch is drawn again from its streams (the same values)
+            blocks = ((Xc, yc) for Xc, yc, _ in step_batch(idx, sz["n"]))
         if cfg.model == "network":
-            W, G, r = gradient_step(W, s, X, y_step, setup, return_gradient=True)
+            G, xr, n_rows, _ = _step_pass(W, s, blocks, setup)
+            G /= n_rows
+            if "gradient" in ms and t == 0:
+                W = W + setup.lr * (s[:, None] * G)
+            else:  # in place: no temporaries of the size of W
+                G *= (setup.lr * s)[:, None].astype(G.dtype, copy=False)
+                G += W
+                W, G = G, None
         else:
             G = None
-            r = y_step - network_output(W0, s, X, setup) if setup.residual == "full" else y_step
+            _, xr, n_rows, _ = _step_pass(W0, s, blocks, setup, need_gradient=False)
+        if cfg.center:
+            del X, y
         if t == 0:
-            beta = np.asarray((X.T @ r) / X.shape[0], dtype=float)
+            beta = xr / n_rows
             nb = float(beta @ beta)
             if "overlap" in ms:
                 rec["beta_norm_sq"] = nb
                 if setup.is_multi_index:
-                    rec["beta_subspace_fraction"] = float(beta[: init.r] @ beta[: init.r]) / nb if nb > 0 else 0.0
+                    rec["beta_subspace_fraction"] = float(beta[:r_target] @ beta[:r_target]) / nb if nb > 0 else 0.0
                 else:
                     rec["beta_cos"] = float(beta[0]) / math.sqrt(nb) if nb > 0 else 0.0
             if "gradient" in ms:
                 rec["gradient_rank_one_ratio"] = _m.rank_one_ratio(G, s, beta, cfg.mu1)
-                rec["gradient_op_norm"] = float(_m.top_singular_values(np.asarray(s, float)[:, None] * G, 1)[0])
-        del X, y, y_step, r, G
+                rec["gradient_op_norm"] = float(_m.lanczos_top_triples(np.asarray(s, float)[:, None] * G, 1)[0][0])
+        del G
     nb = float(beta @ beta)
     beta_hat = beta / math.sqrt(nb) if nb > 0 else beta
 
@@ -450,65 +533,95 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
         direction = beta
 
     if "weight_spike" in ms:
-        s1, u1, v1 = _m.top_singular_triples(W, 1)
+        s1, u1, v1 = _m.lanczos_top_triples(W, 1)
         u1, v1 = u1[:, 0], v1[:, 0]
         rec["w1_top_singular_value"] = float(s1[0])
-        rec["w1_overlap_target_sq"] = float(np.sum(v1[: init.r] ** 2))
+        rec["w1_overlap_target_sq"] = float(np.sum(v1[:r_target] ** 2))
         rec["w1_overlap_beta_sq"] = float((v1 @ beta_hat) ** 2)
         ns = float(np.linalg.norm(s))
         rec["w1_overlap_readout_sq"] = float((u1 @ s) ** 2) / ns**2 if ns > 0 else 0.0
     if "neurons" in ms:
-        q = _m.neuron_fractions(W, init.r)
+        q = _m.neuron_fractions(W, r_target)
         rec["neuron_target_fraction_mean"] = float(q.mean())
         rec["neuron_target_fraction_max"] = float(q.max())
         rec["neuron_aligned_fraction"] = float(np.mean(q > 0.5))
         rec["neuron_norm_sq_mean"] = float(np.mean(np.sum(np.asarray(W, dtype=float) ** 2, axis=1)))
         rec["update_target_fraction_mean"] = float(_m.neuron_fractions(np.asarray(W, float) - np.asarray(W0, float),
-                                                                       init.r).mean())
+                                                                       r_target).mean())
+    if cfg.model == "network" and "bulk_edge" not in ms:
+        W0 = None  # not needed any more: release it before the large stages
 
     if {"spectrum", "alignment", "spike_count", "bulk_edge"} & set(ms):
-        Xs = role_generator(tseq, "extra", 0).standard_normal((sz["n"], sz["d"])).astype(dt, copy=False)
-        F = fmap.features(Xs)
-        root_n = math.sqrt(sz["n"])
-        k = min(cfg.top_k, min(F.shape))
+        n, p = sz["n"], sz["width"]
+        k = min(cfg.top_k, n, p)
+        null = None
+        if "spike_count" in ms:
+            nrng = role_generator(tseq, "extra", 3)
+            if cfg.model == "equivalent":
+                null = fmap.null(nrng)
+            else:
+                null = NetworkFeatures(setup.activation, _m.null_weights(fmap.W, shift, nrng))
+        spec = _Spectrum(n, p, dt, "alignment" in ms)
+        spec0 = _Spectrum(n, p, dt, False) if "bulk_edge" in ms else None
+        specn = _Spectrum(n, p, dt, False) if null is not None else None
+        kappa = np.empty(n) if "alignment" in ms else None
+        rng_s = role_generator(tseq, "extra", 0)
+        for lo in range(0, n, chunk):
+            Xc = rng_s.standard_normal((min(chunk, n - lo), sz["d"])).astype(dt, copy=False)
+            spec.add(lo, fmap.features(Xc))
+            if kappa is not None:
+                kappa[lo:lo + Xc.shape[0]] = Xc @ direction.astype(dt, copy=False)
+            if spec0 is not None:
+                spec0.add(lo, feature_matrix(W0, Xc, setup.activation))
+            if specn is not None:
+                specn.add(lo, null.features(Xc))
+            del Xc
+        root_n = math.sqrt(n)
         if "alignment" in ms:
-            sv, U, V = _m.top_singular_triples(F, k)
-            kappa = np.asarray(Xs @ direction.astype(Xs.dtype, copy=False), dtype=float)
+            sv, U, V = _m.top_singular_triples(spec.store, k)
             mono = _m.monomials(kappa, cfg.kmax)
             rec["left_monomial_alignment"] = _m.alignments(U, mono)
             rec["left_gs_alignment"] = _m.alignments(U, _m.gram_schmidt(mono))
             sk = np.asarray(s, dtype=float)[:, None] ** np.arange(1, cfg.kmax + 1)[None, :]
             rec["right_readout_alignment"] = _m.alignments(V, sk)
         else:
-            sv = _m.top_singular_values(F, k)
+            sv = spec.values(k)
+        del spec
         sv = sv / root_n
         rec["feature_singular_values"] = sv
-        del F
-        if "bulk_edge" in ms:
-            rec["f0_singular_values"] = _m.top_singular_values(feature_matrix(W0, Xs, setup.activation), k) / root_n
-        if "spike_count" in ms:
+        if spec0 is not None:
+            rec["f0_singular_values"] = spec0.values(k) / root_n
+        if specn is not None:
             rec["feature_gap_ratios"] = _m.gap_ratios(sv, cfg.m_max)
-            nrng = role_generator(tseq, "extra", 3)
-            if cfg.model == "equivalent":
-                null = fmap.null(nrng)
-            else:
-                null = NetworkFeatures(setup.activation, _m.null_weights(fmap.W, shift, nrng))
-            svn = _m.top_singular_values(null.features(Xs), k) / root_n
+            svn = specn.values(k) / root_n
             rec["null_singular_values"] = svn
             rec["null_gap_ratios"] = _m.gap_ratios(svn, cfg.m_max)
-        del Xs
+        del spec0, specn, null
 
     if "ridge" in ms and cfg.n_ridge is not None:
         nr = np.atleast_1d(np.asarray(cfg.n_ridge, dtype=int))
+        m_pool = int(nr.max())
         if cfg.reuse:
-            Xr, yr = first
-            if nr.max() > Xr.shape[0]:
-                raise ValueError(f"reuse=True needs n_ridge <= n = {Xr.shape[0]}; got {nr.max()}")
+            if m_pool > sz["n"]:
+                raise ValueError(f"reuse=True needs n_ridge <= n = {sz['n']}; got {m_pool}")
+            pool = (_blocks(first[0][:m_pool], first[1][:m_pool], chunk) if first is not None else
+                    ((Xc, yc) for Xc, yc, _ in step_batch(0, m_pool)))
         else:
-            Xr, yr, _ = draw_data(setup, int(nr.max()), role_generator(tseq, "ridge"),
-                                  role_generator(tseq, "noise", 100), dtype=dt)
-        H = fmap.features(Xr)
-        path = ridge_path(H, yr, nr, cfg.lam_c, X=Xr, center=cfg.center)
+            pool = ((Xc, yc) for Xc, yc, _ in _stream(setup, m_pool, role_generator(tseq, "ridge"),
+                                                          role_generator(tseq, "noise", 100), dt, chunk))
+        H = np.empty((m_pool, sz["width"]), dtype=dt)
+        yr = np.empty(m_pool, dtype=dt)
+        Xr = np.empty((m_pool, sz["d"]), dtype=dt) if cfg.center else None
+        lo = 0
+        for Xc, yc in pool:
+            hi = lo + Xc.shape[0]
+            H[lo:hi] = fmap.features(Xc)
+            yr[lo:hi] = yc
+            if Xr is not None:
+                Xr[lo:hi] = Xc
+            lo = hi
+        first = None
+        path = ridge_path(H, yr, nr, cfg.lam_c, X=Xr, center=cfg.center, chunk=chunk)
         del H, Xr, yr
         nl = cfg.lam_c.shape[1]
         R = path.readouts.reshape(-1, path.readouts.shape[-1])
@@ -518,7 +631,7 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
             lin = np.repeat(path.linear, nl, axis=0)
         test_rng, noise_rng = role_generator(tseq, "test"), role_generator(tseq, "noise", 200)
         errs = stream_test_errors(fmap.features, R, lambda m: draw_data(setup, m, test_rng, noise_rng, dtype=dt),
-                                  cfg.n_test, offsets=offs, linear=lin)
+                                  cfg.n_test, offsets=offs, linear=lin, chunk=chunk)
         errs["train_error"] = path.train_error
         for key in ("train_error", "test_error", "test_risk", "test_error_sampling_se", "test_risk_sampling_se"):
             v = np.asarray(errs[key], dtype=float).reshape(nr.size, nl)
