@@ -48,7 +48,8 @@ from .ba_conditional import ba_conditional_risk, conditional_spectrum, unit_targ
 from .conditional import constant_kappa_data, srf_kappa_data
 from .system import GESystem
 from .marchenko_pastur import DEFAULT_MP_NODES
-from ..hermite.moments import gaussian_moments, readout_power_moments
+from ..hermite.moments import readout_power_moments
+from ..model.statistics import step_statistics
 from .solvers import residual_norm
 from .spectral import finite_spectrum, mp_spectrum
 from .srf import common_spike_readout, srf_parameters
@@ -259,16 +260,12 @@ def _spiked_model(setup, st, method, *, degrees, strength, bulk_noise=True):
     Gram part that does not involve :math:`W_0` (the readout parts), the unregularised functions
     (``strength="infinite"``), the bulk scale :math:`c` and the parameters.
     """
-    from ..spikes.predictions import learned_overlap, spike_degrees
+    from ..spikes.predictions import spike_degrees
 
-    lo = learned_overlap(st)
-    b_sq = max(lo.norm_sq - lo.f0_component**2, 0.0)
-    b_norm = math.sqrt(b_sq)
-    gamma = lo.signal / b_norm if b_norm > 0 else 0.0
-    gamma = max(-1.0, min(1.0, gamma))
-    act = gaussian_moments(setup.activation, label="activation")
-    c_bulk = 1.0 + st.lr**2 * lo.residual_second_moment * act.deriv_var / setup.sample_ratio if bulk_noise else 1.0
-    t = st.lr * act.deriv_mean * b_norm
+    stats = step_statistics(st)
+    gamma = stats.gamma
+    c_bulk = 1.0 + st.lr**2 * stats.isotropic if bulk_noise else 1.0
+    t = st.lr * stats.c1_step * math.sqrt(stats.b_norm_sq)
     if degrees is not None:
         degs = tuple(sorted({int(k) for k in degrees}))
         if not degs or degs[0] < 1:
@@ -282,7 +279,7 @@ def _spiked_model(setup, st, method, *, degrees, strength, bulk_noise=True):
     ck = _scaled_series_coefficients(setup.activation, c_bulk, kmax)
     ck[1] = float(kd.mu1[0])
     params = dict(gamma=gamma, t=t, theta=abs(t) * math.sqrt(setup.width), c=c_bulk, degrees=list(degs),
-                  alpha=st.moniri_alpha if st.lr != 0 else float("-inf"), strength=strength)
+                  alpha=stats.moniri_alpha, strength=strength)
     p = setup.width
     mu0 = float(kd.mu0[0])
     mu1sq = float(kd.mu1[0]) ** 2
@@ -343,8 +340,8 @@ class _Model:
         st = setup.with_(lr=lr)
         self.beta = setup.width_ratio
         p = setup.width
-        act = gaussian_moments(setup.activation, label="activation")
-        tgt = gaussian_moments(setup.target, label="target")
+        stats = step_statistics(st)
+        act, tgt = stats.activation_moments, stats.target_moments
         self.kind = "finite" if (W0 is not None or W1 is not None) else "mp"
         if method == "ba" and W1 is not None:
             self.conditional = conditional_spectrum(W1, setup.activation, setup.target, beta_star)

@@ -67,7 +67,7 @@ from functools import lru_cache
 
 from .._result import Result
 from ..hermite.engine import hermite_coefficients
-from ..hermite.moments import gaussian_moments
+from ..model.statistics import step_statistics
 
 __all__ = ["SRFParameters", "srf_parameters", "common_spike_readout"]
 
@@ -177,37 +177,19 @@ def srf_parameters(setup) -> SRFParameters:
     True
     """
     _check_setup(setup)
-    act = gaussian_moments(setup.activation, label="activation")
-    tgt = gaussian_moments(setup.target, label="target")
-    alpha0 = setup.sample_ratio
+    st = step_statistics(setup)
     lr = setup.lr
-    noise = setup.noise_var
-    if setup.residual == "full":
-        # readout values s_i of unit scale; their sum is width for constant readout and ~0 otherwise
-        s_sum = setup.width if setup.readout == "constant" else 0.0
-        f0_mean = setup.effective_output_scale * s_sum * act.mu0
-        f0_fluct = setup.effective_output_scale * math.sqrt(setup.width * max(act.second - act.mu0**2, 0.0))
-    else:
-        f0_mean = 0.0
-        f0_fluct = 0.0
-    ey2 = tgt.second + noise
-    r_mean = tgt.mu0 - f0_mean
-    r_second = ey2 - 2.0 * tgt.mu0 * f0_mean + f0_mean**2
-    u_norm = math.sqrt(tgt.mu1**2 + r_second / alpha0)
-    gamma = tgt.mu1 / u_norm if u_norm > 0 else 0.0
-    r = lr * act.deriv_mean * u_norm
-    c = (1.0 + lr * r_mean * act.deriv_z) ** 2 + lr**2 * r_second * act.deriv_var / alpha0
-    alignment = lr * u_norm * _deriv_he2(setup.activation) if lr != 0 else 0.0
+    alignment = lr * st.u_norm * _deriv_he2(setup.activation) if lr != 0 else 0.0
     return SRFParameters(
-        r=float(r),
-        c=float(c),
-        gamma=float(gamma),
-        u_norm=float(u_norm),
-        residual_mean=float(r_mean),
-        residual_second_moment=float(r_second),
-        f0_mean=float(f0_mean),
-        f0_fluctuation=float(f0_fluct),
-        noise_included=bool(noise > 0),
+        r=float(lr * st.c1_step * st.u_norm),
+        c=float(st.srf_bulk_variance),
+        gamma=float(st.srf_gamma),
+        u_norm=float(st.u_norm),
+        residual_mean=float(st.target_mean - st.f0_mean_value),
+        residual_second_moment=float(st.residual_second_mean_field),
+        f0_mean=float(st.f0_mean_value),
+        f0_fluctuation=float(st.f0_fluctuation),
+        noise_included=bool(setup.noise_var > 0),
         alignment_coefficient=float(alignment),
     )
 

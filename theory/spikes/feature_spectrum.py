@@ -34,6 +34,7 @@ from .._checks import check_choice, check_integer, check_positive
 from .._result import Result
 from ..hermite.engine import gauss_legendre_panels, orthonormal_hermite_matrix
 from ..hermite.moments import double_factorial, readout_power_moments
+from ..model.statistics import step_statistics
 
 __all__ = [
     "Spike",
@@ -339,12 +340,11 @@ class _Model:
 _JTOT_MAX = 40
 
 
-def _geometry(s, *, c1, c1_step, tau, beta, scale_full, mu2, residual_mean, residual_second, var_deriv,
-              sample_ratio):
-    r"""Spike projection :math:`a(s)` and bulk norm :math:`\rho^2(s)` of a neuron with readout ``s`` (``docs/spikes.md`` §5.1)."""
-    a = s * (tau * c1_step * beta - (c1 * scale_full / beta if beta > 0 else 0.0))
-    rho2 = (1.0 + tau * s * mu2 * residual_mean) ** 2 + tau**2 * s**2 * residual_second * var_deriv / sample_ratio
-    return a, np.maximum(rho2, 1e-12)
+def _geometry(s, *, st, beta, scale_full):
+    r"""Spike projection :math:`a(s)` and bulk norm :math:`\rho^2(s) = c(s)` of a neuron with readout ``s``
+    (``docs/spikes.md`` §5.1; :math:`c(s)` from :meth:`theory.model.statistics.StepStatistics.neuron_bulk_variance`)."""
+    a = s * (st.lr * st.c1_step * beta - (st.c1 * scale_full / beta if beta > 0 else 0.0))
+    return a, np.maximum(st.neuron_bulk_variance(s), 1e-12)
 
 
 def _hermite_table(act, a_list, rho2_list):
@@ -478,16 +478,12 @@ def _spread_gram_nodes(geo_g, var_fn, s_nodes, weights):
 
 def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kernel=True, heavy_tails=True,
                  norm_spread=True) -> _Model:
-    from .predictions import _step_stats
-
-    st = _step_stats(setup)
+    st = step_statistics(setup)
     act = setup.activation
     sb, pib, sg, pig, s_max = _readout_rules(setup.readout, readout_nodes, setup.width)
     beta = math.sqrt(st.norm_sq)
     scale_full = setup.effective_output_scale if (setup.residual == "full" and setup.readout != "symmetric") else 0.0
-    kw = dict(c1=st.c1, c1_step=st.c1_step, tau=setup.lr, beta=beta, scale_full=scale_full, mu2=st.mu2_step,
-              residual_mean=st.residual_mean, residual_second=st.residual_second,
-              var_deriv=st.var_deriv, sample_ratio=setup.sample_ratio)
+    kw = dict(st=st, beta=beta, scale_full=scale_full)
     a_b, rho2_b = _geometry(sb, **kw)
     if np.ptp(a_b) == 0 and np.ptp(rho2_b) == 0:  # every neuron alike (e.g. no step): one type
         sb, pib, sg, pig = sb[:1], np.ones(1), sb[:1], np.ones(1)
@@ -775,7 +771,7 @@ def _solve_model(model: _Model, *, tol=1e-13):
 
 # ----------------------------------------------------------------------------- leading order
 def _leading(setup, n_features, *, readout_nodes, tol):
-    from .predictions import _step_stats, spike_degrees
+    from .predictions import spike_degrees
 
     alpha = setup.moniri_alpha
     if not (0.0 <= alpha < 0.5):
@@ -783,7 +779,7 @@ def _leading(setup, n_features, *, readout_nodes, tol):
             f"method='leading' needs Moniri's exponent alpha = log(lr*sqrt(width))/log(n) in [0, 1/2); got {alpha:.4g}"
         )
     sd = spike_degrees(alpha, setup.activation)
-    st = _step_stats(setup)
+    st = step_statistics(setup)
     degs = list(sd.degrees)
     # bulk edge of F0/sqrt(n): the same solver with no step
     f0_setup = setup.with_(lr=0.0)
@@ -907,10 +903,8 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
             f"outside the range validated against Monte Carlo (regime {regime}, max |a|/r = {ratio:.2f}, "
             f"bulk noise {noise:.2f}): the isotropic-noise and averaged-bulk approximations of docs/spikes.md §5 "
             "may be off")
-    from .predictions import _step_stats
-
     growth = float(model.pi @ (model.a**2 + model.rho2)) - 1.0  # E r^2 - 1: the step's change of the radius
-    spread = _norm_spread(setup, _step_stats(setup))  # per unit s^2 (E s^2 = 1)
+    spread = _norm_spread(setup, step_statistics(setup))  # per unit s^2 (E s^2 = 1)
     if status in ("ok", "approximate") and spread > 1e-3 and spread > 0.02 * growth**2:
         status = "approximate"
         messages.append(

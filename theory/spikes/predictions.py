@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_choice, check_in_interval, check_integer
-from ..hermite.moments import gaussian_moments
+from ..model.statistics import READOUT_MOMENTS as _READOUT_MOMENTS, readout_moments, step_statistics
 from .._result import Result
 from ..hermite.engine import hermite_coefficients
 
@@ -240,97 +240,8 @@ def _merge(degrees: tuple, readout: str) -> tuple:
 
 
 # ----------------------------------------------------------------------------- step statistics
-_READOUT_MOMENTS = {  # (E s, E s^2)
-    "gaussian": (0.0, 1.0),
-    "rademacher": (0.0, 1.0),
-    "symmetric": (0.0, 1.0),
-    "constant": (1.0, 1.0),
-}
-
-
-def readout_moments(readout: str):
-    r"""``(E s, E s^2)`` of the readout values (unit second moment for every readout).
-
-    >>> readout_moments("constant")
-    (1.0, 1.0)
-    """
-    check_choice(readout, tuple(_READOUT_MOMENTS), "readout")
-    return _READOUT_MOMENTS[readout]
-
-
-@dataclass(frozen=True)
-class _StepStats:
-    """Deterministic quantities of the learned direction (``docs/spikes.md`` §2)."""
-
-    signal: float          # |E[x y]| along the target: mu_1^* (or |C_1|)
-    target_second: float   # E y^2, label noise included
-    target_mean: float     # mu_0^* (C_0)
-    f0_norm_sq: float      # |m|^2, m = output_scale W0^T s  (0 for residual "labels" or symmetric readout)
-    f0_mean: float         # E S_1, S_1 = output_scale * sum_i s_i
-    f0_mean_sq: float      # E S_1^2
-    residual_second: float  # E r^2
-    residual_mean: float    # E r
-    residual_fourth: float  # E r^4 (label noise included)
-    norm_sq: float          # |beta|^2
-    c1: float               # mu_1 = E[z sigma(z)] (Gaussian equivalence of the features)
-    c1_step: float          # E sigma'(z) (what the gradient step sees; equal to mu_1 for continuous sigma)
-    mu2_step: float         # E[z sigma'(z)] (mean step along w_i per unit E r)
-    var_deriv: float        # Var sigma'(z)
-    moments: object
-
-
-def _target_stats(setup):
-    """``(signal, E y^2, E y)`` for a single- or multi-index target (label noise included)."""
-    if setup.is_multi_index:
-        from ..multi_index.tensors import hermite_tensor, second_moment
-
-        t = setup.target
-        c0 = float(np.asarray(hermite_tensor(t, 0)))
-        c1 = np.asarray(hermite_tensor(t, 1), dtype=float)
-        second, _ = second_moment(t)
-        return float(np.linalg.norm(c1)), float(second) + setup.noise_var, c0
-    m = gaussian_moments(setup.target, label="target")
-    return abs(m.mu1), m.second + setup.noise_var, m.mu0
-
-
-def _step_stats(setup) -> _StepStats:
-    if setup.steps != 1:
-        raise ValueError(f"steps must be 1 for the one-step spike formulas; got {setup.steps}")
-    signal, ey2, ey = _target_stats(setup)
-    mom = gaussian_moments(setup.activation, label="activation")
-    c1 = mom.mu1
-    if setup.residual == "labels" or setup.readout == "symmetric":
-        q = s1 = s1sq = 0.0
-    else:
-        es, es2 = readout_moments(setup.readout)
-        scale = setup.effective_output_scale
-        n_w = setup.width
-        q = scale**2 * n_w * es2
-        s1 = scale * n_w * es
-        s1sq = s1**2 + scale**2 * n_w * (es2 - es**2)
-    # E r^2 = E (y - mu0 S1)^2 + |m|^2 (E sigma^2 - mu0^2)   (docs/spikes.md §2)
-    er2 = ey2 - 2.0 * ey * mom.mu0 * s1 + mom.mu0**2 * s1sq + q * (mom.second - mom.mu0**2)
-    er = ey - mom.mu0 * s1
-    norm_sq = signal**2 + c1**2 * q + er2 / setup.sample_ratio
-    er4 = _target_fourth(setup) * (er2 / ey2) ** 2 if ey2 > 0 else 0.0
-    return _StepStats(signal, ey2, ey, q, s1, s1sq, er2, er, er4, norm_sq, c1, mom.deriv_mean, mom.deriv_z, mom.deriv_var,
-                      mom)
-
-
-def _target_fourth(setup) -> float:
-    """:math:`E y^4` with label noise (single index: quadrature; multi-index: the Gaussian value :math:`3(Ey^2)^2`)."""
-    from ..hermite.engine import gaussian_rule
-
-    dn = setup.noise_var
-    if setup.is_multi_index:
-        from ..multi_index.tensors import second_moment
-
-        m2 = float(second_moment(setup.target)[0]) + dn
-        return 3.0 * m2 * m2
-    t = setup.target
-    z, w = gaussian_rule(t.kinks, degree=8)
-    f = np.asarray(t(z), dtype=float)
-    return float(w @ f**4 + 6.0 * dn * (w @ f**2) + 3.0 * dn * dn)
+# The moments of the step live in theory.model.statistics (one source for every theory).
+_step_stats = step_statistics
 
 
 @dataclass(frozen=True)
@@ -542,7 +453,7 @@ def weight_spike(setup, *, strict: bool = False) -> WeightSpike:
     b_sq = st.norm_sq - c1**2 * st.f0_norm_sq
     theta_b_sq = tau**2 * c1s**2 * s_norm_sq * b_sq
     # isotropic step noise per row: tau^2 s^2 E[r^2] Var(sigma') d/n (Cui et al.'s c - 1)
-    noise = tau**2 * es2 * st.residual_second * st.var_deriv / setup.sample_ratio
+    noise = tau**2 * es2 * st.isotropic
     c_bulk = 1.0 + noise
     if setup.readout == "symmetric":
         psi_b = psi / 2.0
