@@ -24,6 +24,7 @@ import numpy as np
 from scipy import special
 
 from . import closed_forms as cf
+from .coefficients import resolved_coefficients
 from .._checks import check_choice, check_finite, suggest
 
 __all__ = ["Activation", "activation", "available_activations", "register_activation", "hermite_values_at"]
@@ -154,15 +155,11 @@ class Activation:
         """Plain coefficients from the closed form as a float array (``None`` if there is none)."""
         if self.closed_form is None:
             return None
-        from .engine import hermite_coefficients
-
-        return hermite_coefficients(self, kmax).values
+        return resolved_coefficients(self, self, kmax).values
 
     def hermite(self, kmax: int, basis: str = "plain", **kwargs):
         """Shorthand for :func:`theory.hermite_coefficients` ``(self, kmax, basis=basis, **kwargs)``."""
-        from .engine import hermite_coefficients
-
-        return hermite_coefficients(self, kmax, basis=basis, **kwargs)
+        return resolved_coefficients(self, self, kmax, basis=basis, **kwargs)
 
     def affine(self, scale=1.0, shift=0.0) -> "Activation":
         r"""The activation :math:`z \mapsto f(\mathrm{scale}\,z + \mathrm{shift})`.
@@ -621,11 +618,9 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
                                kinks=tuple((k - shift) / s_abs for k in spec.get("kinks", ())))
 
         def derived(kmax, dr0=dr0, unflipped=unflipped):
-            from .engine import hermite_coefficients
-
             def coefficients(entry, kk):
                 act = unflipped if entry == "self" else activation(entry, shift=shift, scale=s_abs)
-                r = hermite_coefficients(act, kk, basis="orthonormal")
+                r = resolved_coefficients(act, act, kk, basis="orthonormal")
                 return r.values, r.error_estimate
 
             values, errors = dr0(kmax, shift, s_abs, coefficients)
@@ -642,11 +637,9 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
     # output map amplitude * f + offset (offset includes -amplitude * E f when centring)
     mean = None
     if center or (kernel is not None and offset != 0.0):
-        from .engine import hermite_coefficients
-
         tmp = Activation(name, func, kinks=kinks, closed_form=closed, linear_part=(a, b), remainder_parity=p,
                          derived=derived)
-        mean = float(hermite_coefficients(tmp, 0).values[0])
+        mean = float(resolved_coefficients(tmp, tmp, 0).values[0])
     total_offset = offset - amplitude * mean if center else offset
     if amplitude != 1.0 or total_offset != 0.0:
         f1, d1, mp1, sym1, cl1, kr1 = func, derivative, func_mp, sympy_expr, closed, kernel

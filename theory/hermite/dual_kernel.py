@@ -26,7 +26,8 @@ import numpy as np
 from .._checks import check_array, check_integer, check_positive
 from .._result import Result
 from .activations import Activation
-from .engine import _EPS, _INV_SQRT_2PI, _evaluate, _gl_rule, gaussian_rule, hermite_coefficients
+from .engine import hermite_coefficients
+from .quadrature import _EPS, _INV_SQRT_2PI, _evaluate, _gl_rule, gaussian_rule
 from .moments import second_moment
 from .transforms import _as_activation
 

@@ -1,6 +1,6 @@
 r"""High-precision Hermite coefficients with mpmath (``notes/hermite.md`` §5).
 
-The same panel scheme as the double-precision engine (:mod:`theory.hermite`), at ``dps`` decimal
+The same panel scheme as the double-precision engine (:mod:`theory.hermite.quadrature`), at ``dps`` decimal
 digits: 40-point Gauss-Legendre panels of width :math:`\frac12\min(1, 50/\mathrm{dps})` (and twice that
 for the refinement estimate), split at
 every kink, on :math:`[-L, L]` with :math:`L = \max|\mathrm{kinks}| + 2\sqrt{k_{max}+1} + 14`
@@ -30,7 +30,7 @@ import mpmath
 import numpy as np
 
 from .._checks import check_choice, check_integer, check_positive
-from .engine import (
+from .quadrature import (
     BASES,
     HermiteResult,
     _closed_form_mp,
@@ -204,13 +204,13 @@ def hermite_coefficients_mp(f, kmax, *, kinks=(), basis="plain", dps=50, rtol=1e
     ...     bool(all(abs(v - mpmath.exp(mpmath.mpf(1) / 2)) < 1e-28 for v in r.mp_values))
     True
     """
-    from .activations import Activation
-
     kmax = check_integer(kmax, "kmax", minimum=0)
     check_choice(basis, BASES, "basis")
     dps = check_integer(dps, "dps", minimum=10)
     rtol = check_positive(rtol, "rtol")
-    act = f if isinstance(f, Activation) else None
+    # an Activation is recognised by its fields (this module sits below theory.hermite.activations,
+    # which calls it for Activation.hermite(dps=...); docs/architecture.md)
+    act = f if all(hasattr(f, a) for a in ("closed_form", "func_mp", "known_coefficients", "kinks")) else None
     name = f"activation {act.name!r}" if act is not None else "f"
     kinks = tuple(sorted(set(float(k) for k in kinks) | set(act.kinks if act is not None else ())))
 
