@@ -186,7 +186,7 @@ def write_page(out: Path, res: dict, quick: bool, seconds: float):
          "`validation.seeding`). Activation ReLU, sphere initialisation, symmetric readout unless stated.", ""]
     if "A" in res:
         a = res["A"]
-        L += ["## A. l = 1 cosine law (notes §4)", "",
+        L += ["## A. l = 1 cosine law (docs/theory/giant_step.md#per-neuron-laws)", "",
               f"d = {a['d']}, width = {a['width']}, n = alpha d, one step, {a['trials']} trials per point. `sim` is the",
               "mean over neurons of cos(w_i^1, v*) oriented by the sign the law gives to s_i; `law` is",
               "`alignment_law(setup).cosine(s_i)` (d -> infinity) averaged the same way; `finite d` is",
@@ -201,7 +201,7 @@ def write_page(out: Path, res: dict, quick: bool, seconds: float):
               f"({sum(r['ok'] for r in a['rows'])}/{len(a['rows'])} within 0.02).", ""]
     if "B" in res:
         b = res["B"]
-        L += ["## B. l = 2 specialisation (notes §5)", "",
+        L += ["## B. l = 2 specialisation (docs/theory/giant_step.md#per-neuron-laws)", "",
               f"`OneStep.from_dandi(eta0, d, width={b['width']}, ell=2, n_ratio=alpha)`: n = alpha d^2, lr = eta0 sqrt(d);",
               f"{b['trials']} trials per point. Norm gap: mean_i |w_i^1|^2 simulated over predicted, minus 1, for",
               "`predict_neurons` (finite d) and for `specialisation_law` (leading order, with the trial's chi_i).",
@@ -225,7 +225,7 @@ def write_page(out: Path, res: dict, quick: bool, seconds: float):
         L.append("")
     if "C" in res:
         c = res["C"]
-        L += ["## C. Staircase (notes §7)", "",
+        L += ["## C. Staircase (docs/theory/giant_step.md#staircase)", "",
               f"n = 4d fresh samples per step, lr = 2, width = {c['width']}, {c['steps']} steps, {c['trials']} trials.",
               "Entry: mean over neurons of the fraction of |w_i^t|^2 in V* orthogonal to U_1 = span(C_1), after step t.",
               "Theory (`theory.staircase`) says whether a second direction is learned; where it is not, the fraction is",
@@ -236,7 +236,7 @@ def write_page(out: Path, res: dict, quick: bool, seconds: float):
         L.append("")
     if "D" in res:
         dd = res["D"]
-        L += ["## D. Test risk against log n / log d (notes §8)", "",
+        L += ["## D. Test risk against log n / log d (docs/theory/giant_step.md#error-floors)", "",
               f"Target z1 + z1*z2, d = {dd['d']}, width = {dd['width']}, lr = 2, T fresh batches of n = d^kappa each, then ridge",
               f"(n_ridge = {dd['n_ridge']}, lam = {dd['lam']}), risk on 4000 test points (noiseless), {dd['trials']} trials.",
               f"Floors e*(U_T) from `theory.error_table`: {dd['floors']}; linear kernel {dd['linear']}. Random features",
@@ -247,7 +247,7 @@ def write_page(out: Path, res: dict, quick: bool, seconds: float):
               "The floors are the n = O(d) limits (kappa = 1): one step learns only v* = e1 (floor 1), the second step",
               "adds e2 slowly (its strength is small, part C), so T = 2, 3 sit above their floor 0 at these sizes. For",
               "kappa > 1 at fixed lr the batch noise shrinks and the O(d^(-1/2)) order-2 component of the step",
-              "(notes §2) becomes visible to the readout, so the risk keeps falling below e*(U_1).", "",
+              "(docs/theory/giant_step.md#scalings) becomes visible to the readout, so the risk keeps falling below e*(U_1).", "",
               "| kappa | " + " | ".join(f"T = {T}" for T in dd["curves"]) + " |",
               "|---|" + "---|" * len(dd["curves"])]
         kap = next(iter(dd["curves"].values()))[0]

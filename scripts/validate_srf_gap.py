@@ -224,7 +224,7 @@ def page(args) -> int:
     if th:
         lines += ["", "`theory.risk(method=\"srf\")`: Cui et al.'s equations (`Cui`), and the same with the alignment term",
                   "(`alignment_term=True`, `+align`: the spike channel's function gains `c_hat d/ds E sigma(s z + r kappa)/sqrt(c)`",
-                  "at `s = sqrt(c)`; `theory/risk.py`), against the simulated surrogates and the",
+                  "at `s = sqrt(c)`; `theory/ridge/limiting_error.py`), against the simulated surrogates and the",
                   "network, same trials (tanh student), deterministic (Marchenko-Pastur) version:", "",
                   "| alpha0 | d | trials | Cui/srf - 1 | Cui/network - 1 | +align/(srf+align) - 1 | +align/network - 1 |",
                   "|---|---|---|---|---|---|---|"]
