@@ -1,6 +1,6 @@
 r"""What each giant step buys: the error floor :math:`e^*(U)` and the kernel baselines.
 
-``notes/giant_step.md`` §8: a network that has learned the subspace :math:`U\subseteq V^*` and whose second
+``docs/theory/giant_step.md#error-floors``: a network that has learned the subspace :math:`U\subseteq V^*` and whose second
 layer, trained with :math:`O(d)` samples and features, can add at most a linear function of :math:`z`, reaches
 
 .. math::
@@ -17,7 +17,7 @@ in rotated coordinates otherwise.
 Baselines:
 
 * linear kernel, and random features with :math:`n,p=O(d)` (their large-ratio limit): :math:`e^*(\{0\})=
-  E y^2-C_0^2-|C_1|^2` (notes §8; random features fit only the linear part of the target in the proportional
+  E y^2-C_0^2-|C_1|^2` (docs/theory/giant_step.md#error-floors; random features fit only the linear part of the target in the proportional
   regime, Mei & Montanari 2022, the nonlinear part acting as noise);
 * kernel methods with :math:`n\asymp d^{\ell+\delta}` samples fit the degree-:math:`\ell` projection:
   :math:`E y^2-\sum_{k\le\ell}|C_k|_F^2/k!` (Ghorbani, Mei, Misiakiewicz & Montanari 2021, Ann. Statist. 49,
@@ -30,7 +30,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import sympy
 
 from .._checks import check_integer
 from .._result import Result
@@ -79,6 +78,8 @@ class ErrorFloor(Result):
 
 def _sum_squares(C):
     """Sum of the squared entries of a sympy Array (rank 0 included)."""
+    import sympy
+
     if C.rank() == 0:
         return C[()] ** 2
     return sum((v**2 for v in sympy.flatten(C.tolist())), sympy.Integer(0))
@@ -92,6 +93,7 @@ def _contract_all_slots(C, P):
 
 
 def _exact_floor(t: MultiIndexTarget, S: sympy.Matrix):
+    import sympy
     r = t.r
     if S.cols:
         P = S * (S.T * S).inv() * S.T
@@ -125,7 +127,7 @@ def _numeric_explained(t: MultiIndexTarget, B: np.ndarray, level: str) -> float:
 
 
 def error_floor(target, U=None, *, include_noise: bool = True) -> ErrorFloor:
-    r"""The floor :math:`e^*(U)` of a network that has learned :math:`U` (notes §8; module docstring).
+    r"""The floor :math:`e^*(U)` of a network that has learned :math:`U` (docs/theory/giant_step.md#error-floors; module docstring).
 
     Parameters
     ----------
@@ -145,6 +147,8 @@ def error_floor(target, U=None, *, include_noise: bool = True) -> ErrorFloor:
     >>> error_floor(MultiIndexTarget("z1 + z1*z2", 2), np.eye(2)).value
     0.0
     """
+    import sympy
+
     t = as_multi_index(target)
     if not isinstance(include_noise, (bool, np.bool_)):
         raise TypeError(f"include_noise must be a bool; got {type(include_noise).__name__}")
@@ -175,7 +179,7 @@ def error_floor(target, U=None, *, include_noise: bool = True) -> ErrorFloor:
 
 
 def linear_kernel_error(target, *, include_noise: bool = True) -> ErrorFloor:
-    r"""Linear-kernel (and proportional random-features) floor :math:`E y^2-C_0^2-|C_1|^2` (notes §8).
+    r"""Linear-kernel (and proportional random-features) floor :math:`E y^2-C_0^2-|C_1|^2` (docs/theory/giant_step.md#error-floors).
 
     >>> linear_kernel_error(MultiIndexTarget("z1 + He(2, z2)", 2)).value   # E y^2 = 1 + 2, C_1 = e_1
     2.0
@@ -189,6 +193,8 @@ def kernel_error(target, ell, *, include_noise: bool = True) -> ErrorFloor:
     >>> kernel_error(MultiIndexTarget("z1*z2*z3", 3), 2).value, kernel_error(MultiIndexTarget("z1*z2*z3", 3), 3).value
     (1.0, 0.0)
     """
+    import sympy
+
     t = as_multi_index(target)
     ell = check_integer(ell, "ell", minimum=0)
     noise = t.noise_var if include_noise else 0.0
@@ -252,7 +258,7 @@ def random_features_error(target, *, activation, d, width, n_ridge, lam, method_
     r"""Random-features baseline at finite ratios: ridge on :math:`\sigma(W_0x)/\sqrt p` (no step), test error with noise.
 
     In the proportional regime random features fit only the constant and linear part of the target; the rest
-    acts as independent label noise (Mei & Montanari 2022; ``notes/risk.md`` §2). So the multi-index problem
+    acts as independent label noise (Mei & Montanari 2022; ``docs/theory/risk.md#random-features``). So the multi-index problem
     is the single-index one with link :math:`C_0+|C_1|z` and noise variance
     :math:`E y^2-C_0^2-|C_1|^2+\Delta`, solved by :func:`theory.risk` with ``method="rf"``.
     ``n_ridge`` and ``lam`` may be arrays (a learning curve). Returns the :class:`theory.ridge.limiting_error.RiskResult`.

@@ -1,7 +1,7 @@
 r"""Which directions of a multi-index target one giant step, or several, can learn.
 
-Sources: ``notes/giant_step.md`` §3 (the subspaces :math:`U^*_k`), §6 (leap index, both readings), §7
-(staircase); the derivations are written out in ``docs/giant_step.md``.
+Sources: ``docs/theory/giant_step.md#hermite-tensors`` (the subspaces :math:`U^*_k`),
+``docs/theory/giant_step.md#subspaces-and-leap-index`` (both readings) and ``docs/theory/giant_step.md#staircase``; the derivations are written out in ``docs/giant_step.md``.
 
 * :math:`U^*_k` is the column space of the :math:`r\times r^{k-1}` unfolding of :math:`C_k`; one step with
   :math:`n=\Theta(d^\ell)` learns :math:`\mathrm{span}\bigcup_{k\le\ell}U^*_k` (:func:`learnable_subspace`).
@@ -29,7 +29,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import sympy
 
 from .._checks import check_integer
 from .._result import Result
@@ -90,6 +89,8 @@ class Subspace(Result):
 
     def exact_span_matrix(self):
         """The exact spanning vectors as a sympy Matrix ``(r, dim)`` (``None`` on the numeric path)."""
+        import sympy
+
         if self.span is None:
             return None
         if not self.span:
@@ -99,7 +100,7 @@ class Subspace(Result):
 
 @dataclass(frozen=True)
 class LeapIndex(Result):
-    """The two readings of the leap index (``notes/giant_step.md`` §6).
+    """The two readings of the leap index (``docs/theory/giant_step.md#subspaces-and-leap-index``).
 
     Attributes
     ----------
@@ -123,10 +124,10 @@ class LeapIndex(Result):
 
 @dataclass(frozen=True, eq=False)
 class Staircase(Result):
-    """Subspaces learned after each of ``steps`` :math:`n=O(d)` steps with fresh batches (notes §7).
+    """Subspaces learned after each of ``steps`` :math:`n=O(d)` steps with fresh batches (docs/theory/giant_step.md#staircase).
 
     Iterating over the result, ``len``, indexing and ``==`` with a list give the list of dimensions after
-    each step (DESIGN.md: ``staircase(target, steps)`` is usable as that list).
+    each step (docs/theory/conventions.md#the-network: ``staircase(target, steps)`` is usable as that list).
 
     Attributes
     ----------
@@ -231,6 +232,8 @@ def _float_strengths(tensors, Q: np.ndarray, P_perp: np.ndarray):
 
 def _exact_new_directions(t: MultiIndexTarget, A):
     """Exact rational directions added to span(A) by the staircase recursion (sympy Matrix columns)."""
+    import sympy
+
     r, m = A.shape
     deg = t.degree
     if m:
@@ -281,7 +284,7 @@ def as_subspace(U, r: int, name: str = "U") -> Subspace:
 
 # ------------------------------------------------------------------------------------------ public
 def learnable_subspace(target, ell, *, only_order: bool = False) -> Subspace:
-    r"""Directions learned by one giant step with :math:`n=\Theta(d^\ell)` (notes §3, §6).
+    r"""Directions learned by one giant step with :math:`n=\Theta(d^\ell)` (docs/theory/giant_step.md#hermite-tensors).
 
     .. math::  U = \mathrm{span}\bigcup_{k\le\ell} U^*_k,\qquad U^*_k=\mathrm{col}\,\mathrm{Unf}(C_k)\ (r\times r^{k-1}).
 
@@ -291,7 +294,7 @@ def learnable_subspace(target, ell, *, only_order: bool = False) -> Subspace:
     ell : int
         Sample exponent :math:`\ell\ge1` (:math:`n=\Theta(d^\ell)`).
     only_order : bool
-        Return :math:`U^*_\ell` alone (what the step sees once the lower orders are removed, notes §5).
+        Return :math:`U^*_\ell` alone (what the step sees once the lower orders are removed, docs/theory/giant_step.md#per-neuron-laws).
 
     Returns
     -------
@@ -308,6 +311,8 @@ def learnable_subspace(target, ell, *, only_order: bool = False) -> Subspace:
     >>> learnable_subspace(MultiIndexTarget("z1 + He(2, z2)", 2), 1).basis.T
     array([[1., 0.]])
     """
+    import sympy
+
     t = as_multi_index(target)
     ell = check_integer(ell, "ell", minimum=1)
     if not isinstance(only_order, (bool, np.bool_)):
@@ -341,7 +346,7 @@ def learnable_subspace(target, ell, *, only_order: bool = False) -> Subspace:
 
 
 def leap_index(target, *, kmax=None) -> LeapIndex:
-    r"""Both readings of the leap index (notes §6): (a) ``spanning``, (b) ``first_nonzero``.
+    r"""Both readings of the leap index (docs/theory/giant_step.md#subspaces-and-leap-index): (a) ``spanning``, (b) ``first_nonzero``.
 
     ``kmax`` bounds the search (default: the degree of a polynomial target, 8 otherwise).
 
@@ -379,7 +384,7 @@ def _numeric_gram(t: MultiIndexTarget, Q: np.ndarray, m: int, level: str) -> np.
 
 
 def staircase(target, steps) -> Staircase:
-    r"""Subspaces learned by ``steps`` successive :math:`n=O(d)` steps with fresh batches (notes §7).
+    r"""Subspaces learned by ``steps`` successive :math:`n=O(d)` steps with fresh batches (docs/theory/giant_step.md#staircase).
 
     The recursion :math:`U_{t+1}=U_t\oplus\mathrm{span}\{c_t(u)\}` of conditional first Hermite
     coefficients (module docstring); exact for polynomial targets with rational coefficients, by
@@ -392,6 +397,8 @@ def staircase(target, steps) -> Staircase:
     >>> list(staircase(MultiIndexTarget("z1 + z2*z3", 3), 3))
     [1, 1, 1]
     """
+    import sympy
+
     t = as_multi_index(target)
     steps = check_integer(steps, "steps", minimum=1)
     r = t.r

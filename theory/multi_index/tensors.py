@@ -28,12 +28,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import sympy
 
 from .._checks import check_integer
 from .._result import Result
 from ..hermite.engine import gaussian_rule, orthonormal_hermite_matrix
-from .targets import MultiIndexTarget, as_multi_index
 
 __all__ = [
     "HermiteTensors",
@@ -49,6 +47,19 @@ __all__ = [
 ]
 
 _EPS = np.finfo(float).eps
+
+
+def _as_target(target, name: str = "target"):
+    """``target`` if it is a :class:`theory.MultiIndexTarget`; raise a clear TypeError otherwise.
+
+    Recognised by its class's interface (``poly``, ``is_polynomial``, ``without_low_orders``; the
+    properties are not evaluated here), so that this module does not import
+    :mod:`theory.multi_index.targets`, whose methods call it (no import cycle, ``docs/architecture.md``).
+    """
+    cls = type(target)
+    if all(hasattr(cls, a) for a in ("poly", "is_polynomial", "without_low_orders")) and hasattr(target, "r"):
+        return target
+    raise TypeError(f"{name} must be a theory.MultiIndexTarget; got {type(target).__name__}")
 MAX_NUMERIC_R = 4
 # (coarse, fine) panel widths of the 1-D rule for each r: the grid has about (fine nodes)^r points.
 _PANELS = {1: (4.0, 2.0), 2: (4.0, 2.0), 3: (8.0, 4.0), 4: (12.0, 8.0)}
@@ -87,6 +98,8 @@ def _falling(a: int, b: int) -> int:
 @lru_cache(maxsize=256)
 def _exact_tensor(target: MultiIndexTarget, k: int):
     """C_k as a sympy Array via E[d^alpha g] = sum_a c_a prod_j a_j!/(a_j-alpha_j)! E z^(a_j-alpha_j)."""
+    import sympy  # exact path only: sympy loads on first use (docs/architecture.md, light start)
+
     r = target.r
     terms = target.poly.terms()
     if k == 0:
@@ -114,10 +127,13 @@ def _exact_tensor(target: MultiIndexTarget, k: int):
 def tensor_hermite_polynomial(C, x):
     r""":math:`\langle C,\mathbf{He}_k(x)\rangle` as a sympy expression, ``C`` symmetric of shape ``(r,)*k``.
 
+    >>> import sympy
     >>> z1, z2 = sympy.symbols("z1 z2")
     >>> sympy.expand(tensor_hermite_polynomial(sympy.Array([[0, 1], [1, 0]]), (z1, z2)))
     2*z1*z2
     """
+    import sympy
+
     C = sympy.Array(C)
     k = C.rank()
     r = len(x)
@@ -158,6 +174,8 @@ def tensor_hermite_values(C, Z) -> np.ndarray:
 
 
 def _exact_second_moment(target: MultiIndexTarget):
+    import sympy
+
     sq = target.poly ** 2
     return sum((c * math.prod(gaussian_moment(a) for a in mon) for mon, c in sq.terms()), sympy.Integer(0))
 
@@ -324,11 +342,12 @@ def hermite_tensors(target, kmax) -> HermiteTensors:
     Exact (Gaussian moments of :math:`\nabla^kg`) for polynomial expressions, tensor-product quadrature with
     a refinement error estimate otherwise (see the module docstring).
 
+    >>> from theory import MultiIndexTarget
     >>> ts = hermite_tensors(MultiIndexTarget("z1*z2*z3", 3), 3)
     >>> [float(abs(c).sum()) for c in ts.values], ts.method
     ([0.0, 0.0, 0.0, 6.0], 'exact')
     """
-    t = as_multi_index(target)
+    t = _as_target(target)
     kmax = check_integer(kmax, "kmax", minimum=0)
     if t.is_polynomial:
         ex = tuple(_exact_tensor(t, k) for k in range(kmax + 1))
@@ -358,13 +377,14 @@ def hermite_tensor(target, k, *, exact: bool = False):
     --------
     Separable targets have diagonal tensors: :math:`He_2(z_1)+bHe_2(z_2)` gives :math:`C_2=\mathrm{diag}(2, 2b)`.
 
+    >>> from theory import MultiIndexTarget
     >>> hermite_tensor(MultiIndexTarget("He(2, z1) + 3*He(2, z2)", 2), 2)
     array([[2., 0.],
            [0., 6.]])
     >>> hermite_tensor(MultiIndexTarget("z1 + z1*z2", 2), 2, exact=True)
     [[0, 1], [1, 0]]
     """
-    t = as_multi_index(target)
+    t = _as_target(target)
     k = check_integer(k, "k", minimum=0)
     if not isinstance(exact, (bool, np.bool_)):
         raise TypeError(f"exact must be a bool; got {type(exact).__name__}")
@@ -380,10 +400,11 @@ def second_moment(target, *, exact: bool = False):
 
     Exact from Gaussian moments of :math:`g^2` for polynomials (a sympy number with ``exact=True``).
 
+    >>> from theory import MultiIndexTarget
     >>> second_moment(MultiIndexTarget("z1 + z1*z2", 2))
     (2.0, 0.0)
     """
-    t = as_multi_index(target)
+    t = _as_target(target)
     if t.is_polynomial:
         v = _exact_second_moment(t)
         return v if exact else (float(v), 0.0)
