@@ -264,7 +264,8 @@ def _spiked_model(setup, st, method, *, degrees, strength, bulk_noise=True):
 
     stats = step_statistics(st)
     gamma = stats.gamma
-    c_bulk = 1.0 + st.lr**2 * stats.isotropic if bulk_noise else 1.0
+    # the bulk variance with the self-move factor, averaged over the readout (docs/derivations/bulk_variance.md)
+    c_bulk = stats.bulk_variance if bulk_noise else 1.0
     t = st.lr * stats.c1_step * math.sqrt(stats.b_norm_sq)
     if degrees is not None:
         degs = tuple(sorted({int(k) for k in degrees}))
@@ -449,9 +450,10 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
         (``docs/derivations/ge_system.md`` §4), or infinitely strong, i.e. fit without penalty
         (the candidate closed form of ``notes/risk.md`` §5; Gaussian readout only).
     bulk_noise : bool
-        ``"ba"``/``"moniri"``: include the isotropic part of the step in the bulk (variance
-        :math:`c = 1 + \tau^2E r^2\mathrm{Var}\,\sigma'/(n/d)`, ``notes/risk.md`` §3.2), as in the real
-        network; ``False`` describes Moniri's equivalent model :math:`F_0 +` spikes exactly (:math:`c = 1`).
+        ``"ba"``/``"moniri"``: include the per-neuron part of the step in the bulk, with variance
+        :math:`\bar c = E_s[(1 + \tau sE[r]E[z\sigma'])^2] + \tau^2E r^2\mathrm{Var}\,\sigma'/(n/d)` (self-move factor
+        and isotropic part, ``docs/derivations/bulk_variance.md``), as in the real network; ``False``
+        describes Moniri's equivalent model :math:`F_0 +` spikes exactly (:math:`c = 1`).
     tol, max_iter, accelerate
         Solver controls (:func:`theory.solvers.fixed_point`); the residual is that of the equations.
     mp_nodes : int
