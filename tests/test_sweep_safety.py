@@ -336,11 +336,11 @@ def test_hostile_multi_index_target_in_a_sweep_file_never_runs(tmp_path, capsys,
     conf = tmp_path / "hostile.toml"
     conf.write_text('[sweep]\ntask = "simulate"\n[base]\nactivation = "relu"\nd = 20\nwidth = 10\nn = 40\n'
                     f"target = {{ multi_index = {json.dumps(expr)}, r = 1 }}\n[grid]\nlr = [1.0]\n")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"hostile\.toml: task 0 \(lr=1\.0\): target\.multi_index: "):
         SweepConfig.from_toml(conf)
     assert not marker.exists(), "checking the sweep file ran code from it"
     assert main(["sweep", str(conf), "--out", str(tmp_path / "r.jsonl")]) == 2
-    one_error_line(capsys.readouterr().err)
+    one_error_line(capsys.readouterr().err, "target.multi_index")
     assert not marker.exists() and not (tmp_path / "r.jsonl").exists()
 
 

@@ -184,7 +184,10 @@ def _as_target(value, name: str):
                 raise ValueError(f"{name}: a multi_index target needs r (the number of directions)")
             if not hasattr(theory, "MultiIndexTarget"):
                 raise ValueError(f"{name}: multi-index targets need theory.MultiIndexTarget, not available here")
-            return theory.MultiIndexTarget(expr, r, **spec)
+            try:  # the public constructor: its parser reads the text, never evaluates it (docs/security.md)
+                return theory.MultiIndexTarget(expr, r, **spec)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"{name}.multi_index: {exc}") from None
         fname = spec.pop("name", None)
         if not isinstance(fname, str):
             raise TypeError(f"{name} given as a table needs a string 'name' (e.g. {{name = \"relu\", shift = 0.5}})")
