@@ -61,7 +61,7 @@ def check_output_path(path, *, name: str = "out") -> Path:
         except OSError as exc:
             raise PermissionError(f"{name}: cannot create the directory {str(parent)!r}: {exc.strerror}") from None
     elif not parent.is_dir():
-        raise ValueError(f"{name}: {str(parent)!r} is not a directory")
+        raise ValueError(f"{name}: the results file's directory {str(parent)!r} is not a directory")
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise PermissionError(f"{name}: {str(path)!r} is not writable")
     return path
