@@ -2,8 +2,8 @@ r"""Named activations and targets: functions of a standard Gaussian with their s
 
 Each :class:`Activation` carries a vectorised numpy function, its (a.e.) derivative, its kinks
 (points where it or its derivative jumps), its parity structure, and where known its closed-form
-Hermite coefficients (``notes/hermite.md`` §2, evaluated in mpmath), its dual kernel
-(``notes/hermite.md`` §7) and mpmath / sympy versions. The table of entries is in
+Hermite coefficients (``docs/theory/hermite.md#closed-forms``, evaluated in mpmath), its dual kernel
+(``docs/theory/hermite.md#transforms``) and mpmath / sympy versions. The table of entries is in
 ``docs/activations.md``.
 
 Every registry entry accepts the generic parameters of :func:`activation`: the argument is
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import lru_cache
 from typing import Callable
 
@@ -24,6 +25,7 @@ import numpy as np
 from scipy import special
 
 from . import closed_forms as cf
+from .closed_forms_fast import fast_closed_form
 from .coefficients import resolved_coefficients
 from .._checks import check_choice, check_finite, suggest
 
@@ -61,7 +63,7 @@ class Activation:
         Vectorised numpy function.
     derivative : callable, optional
         Vectorised derivative, almost everywhere (a jump contributes a Dirac mass that this array
-        function cannot carry; Stein's identity in ``notes/hermite.md`` §1 accounts for it).
+        function cannot carry; Stein's identity in ``docs/theory/hermite.md#identities`` accounts for it).
         ``None`` if unknown (then :meth:`deriv` uses central differences).
     kinks : tuple of float
         Points where ``func`` or ``derivative`` jumps.
@@ -69,7 +71,7 @@ class Activation:
         ``1`` even, ``-1`` odd, ``0`` neither.
     closed_form : callable, optional
         ``kmax -> list`` of plain coefficients :math:`E[f He_k]` as ``mpmath.mpf`` at the current
-        ``mpmath.mp`` precision (``notes/hermite.md`` §2).
+        ``mpmath.mp`` precision (``docs/theory/hermite.md#closed-forms``).
     func_mp : callable, optional
         The same function on ``mpmath.mpf`` (used with ``dps``).
     sympy_expr : callable, optional
@@ -84,13 +86,18 @@ class Activation:
         ``remainder_parity`` (``1`` even, then ``a = 0``; ``-1`` odd, then ``b = 0``). Even
         remainder: :math:`\mu_1 = b` and :math:`\mu_k = 0` for odd :math:`k\ge3`; odd remainder:
         :math:`\mu_0 = a` and :math:`\mu_k = 0` for even :math:`k\ge2` (e.g. ReLU = z/2 + |z|/2,
-        sigmoid = 1/2 + odd, ``notes/hermite.md`` §2). Defaults to ``parity``.
+        sigmoid = 1/2 + odd, ``docs/theory/hermite.md#closed-forms``). Defaults to ``parity``.
     derived : callable, optional
         ``kmax -> (values, errors)``: orthonormal coefficients and error bounds (float arrays) obtained
         from other entries by an identity (softplus and SiLU from the sigmoid,
-        ``notes/hermite.md`` §2); used when there is no closed form.
+        ``docs/theory/hermite.md#closed-forms``); used when there is no closed form.
     entry : str, optional
         The registry entry it was built from (``None`` for user-made activations).
+    closed_form_float : callable, optional
+        ``(kmax, basis) -> (values, errors)``: the closed form as correctly rounded floats (tuples)
+        with error bounds, from integer arithmetic (:mod:`theory.hermite.closed_forms_fast`), or
+        ``None`` where that cannot decide the rounding (then ``closed_form`` is evaluated in
+        mpmath). Cached per activation, ``kmax`` and ``basis``.
     """
 
     name: str
@@ -107,6 +114,7 @@ class Activation:
     remainder_parity: int = 0
     derived: Callable | None = None
     entry: str | None = None
+    closed_form_float: Callable | None = None
 
     def __post_init__(self):
         p = int(self.remainder_parity)
@@ -344,7 +352,7 @@ def _b_softplus():
 
 def _softplus_from_sigmoid(kmax, shift, scale, coefficients):
     r"""Stein: :math:`\mu_k[\mathrm{softplus}(sz+c)] = s\,\mu_{k-1}[\sigma(sz+c)]` for :math:`k\ge1`
-    (``notes/hermite.md`` §1-§2, "softplus"), i.e. :math:`c_k = s\,c_{k-1}[\sigma]/\sqrt k` in the
+    (``docs/theory/hermite.md#identities``, "softplus"), i.e. :math:`c_k = s\,c_{k-1}[\sigma]/\sqrt k` in the
     orthonormal basis; :math:`\mu_0` by quadrature of softplus itself."""
     v0, e0 = coefficients("self", 0)
     values, errors = np.empty(kmax + 1), np.empty(kmax + 1)
@@ -359,7 +367,7 @@ def _softplus_from_sigmoid(kmax, shift, scale, coefficients):
 
 def _silu_from_sigmoid(kmax, shift, scale, coefficients):
     r""":math:`(sz+c)\sigma(sz+c)`: :math:`\mu_k = s(\mu_{k+1}[\sigma_{s,c}] + k\mu_{k-1}[\sigma_{s,c}]) + c\,\mu_k[\sigma_{s,c}]`
-    (product rule :math:`zHe_k = He_{k+1} + kHe_{k-1}`, ``notes/hermite.md`` §1-§2, "SiLU"); in the
+    (product rule :math:`zHe_k = He_{k+1} + kHe_{k-1}`, ``docs/theory/hermite.md#identities``, "SiLU"); in the
     orthonormal basis :math:`c_k = s(\sqrt{k+1}\,c_{k+1} + \sqrt k\,c_{k-1}) + c\,c_k`."""
     sv, se = coefficients("sigmoid", kmax + 1)
     k = np.arange(kmax + 1)
@@ -453,9 +461,14 @@ def _b_polynomial(coeffs=None, coeff_basis="monomial"):
     mono_list = [float(x) for x in mono]
 
     def closed(kmax, shift, scale):
-        # coefficients of p(s z + c) as a polynomial in z, then the monomial formula
-        q = poly(np.polynomial.Polynomial([shift, scale])) if (shift, scale) != (0, 1) else poly
-        return cf.polynomial_coefficients(kmax, [float(x) for x in q.coef])
+        # exact coefficients of p(s z + c) as a polynomial in z (binomial expansion of binary
+        # numbers, as the fast path), then the monomial formula at the working precision
+        if (shift, scale) == (0, 1):
+            return cf.polynomial_coefficients(kmax, mono_list)
+        s_, c_ = Fraction(scale), Fraction(shift)
+        q = [sum((Fraction(an) * math.comb(n, m) * s_**m * c_ ** (n - m) for n, an in enumerate(mono_list) if n >= m),
+                 Fraction(0)) for m in range(len(mono_list))]
+        return cf.polynomial_coefficients(kmax, [_mp.mpf(x.numerator) / x.denominator for x in q])
 
     def kernel(rho, shift, scale):
         # finite Mehler sum: K(rho) = sum_k c_k^2 rho^k with orthonormal c_k (exact for polynomials)
@@ -468,6 +481,7 @@ def _b_polynomial(coeffs=None, coeff_basis="monomial"):
         func=lambda z: poly(np.asarray(z, dtype=float)),
         derivative=lambda z: dpoly(np.asarray(z, dtype=float)),
         closed=closed,
+        fast_monomial=mono_list,
         kernel=kernel,
         func_mp=lambda z: _mp.polyval(mono_list[::-1], z),
         sympy=lambda z: sum(_sympy().nsimplify(a, rational=True) * z**n for n, a in enumerate(mono_list)),
@@ -568,6 +582,29 @@ def _compose(f, shift, scale):
     return lambda z: f(scale * z + shift)
 
 
+# The built-in closed forms that closed_forms_fast evaluates (by the mpmath function's identity, so
+# that a re-registered entry with another closed form does not inherit the fast path).
+_FAST_ENTRY = {
+    cf.relu_coefficients: "relu", cf.abs_coefficients: "abs", cf.step_coefficients: "step",
+    cf.sign_coefficients: "sign", cf.erf_coefficients: "erf", cf.gelu_coefficients: "gelu",
+    cf.exp_coefficients: "exp", cf.sin_coefficients: "sin", cf.cos_coefficients: "cos",
+    cf.identity_coefficients: "identity",
+}
+
+
+def _fast_closed_form(entry, shift, s_abs, flip, amplitude, offset, monomial):
+    """``(kmax, basis) -> (values, errors)`` tuples or ``None``, cached per activation."""
+    monomial = None if monomial is None else tuple(monomial)
+
+    @lru_cache(maxsize=16)
+    def fast(kmax: int, basis: str):
+        out = fast_closed_form(entry, kmax, shift, s_abs, basis, flip=flip, amplitude=amplitude,
+                               offset=offset, monomial=monomial)
+        return None if out is None else (tuple(out[0]), tuple(out[1]))
+
+    return fast
+
+
 @lru_cache(maxsize=256)
 def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
     try:
@@ -602,15 +639,20 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
 
     closed = None
     c0 = spec.get("closed")
+    fast_entry = "polynomial" if "fast_monomial" in spec else _FAST_ENTRY.get(c0)
     if c0 is not None:
         def closed(kmax, c0=c0):
             mu = c0(kmax, shift, s_abs)
             if mu is None:
                 return None
             return [-m if (flip and k % 2 == 1) else m for k, m in enumerate(mu)]
-        with _mp.workdps(15):
-            if closed(0) is None:
-                closed = None
+        if fast_entry is None:  # the built-in closed forms exist for every shift and scale
+            with _mp.workdps(15):
+                if closed(0) is None:
+                    closed = None
+    fast = None
+    if closed is not None and fast_entry is not None:
+        fast = _fast_closed_form(fast_entry, shift, s_abs, flip, 1.0, 0.0, spec.get("fast_monomial"))
     derived = None
     dr0 = spec.get("derived")
     if dr0 is not None and closed is None:
@@ -638,7 +680,7 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
     mean = None
     if center or (kernel is not None and offset != 0.0):
         tmp = Activation(name, func, kinks=kinks, closed_form=closed, linear_part=(a, b), remainder_parity=p,
-                         derived=derived)
+                         derived=derived, closed_form_float=fast)
         mean = float(resolved_coefficients(tmp, tmp, 0).values[0])
     total_offset = offset - amplitude * mean if center else offset
     if amplitude != 1.0 or total_offset != 0.0:
@@ -655,6 +697,8 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
                 mu = [amplitude * m for m in cl1(kmax)]
                 mu[0] += total_offset
                 return mu
+        if fast is not None:
+            fast = _fast_closed_form(fast_entry, shift, s_abs, flip, amplitude, total_offset, spec.get("fast_monomial"))
         if derived is not None:
             dr1 = derived
 
@@ -696,4 +740,5 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
         remainder_parity=p,
         derived=derived,
         entry=name,
+        closed_form_float=fast,
     )

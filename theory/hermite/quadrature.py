@@ -6,7 +6,7 @@ quadrature. It works on an
 already resolved function (an ``Activation`` object or a callable); registry names are resolved
 by the public :func:`theory.hermite.engine.hermite_coefficients` (``docs/architecture.md``).
 
-Conventions (``../shared/notes/README.md``, "Hermite conventions"): :math:`He_k` are the
+Conventions (``docs/theory/hermite.md#bases``): :math:`He_k` are the
 probabilists' Hermite polynomials, :math:`E[He_j He_k] = k!\,\delta_{jk}` for :math:`z\sim N(0,1)`.
 
 * ``basis="plain"``: :math:`\mu_k = E[f(z) He_k(z)]`, so :math:`f = \sum_k \mu_k He_k / k!`;
@@ -14,13 +14,13 @@ probabilists' Hermite polynomials, :math:`E[He_j He_k] = k!\,\delta_{jk}` for :m
 * ``basis="series"``: :math:`\mu_k / k!`, so :math:`f = \sum_k c_k He_k` (Moniri et al. 2024).
 
 Order of methods (``docs/hermite.md``): closed forms of registry activations, evaluated in mpmath
-and correctly rounded (``notes/hermite.md`` §2); identities (softplus and SiLU from the sigmoid);
-otherwise the recipe of ``notes/hermite.md`` §4: composite Gauss-Legendre quadrature on panels of
+and correctly rounded (``docs/theory/hermite.md#closed-forms``); identities (softplus and SiLU from the sigmoid);
+otherwise the recipe of ``docs/theory/hermite.md#quadrature``: composite Gauss-Legendre quadrature on panels of
 width 1/2, split at every declared kink, with the stable orthonormal recurrence
 :math:`h_{k+1} = (z h_k - \sqrt{k}\,h_{k-1})/\sqrt{k+1}`, and a second pass with unit panels for
 the error estimate (an adaptive check takes over when the two disagree: undeclared kinks). Plain
-Gauss-Hermite is never used: it converges only algebraically for kinked functions (notes §3). With
-``dps`` the mpmath version in :mod:`theory.hermite.high_precision` is used (notes §5).
+Gauss-Hermite is never used: it converges only algebraically for kinked functions (docs/theory/hermite.md#quadrature). With
+``dps`` the mpmath version in :mod:`theory.hermite.high_precision` is used (docs/theory/hermite.md#high-precision).
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def gauss_legendre_panels(breakpoints: tuple, width: float, order: int = _GL_ORD
 
 def orthonormal_hermite_matrix(z: np.ndarray, kmax: int, *, start=None) -> np.ndarray:
     r"""Rows ``h_k(z)`` for ``k = 0..kmax``, :math:`h_k = He_k/\sqrt{k!}`, by the stable recurrence
-    :math:`h_{k+1} = (zh_k - \sqrt{k}\,h_{k-1})/\sqrt{k+1}` (``notes/hermite.md`` §4).
+    :math:`h_{k+1} = (zh_k - \sqrt{k}\,h_{k-1})/\sqrt{k+1}` (``docs/theory/hermite.md#quadrature``).
 
     ``start`` (array like ``z``) multiplies every row: the recurrence is linear, so the rows are
     ``start * h_k(z)`` (used with ``start = exp(-z^2/4)`` to avoid overflow).
@@ -232,7 +232,7 @@ def _weighted_basis(breakpoints: tuple, width: float, kmax: int):
 def gaussian_rule(kinks=(), *, degree: int = 0, panel_width: float = 1.0):
     r"""Nodes ``z`` and weights ``w`` with :math:`\sum_i w_i g(z_i) \approx E[g(Z)]`, :math:`Z\sim N(0,1)`.
 
-    Composite Gauss-Legendre on :math:`[-L, L]` split at ``kinks`` (``notes/hermite.md`` §4), with
+    Composite Gauss-Legendre on :math:`[-L, L]` split at ``kinks`` (``docs/theory/hermite.md#quadrature``), with
     :math:`L = \max|\mathrm{kinks}| + 2\sqrt{\mathrm{degree}+1} + 10`; exact to machine precision for
     integrands that are analytic between kinks and grow at most like a polynomial of ``degree``
     times a Gaussian-integrable factor. Use it for every Gaussian average in the project (never
@@ -291,7 +291,7 @@ MAX_KMAX = 400
 
 
 def _quadrature(f, kmax: int, kinks: tuple, name: str = "f"):
-    r"""Orthonormal coefficients by composite Gauss-Legendre (``notes/hermite.md`` §4).
+    r"""Orthonormal coefficients by composite Gauss-Legendre (``docs/theory/hermite.md#quadrature``).
 
     Returns ``(c, error, breakpoints, absolute_sum, suspected)``: the refined (half-width panel)
     values, the error bound :math:`|c^{(1/2)} - c^{(1)}| + 8\epsilon\sum_i|w_i f h_k\varphi|` per
@@ -318,7 +318,7 @@ def _quadrature(f, kmax: int, kinks: tuple, name: str = "f"):
             raise ValueError(
                 f"{name} grows too fast: E[f(z) He_k(z)] does not seem to be finite (f overflows at |z| <= {L:.0f})"
             ) from None
-        # The outermost unit strips must carry a negligible part of the integrand (notes §4.1).
+        # The outermost unit strips must carry a negligible part of the integrand (docs/theory/hermite.md).
         absf = np.abs(fz_f)
         abs_sum = np.abs(H_f) @ absf
         outer = np.abs(z_f) > L - 1.0
@@ -423,7 +423,13 @@ def _closed_form_mp(act, kmax: int, dps: int):
 
 
 def _closed_form_result(act, kmax: int, basis: str) -> HermiteResult:
-    """Float result from the closed form at 40 digits, correctly rounded in ``basis``."""
+    """Float result from the closed form, correctly rounded in ``basis``: from integer arithmetic
+    (``act.closed_form_float``, ``docs/derivations/hermite_closed_forms_fast.md``) where it decides
+    the rounding, else evaluated at 40 digits in mpmath."""
+    fast = getattr(act, "closed_form_float", None)
+    out = fast(kmax, basis) if fast is not None else None
+    if out is not None:
+        return HermiteResult(np.array(out[0]), np.array(out[1]), basis, "closed_form", act.kinks)
     mu, err = _closed_form_mp(act, kmax, 40)
     with mpmath.workdps(40):
         fac = [_mp_factor(k, basis) / _mp_factor(k, "plain") for k in range(kmax + 1)]
@@ -459,7 +465,7 @@ def _check_rtol(values, error, abs_sum, rtol, *, what: str, name: str = "rtol"):
         raise ValueError(
             f"{name}={rtol:g} is out of reach {what}: the relative error bound is {rel[k]:.1e} at k={k} "
             f"(cancellation factor kappa={kappa[k]:.1e}); use dps >= {need} "
-            "(dps >= -log10(rtol) + log10(max kappa), notes/hermite.md §5)"
+            "(dps >= -log10(rtol) + log10(max kappa), docs/theory/hermite.md#high-precision)"
         )
 
 
