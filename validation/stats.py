@@ -1,6 +1,6 @@
 r"""Statistics over Monte Carlo trials: estimates with t-intervals, and the size extrapolation.
 
-``notes/simulation.md`` §4:
+``docs/theory/simulation.md#statistics``:
 
 * **Trials.** A quantity measured on :math:`T` independent trials is reported as the mean, the
   standard error :math:`s/\sqrt T` and the 95% Student-t interval
@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as _st
+from scipy.special import stdtrit  # the Student-t quantile without loading all of scipy.stats
 
 from theory._result import Result
 
@@ -79,7 +79,7 @@ def estimate(samples, axis: int = 0, *, level: float = 0.95) -> Estimate:
         return Estimate(_float_or_array(mean), _float_or_array(se), _float_or_array(np.full_like(mean, -np.inf)),
                         _float_or_array(np.full_like(mean, np.inf)), 1, "t95: one sample, no interval")
     se = arr.std(axis=axis, ddof=1) / math.sqrt(n)
-    q = float(_st.t.ppf(0.5 + level / 2, n - 1))
+    q = float(stdtrit(n - 1, 0.5 + level / 2))
     return Estimate(_float_or_array(mean), _float_or_array(se), _float_or_array(mean - q * se),
                     _float_or_array(mean + q * se), int(n), "t95" if level == 0.95 else f"t{100 * level:g}")
 
@@ -106,7 +106,7 @@ class Extrapolation(Result):
 def extrapolate(ds, means, ses, *, terms: int = 2, se_dof: int | None = None) -> Extrapolation:
     r"""Fit :math:`y_\infty + b\,d^{-1/2}` (``terms=2``) or :math:`+ c\,d^{-1}` (``terms=3``).
 
-    Weighted least squares with weights :math:`1/\mathrm{se}^2` (``notes/simulation.md`` §4). Needs
+    Weighted least squares with weights :math:`1/\mathrm{se}^2` (``docs/theory/simulation.md#statistics``). Needs
     more sizes than terms. Zero standard errors are floored at ``1e-12 * max|mean|``. When the
     standard errors were estimated from few trials, pass ``se_dof`` (trials - 1): the interval of
     :math:`y_\infty` then uses the Student-t quantile with that many degrees of freedom instead of
@@ -138,7 +138,7 @@ def extrapolate(ds, means, ses, *, terms: int = 2, se_dof: int | None = None) ->
     se = math.sqrt(cov[0, 0])
     if se_dof is not None and (isinstance(se_dof, bool) or int(se_dof) < 1):
         raise ValueError(f"se_dof must be a positive integer; got {se_dof!r}")
-    q = 1.959963984540054 if se_dof is None else float(_st.t.ppf(0.975, int(se_dof)))
+    q = 1.959963984540054 if se_dof is None else float(stdtrit(int(se_dof), 0.975))
     lim = Estimate(float(coef[0]), se, float(coef[0] - q * se), float(coef[0] + q * se), int(d.size),
                    "wls95" if se_dof is None else f"wls95, t({int(se_dof)})")
     model = "y_inf + b d^-1/2" + (" + c d^-1" if terms == 3 else "")
