@@ -6,7 +6,7 @@ Setting: Cui et al.'s giant step (tanh student, sin target, alpha0 = 20, lr = 3,
   (Marchenko-Pastur spectrum, triangular solve, quadrature re-check at every point).
 * **ours, finite p**: the same curve on the spectrum of a drawn W0 (one eigendecomposition).
 * **baseline**: the same equations solved as in the authors' notebooks (our own implementation):
-  Cui et al.'s 13-unknown system of ``notes/risk.md`` §3.5 with the finite-p spectral data of the
+  Cui et al.'s 13-unknown system of ``docs/theory/risk.md#self-consistent-equations`` with the finite-p spectral data of the
   same W0 (eigendecomposition), the kappa averages by adaptive quadrature (``scipy.integrate.quad``,
   inner averages by 19-node Gauss-Hermite), damped iteration (0.5) with warm starts until the
   residual of the equations is below 1e-8. It is timed on ``--baseline-points`` points of the curve
@@ -40,7 +40,7 @@ def setup_for(d):
 
 # ----------------------------------------------------------------------------- baseline
 class Baseline:
-    """Cui et al.'s system (notes/risk.md §3.5) with quad over kappa and a finite-p spectrum."""
+    """Cui et al.'s system (docs/theory/risk.md#self-consistent-equations) with quad over kappa and a finite-p spectrum."""
 
     def __init__(self, setup, W0):
         prm = theory.srf_parameters(setup)

@@ -28,7 +28,7 @@ INTRO = {
         "Ba et al. (NeurIPS 2022) show that one gradient step of size $\\eta = \\Theta(1)$ adds a rank-one spike "
         "to the first-layer weights, which aligns with the target direction beyond a BBP-type threshold, and that "
         "ridge regression on the new features improves on random features. Left: the squared overlap of the top "
-        "right singular vector of $W_1$ with $\\beta_*$ (`setup.weight_spike()`, `notes/spikes.md` A.5). Right: "
+        "right singular vector of $W_1$ with $\\beta_*$ (`setup.weight_spike()`, `docs/theory/spikes.md#weight-spike`). Right: "
         "the prediction risk (no label noise) of ridge on fresh data (`theory.risk(method=\"ba\")`, `docs/risk.md`)."
     ),
     "moniri2024": (

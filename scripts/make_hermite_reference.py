@@ -8,9 +8,9 @@ Every coefficient :math:`\\mu_k = E[f(z) He_k(z)]` is computed by TWO independen
 working digits, and the script asserts that they agree before anything is written:
 
 * **A**: ``mpmath.quad`` (tanh-sinh), one integral per ``k``, on :math:`(-\\infty, \\infty)` split at
-  the sorted breakpoints ``-20, -12, -6, <kinks>, 6, 12, 20`` (``notes/hermite.md`` §5: unsorted split
+  the sorted breakpoints ``-20, -12, -6, <kinks>, 6, 12, 20`` (``docs/theory/hermite.md#high-precision``: unsorted split
   points, or a kink inside an interval, silently lose digits).
-* **B**: the closed form of ``notes/hermite.md`` §2 where one exists (relu, abs, step, sign,
+* **B**: the closed form of ``docs/theory/hermite.md#closed-forms`` where one exists (relu, abs, step, sign,
   shifted relu, erf, sin, gelu), written out here independently of the library; otherwise
   (tanh, sigmoid, silu, softplus) composite 60-point Gauss-Legendre on unit panels of
   :math:`[-32, 32]` with all ``k`` from one set of function values.
@@ -77,7 +77,7 @@ FUNCTIONS = {
 }
 
 # f minus its linear part has a parity: sigmoid - 1/2 odd; gelu, silu, softplus minus z/2 even.
-# So mu_k vanishes for these k >= 2 (notes/hermite.md §2):
+# So mu_k vanishes for these k >= 2 (docs/theory/hermite.md#closed-forms):
 REMAINDER_PARITY = {"sigmoid": -1, "gelu": 1, "silu": 1, "softplus": 1}
 
 
@@ -191,7 +191,7 @@ def main(argv=None) -> int:
             "kinks": [float(k) for k in kinks],
             "smooth": not kinks,
             "method_a": "mpmath.quad tanh-sinh, sorted breakpoints",
-            "method_b": "closed form (notes/hermite.md §2)" if cf is not None else "composite 60-point Gauss-Legendre, unit panels on [-32, 32]",
+            "method_b": "closed form (docs/theory/hermite.md#closed-forms)" if cf is not None else "composite 60-point Gauss-Legendre, unit panels on [-32, 32]",
             "values": values,
         }
         print(f"{name}: {time.time() - t0:.1f} s", file=sys.stderr)

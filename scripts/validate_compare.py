@@ -62,7 +62,7 @@ def write_page(data: dict, elapsed: float, quick: bool) -> None:
               "interval or tolerance and the extrapolated gap's interval contains 0, but the interval is wide and the "
               "point estimate moves away from 0: this is not yet evidence that the gap closes. For the errors, the "
               "sRF deterministic equivalent (`theory.risk`, method `srf`) lies 2-4% above the simulated network's "
-              "test error at d = 200-800 (notes/risk.md §3.7 reports a few percent at d = 600-4000). That part of the "
+              "test error at d = 200-800 (docs/theory/risk.md#spectral-data reports a few percent at d = 600-4000). That part of the "
               "gap does not close with d: `docs/validation/srf_gap.md` locates it in a per-neuron term of the step that "
               "the spiked-RF surrogate leaves out."]
     L += ["", "Full output: [`compare.json`](compare.json).", ""]

@@ -6,10 +6,10 @@ Usage (repository root; the full run takes about 20 minutes on 2 cores, run it i
 
 Parts (sizes, seeds and tolerances are printed in the page):
 
-A. l = 1 cosine law (notes/giant_step.md §4) at d = 1000 over alpha = n/d and the step lr;
-B. l = 2 specialisation (§5): norms within 2%, per-neuron overlap error shrinking like (alpha d)^(-1/2);
-C. staircase (§7): a second direction grows only where theory.staircase says so;
-D. test risk against log n / log d for 1..3 steps, with the floors e*(U_T) (§8).
+A. l = 1 cosine law (docs/theory/giant_step.md#per-neuron-laws) at d = 1000 over alpha = n/d and the step lr;
+B. l = 2 specialisation (same page): norms within 2%, per-neuron overlap error shrinking like (alpha d)^(-1/2);
+C. staircase (docs/theory/giant_step.md#staircase): a second direction grows only where theory.staircase says so;
+D. test risk against log n / log d for 1..3 steps, with the floors e*(U_T) (docs/theory/giant_step.md#error-floors).
 
 Per-neuron records come from validation.giant_step.neuron_trials (the simulator's own building blocks and
 seeding roles); errors from validation.simulate.

@@ -6,12 +6,12 @@ into the page):
 * ``giant``: Cui et al.'s setting (tanh student, sin target, alpha0 = n/d = 20, eta~ = lr = 3,
   p = d, constant readout, no noise). Per trial, on the same W0, ridge pool and test set: random
   features at initialisation (W0), the simulated spiked RF (W = sqrt(c) W0 + r 1 v^T,
-  notes/simulation.md §2.3, (r, c, gamma) from ``theory.srf_parameters``) and the real network
+  docs/theory/simulation.md#cui-et-al, (r, c, gamma) from ``theory.srf_parameters``) and the real network
   after one step. Learning curve n_ridge/d in [0.2, 3], lam in {0.1, 1e-3}.
 * ``moniri``: Moniri et al.'s regime (Gaussian readout, r = y, eta = n^alpha, n = 2d step samples,
   N = d): the real network after one step and the equivalent model
   F_0 + sum_k c_k (lr c_1)^k (X beta)^k (s^k)^T built from the same W0, s and learned beta
-  (notes/risk.md §5, notes/simulation.md §2.2), for alpha in {0.15, 0.29, 0.355} (l = 1, 2, 3).
+  (docs/theory/risk.md#moniri-equivalent-model, docs/theory/simulation.md#moniri-et-al), for alpha in {0.15, 0.29, 0.355} (l = 1, 2, 3).
 
 Usage (from the repository root; heavy runs in the background)::
 
@@ -94,7 +94,7 @@ def chunked_step(W, s, setup, rng, noise_rng):
 
 
 def srf_weights(setup, W0, rng):
-    """Cui et al.'s spiked-RF surrogate W = sqrt(c) W0 + r 1 v^T, v = gamma e1 + rho zeta (notes/simulation.md §2.3)."""
+    """Cui et al.'s spiked-RF surrogate W = sqrt(c) W0 + r 1 v^T, v = gamma e1 + rho zeta (docs/theory/simulation.md#cui-et-al)."""
     prm = theory.srf_parameters(setup)
     d = W0.shape[1]
     zeta = rng.standard_normal(d)
@@ -105,7 +105,7 @@ def srf_weights(setup, W0, rng):
 
 
 def equivalent_features(setup, W0, s, beta, X, degrees):
-    """Moniri's equivalent model: sigma(X W0^T) + sum_k c_k (lr c1)^k (X beta)^k (s^k)^T (notes/risk.md §5)."""
+    """Moniri's equivalent model: sigma(X W0^T) + sum_k c_k (lr c1)^k (X beta)^k (s^k)^T (docs/theory/risk.md#moniri-equivalent-model)."""
     act = setup.activation
     kmax = max(degrees)
     ck = theory.hermite_coefficients(act, kmax, basis="series").values
@@ -183,7 +183,7 @@ def run_moniri(d, trial, seed, n_test, exponent):
 
 
 def run_ba(d, trial, seed, n_test):
-    """Ba et al.'s protocol (notes/simulation.md §2.1): Gaussian W0 and readout, f0 kept, ridge on 2d fresh samples."""
+    """Ba et al.'s protocol (docs/theory/simulation.md#ba-et-al): Gaussian W0 and readout, f0 kept, ridge on 2d fresh samples."""
     base = ba_setup(d, 1.0)
     tseq = seeding.trial_sequence(seeding.task_sequence(seed, f"ba-d{d}"), trial)
     init = draw_initial(base, tseq)
@@ -398,7 +398,7 @@ def report(paths, page):
         add("N = d, eta = n^alpha (lr = eta/sqrt(N)), lam = 0.1. Theories: `finite` = `risk(method='moniri')`")
         add("(finite spike strengths, bulk with the step's isotropic part), `equivalent` = the same with")
         add("`bulk_noise=False` (exactly Moniri's F_0 + spikes), `infinite` = the candidate closed form of")
-        add("notes/risk.md §5 (`strength='infinite'`). Test error includes the noise.")
+        add("docs/theory/risk.md#moniri-equivalent-model (`strength='infinite'`). Test error includes the noise.")
         add("")
         for exponent in sorted({r["exponent"] for r in mon}):
             rs_all = [r for r in mon if r["exponent"] == exponent]
@@ -427,7 +427,7 @@ def report(paths, page):
         add("### Paired gap network/equivalent model - 1 (same W0, s, beta, data within a trial)")
         add("")
         add("Mean over trials and n_ridge/d, with the 95% t-interval over trials; the expected finite-size rate of")
-        add("the difference is n^(alpha - 1/2) (notes/simulation.md §4), i.e. a factor 0.82-0.90 per 4x in d here.")
+        add("the difference is n^(alpha - 1/2) (docs/theory/simulation.md#statistics), i.e. a factor 0.82-0.90 per 4x in d here.")
         add("")
         dsm = sorted({r["d"] for r in mon})
         add("| alpha | error | " + " | ".join(f"d = {d}" for d in dsm) + " |")
@@ -442,10 +442,10 @@ def report(paths, page):
     if ba:
         add("## 3. Small step (Ba et al. 2022): deterministic limit, conditional formula, network")
         add("")
-        add("Setting (notes/simulation.md §2.1): tanh student, centred softplus teacher, noise 0.25^2, Gaussian")
+        add("Setting (docs/theory/simulation.md#ba-et-al): tanh student, centred softplus teacher, noise 0.25^2, Gaussian")
         add("W0 and readout, f0 kept in the step, n = 2d step samples, N = d/2, ridge on 2d fresh samples with")
         add(f"Ba's lambda = {BA_LAM_BA} (lam_C = lambda n/N); the risk excludes the noise. Theories: `deterministic` =")
-        add("`risk(method='ba')` (eta = 0: `rf`), `conditional` = Ba et al.'s formula (notes/risk.md §4) on each")
+        add("`risk(method='ba')` (eta = 0: `rf`), `conditional` = Ba et al.'s formula (docs/theory/risk.md#ba-conditional-formula) on each")
         add("trial's own W1 (`risk(method='ba', W1=W1)`).")
         add("")
         add("| d | trials | eta | sim risk (±95%) | deterministic | gap | conditional (mean) | gap | sim train (±95%) | deterministic | gap |")

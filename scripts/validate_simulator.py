@@ -10,10 +10,10 @@ niced in the background)::
 ``d`` doubling, root seed 2024 with one stream per part and size (``task_sequence(seed, key)``):
 
 1. ``direction``: :math:`|\\beta|^2` and :math:`\\cos(\\beta,\\beta_*)`, :math:`\\beta = X^\\top r/n`, against
-   ``notes/spikes.md`` B.4 (:math:`r = y`) and B.5 (:math:`r = y - f_0`), coefficients by Gauss-Hermite
+   ``docs/theory/step.md#the-learned-direction`` (:math:`r = y` and :math:`r = y - f_0`), coefficients by Gauss-Hermite
    quadrature; Moniri's scaling (sphere rows, Gaussian readout, output scale :math:`1/\\sqrt N`), tanh
    student, sin target, noise 0.25, :math:`n = 3d`, :math:`N = 0.8d`.
-2. ``rank_one``: Ba et al.'s Proposition 2 ratio :math:`\\|G-A\\|/\\|G\\|` (``notes/spikes.md`` A.3) with
+2. ``rank_one``: Ba et al.'s Proposition 2 ratio :math:`\\|G-A\\|/\\|G\\|` (``docs/theory/step.md#rank-one-structure``) with
    :math:`\\eta = 1`, tanh student, centred softplus teacher, noise 0.0625, :math:`n = 2d`, :math:`N = d/2`.
 3. ``srf``: Cui et al.'s giant step (tanh, sin target, :math:`\\alpha_0 = 20`, :math:`\\tilde\\eta = 3`, :math:`p = d`,
    constant readout, ridge on :math:`2d` fresh samples, :math:`\\lambda_C = 0.1`): test error of the spiked
@@ -61,7 +61,7 @@ def gauss(f):
 
 
 def direction_theory(residual, noise=0.25, phi=3.0):
-    """notes/spikes.md B.4 / B.5 limits of |beta|^2 and cos(beta, beta*) (tanh student, sin target)."""
+    """docs/theory/step.md#the-learned-direction limits of |beta|^2 and cos(beta, beta*) (tanh student, sin target)."""
     cs1 = gauss(lambda z: z * np.sin(z))
     ey2 = gauss(lambda z: np.sin(z) ** 2) + noise
     nsq = cs1**2 + ey2 / phi
@@ -243,7 +243,7 @@ def _summary(data) -> str:
                                   se_dof=sub[0]["trials"] - 1).limit
                 n_all += 1
                 n_in += bool(lim.ci_low <= th[key] <= lim.ci_high)
-        out.append(f"The learned direction matches notes/spikes.md B.4/B.5 at d = {max(r['d'] for r in rs)} "
+        out.append(f"The learned direction matches docs/theory/step.md#the-learned-direction at d = {max(r['d'] for r in rs)} "
                    f"({'; '.join(gaps)}); {n_in} of {n_all} d -> infinity extrapolations contain the limit.")
     if "rank_one" in data:
         rs = data["rank_one"]["result"]
@@ -276,7 +276,7 @@ def page(args) -> int:
          "t-quantile with trials-1 degrees of freedom) compared with the limit. Errors are mean squared errors without 1/2, "
          "test errors against noisy labels (label noise included).", ""]
     if "direction" in data:
-        L += ["## 1. Learned direction `beta = X^T r / n` (notes/spikes.md B.4, B.5)", "",
+        L += ["## 1. Learned direction `beta = X^T r / n` (docs/theory/step.md#the-learned-direction)", "",
               "Moniri's scaling (sphere rows, Gaussian readout, output scale `1/sqrt(N)`), tanh student, sin target, "
               "noise 0.25, `n = 3d`, `N = 0.8d`; limits from Gauss-Hermite quadrature.", "",
               "| residual | d | trials | `|beta|^2` | limit | gap | `cos(beta, beta*)` | limit | gap |", "|---|---|---|---|---|---|---|---|---|"]
@@ -299,7 +299,7 @@ def page(args) -> int:
     if "rank_one" in data:
         rs = data["rank_one"]["result"]
         slope = np.polyfit(np.log([r["d"] for r in rs]), np.log([r["ratio"]["mean"] for r in rs]), 1)[0]
-        L += ["## 2. Rank-one structure of the gradient (Ba et al. Prop. 2, notes/spikes.md A.3)", "",
+        L += ["## 2. Rank-one structure of the gradient (Ba et al. Prop. 2, docs/theory/step.md#rank-one-structure)", "",
               "`||diag(s) G - mu_1 s beta^T||_op / ||diag(s) G||_op` with `eta = 1`, tanh student, centred softplus teacher, "
               "noise 0.0625, `n = 2d`, `N = d/2`. Prop. 2 bounds it by `C log^2 n / sqrt n`.", "",
               "| d | trials | ratio | ratio x sqrt(n) / log^2 n |", "|---|---|---|---|"]
@@ -357,9 +357,9 @@ def page(args) -> int:
         for r in data["spikes"]["result"]:
             L.append(f"| {r['alpha']} | {r['d']} | {r['trials']} | {r['expected']} | {r['counts']} | {r['threshold']:.3f} | "
                      f"{_pm(r['top_sv'], 3)} | {_pm(r['align_deg1'], 3)} |")
-        L += ["", "Reading: the degree-k spike grows like `n^(k alpha - (k-1)/2)` against the bulk (`notes/spikes.md` B.8). "
+        L += ["", "Reading: the degree-k spike grows like `n^(k alpha - (k-1)/2)` against the bulk (`docs/theory/spikes.md#spike-sizes`). "
               "At `alpha = 0.2` the linear spike separates from about d = 1000 on and is counted once; at `alpha = 0.3` "
-              "the degree-2 spike grows only like `n^0.1`, so at these sizes it is not separated (`notes/spikes.md` B.10) "
+              "the degree-2 spike grows only like `n^0.1`, so at these sizes it is not separated (`docs/theory/spikes.md#finite-size-equivalent`) "
               "and the detector, calibrated on the spike-free null, reports the one spike it can see rather than "
               "over-counting the spread bulk. The counts are therefore a lower bound of the asymptotic count at finite n.", ""]
     L += ["Timings of the run (s): " + ", ".join(f"{k} {v['seconds']:.0f}" for k, v in data.items() if k != "meta"), ""]

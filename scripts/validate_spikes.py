@@ -12,7 +12,7 @@ their left singular vectors with the monomials :math:`(\\tilde X\\beta)^{\\circ 
 (inverse participation ratio) of their right singular vectors, and the same spectrum for a
 **bulk-matched null**: every neuron shifted by the same length as in the step but along its own
 random direction (the per-neuron spreading of the bulk without the common direction that makes the
-spikes, ``notes/simulation.md`` §3). Sizes: ``d = width = n/2``; step ``eta = n^alpha``
+spikes, ``docs/theory/simulation.md#what-to-measure``). Sizes: ``d = width = n/2``; step ``eta = n^alpha``
 (``OneStep.from_moniri``), ``residual="labels"``, target ``tanh``, no label noise.
 """
 

@@ -1,6 +1,6 @@
 """The activation registry: every closed form against quadrature, kernels, derivatives, structure.
 
-Closed forms (``notes/hermite.md`` §2, evaluated in mpmath) are compared with the kink-aware
+Closed forms (``docs/theory/hermite.md#closed-forms``, evaluated in mpmath) are compared with the kink-aware
 quadrature of the same function given as a plain callable (no closed form, no parity), for the
 plain entries and shifted / scaled / reflected variants; agreement is required within the sum of
 the two error estimates, and those estimates must be small (1e-14 relative to the function's
@@ -66,7 +66,7 @@ def test_no_closed_form_entries_match_quadrature(name, shift, scale):
 
 def test_softplus_and_silu_identities():
     """Direct quadrature of softplus / SiLU (plain callables) against the sigmoid's coefficients:
-    mu_k[softplus] = mu_{k-1}[s] and mu_k[silu] = mu_{k+1}[s] + k mu_{k-1}[s] (notes §2)."""
+    mu_k[softplus] = mu_{k-1}[s] and mu_k[silu] = mu_{k+1}[s] + k mu_{k-1}[s] (docs/theory/hermite.md#closed-forms)."""
     s = hermite_coefficients("sigmoid", 31)
     sp_ = hermite_coefficients(lambda z: np.logaddexp(0.0, z), 30)
     si = hermite_coefficients(lambda z: z / (1 + np.exp(-z)), 30)

@@ -1,4 +1,4 @@
-"""Error floors e*(U) and baselines (notes/giant_step.md §8; docs/giant_step.md §4)."""
+"""Error floors e*(U) and baselines (docs/theory/giant_step.md#error-floors; docs/giant_step.md §4)."""
 
 import numpy as np
 import pytest
@@ -33,7 +33,7 @@ def test_linear_kernel_error_formula():
 
 
 def test_example_2_one_direction_buys_nothing():
-    # notes §8: for Example 2, e*(span v*) equals the linear-kernel error; the second step reaches 0.
+    # docs/theory/giant_step.md#error-floors: for Example 2, e*(span v*) equals the linear-kernel error; the second step reaches 0.
     t = MultiIndexTarget("(z1 + z1**2 + z2 - z2**2)/2", 2)
     sc = staircase(t, 2)
     e1 = error_floor(t, sc.subspaces[0])

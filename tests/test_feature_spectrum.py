@@ -44,7 +44,7 @@ def _mp_stieltjes(z, c):
 
 @pytest.mark.parametrize("act, ratio", [("tanh", 0.5), ("relu", 1.0), ("erf", 2.0)])
 def test_bulk_resolvent_is_marchenko_pastur_without_step(act, ratio):
-    # No step: Sigma_b = mu1^2 G + mu*^2 I with G ~ MP(N/d) (notes/risk.md §2.2), so
+    # No step: Sigma_b = mu1^2 G + mu*^2 I with G ~ MP(N/d) (docs/theory/risk.md#random-features), so
     # g_b(zeta) = m_MP((zeta - mu*^2)/mu1^2) / mu1^2.
     s = theory.OneStep(activation=act, d=1000, width=1000 * ratio, n=3000, lr=0.0, residual="labels")
     model = _build_model(s, s.n, heavy_tails=False)
@@ -86,7 +86,7 @@ def test_secular_equation_reduces_to_bbp(ell, sigma2, gamma):
 
 
 def test_leading_order_matches_B8():
-    # notes/spikes.md B.8: in isolation s_k/sqrt(n) = |c_k| (2k-1)!! |tau c1 |beta||^k sqrt(N) for a
+    # docs/theory/spikes.md#spike-sizes: in isolation s_k/sqrt(n) = |c_k| (2k-1)!! |tau c1 |beta||^k sqrt(N) for a
     # Gaussian readout, the odd and even degrees decoupling (their Gram entries vanish).
     act = theory.activation("polynomial", coeffs=[0, 1, 0.5], coeff_basis="hermite")
     s = theory.OneStep.from_moniri(alpha=0.3, activation=act, target="tanh", d=1000, width=800, n=2000,

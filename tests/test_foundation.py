@@ -38,7 +38,7 @@ def test_onestep_bad_input(kw, match):
 
 
 def test_paper_constructors_match_table():
-    # DESIGN.md §1 table: Ba tau = eta/sqrt(N); Moniri eta = n^alpha; Cui tau = eta~; Dandi tau = eta/p.
+    # docs/theory/conventions.md#the-network table: Ba tau = eta/sqrt(N); Moniri eta = n^alpha; Cui tau = eta~; Dandi tau = eta/p.
     b = theory.OneStep.from_ba(eta=2.0, d=100, width=400, n=200)
     assert b.lr == pytest.approx(2.0 / 20) and b.init == "gaussian" and b.readout == "gaussian"
     m = theory.OneStep.from_moniri(alpha=0.3, d=100, width=400, n=1000)

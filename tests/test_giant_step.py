@@ -1,4 +1,4 @@
-"""Per-neuron laws after one giant step (notes/giant_step.md §4, §5; docs/giant_step.md §3)."""
+"""Per-neuron laws after one giant step (docs/theory/giant_step.md#per-neuron-laws; docs/giant_step.md §3)."""
 
 import math
 
@@ -48,7 +48,7 @@ def test_drift_equals_direct_quadrature(expr, r, act):
 
 
 def test_drift_leading_terms_match_notes():
-    # kappa -> 0: a = mu_1 C_1, b = mu_2 C_0 (notes §2, §4).
+    # kappa -> 0: a = mu_1 C_1, b = mu_2 C_0 (docs/theory/giant_step.md#scalings).
     t = MultiIndexTarget("2 + z1 + 3*z2 + z1*z2", 2)
     a, b = drift(t, "relu", np.zeros((1, 2)))
     mu = theory.hermite_coefficients("relu", 2).values

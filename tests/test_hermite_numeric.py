@@ -1,6 +1,6 @@
 """Numeric Hermite engine: honest error estimates, bad input, the mpmath path, identities as properties.
 
-Hypothesis properties use exact identities (``notes/hermite.md`` §1, §7); each comparison is made
+Hypothesis properties use exact identities (``docs/theory/hermite.md#identities``); each comparison is made
 within the engine's own error estimates (plus a stated slack where a truncated series enters), so
 a wrong estimate or a wrong formula fails.
 """
@@ -98,7 +98,7 @@ def test_bad_input_names_the_argument(call, exc, match):
 
 
 def test_dps_too_low_for_requested_accuracy():
-    """e^z by quadrature has kappa ~ 1e24 at k = 40 (notes §5): dps 30 cannot give 1e-20."""
+    """e^z by quadrature has kappa ~ 1e24 at k = 40 (docs/theory/hermite.md#high-precision): dps 30 cannot give 1e-20."""
     with pytest.raises(ValueError, match=r"dps too low for the requested accuracy.*use dps >= 4\d"):
         hermite_coefficients(np.exp, 40, f_mp=mpmath.exp, dps=30)
     ok = hermite_coefficients(np.exp, 40, f_mp=mpmath.exp, dps=50)

@@ -1,6 +1,6 @@
 """Second moments, mu_star, E f'^2, dual kernels and Gaussian smoothing against closed forms.
 
-Closed forms: notes/hermite.md §7 and elementary Gaussian integrals stated next to each case.
+Closed forms: docs/theory/hermite.md#second-moments and elementary Gaussian integrals stated next to each case.
 """
 
 import math
@@ -71,7 +71,7 @@ def test_derivative_second_moment_closed_forms(name, params, exact):
 
 @pytest.mark.parametrize("name", ["tanh", "gelu", "silu", "softplus", "sigmoid"])
 def test_derivative_second_moment_matches_hermite_identity(name):
-    """For continuous f: E f'^2 = sum_k mu_{k+1}^2 / k! = sum_k (k+1) c_{k+1}^2 (notes §7)."""
+    """For continuous f: E f'^2 = sum_k mu_{k+1}^2 / k! = sum_k (k+1) c_{k+1}^2 (docs/theory/hermite.md#second-moments)."""
     v, e = derivative_second_moment(name, with_error=True)
     c = hermite_coefficients(name, 301, basis="orthonormal").values
     k = np.arange(1, 302)
@@ -142,7 +142,7 @@ def test_gaussian_smoothing_relu_closed_form():
 
 def test_sigmoid_identities():
     """sigmoid = 1/2 + tanh(z/2)/2: mu_0 = 1/2 exactly, even k >= 2 vanish, and
-    mu_1 = E[s(1 - s)] = 1/2 - E s^2 (notes §2, "sigmoid")."""
+    mu_1 = E[s(1 - s)] = 1/2 - E s^2 (docs/theory/hermite.md#closed-forms, "sigmoid")."""
     r = hermite_coefficients("sigmoid", 10)
     assert r.values[0] == 0.5 and np.all(r.values[2::2] == 0.0)
     m2, e2 = second_moment("sigmoid", with_error=True)

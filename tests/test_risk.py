@@ -114,7 +114,7 @@ def _rf_setup(**kw):
 
 
 def test_rf_finite_p_equals_ba_conditional_formula_on_same_weights():
-    # Two different formulas (GE replica system vs Ba et al.'s conditional ridge formula, notes/risk.md §4)
+    # Two different formulas (GE replica system vs Ba et al.'s conditional ridge formula, docs/theory/risk.md#ba-conditional-formula)
     # on the same W0: they must agree (the notes saw 4 digits; here both are exact deterministic equivalents).
     rng = np.random.default_rng(3)
     s = _rf_setup()
@@ -168,7 +168,7 @@ def test_ba_fact4_kernel_lower_bound():
         r = risk(s, np.array([0.2, 1.0, 5.0, 50.0]) * 400, np.array([[1e-4], [0.1], [3.0]]))
         assert r.converged and np.all(r.test_risk >= bound * (1 - 1e-9))
     # and it is approached for many samples, a wide network and a small penalty
-    # (notes/risk.md §2.2 "Limits"): excess 2.4e-3, 2.4e-4, 4e-5 at alpha = n/p = beta = 10, 100, 1000
+    # (docs/theory/risk.md#random-features "Limits"): excess 2.4e-3, 2.4e-4, 4e-5 at alpha = n/p = beta = 10, 100, 1000
     ex = [risk(_rf_setup(width=400 * b, noise_var=0.0), b * 400 * b, 1e-8).test_risk - bound for b in (10, 100, 1000)]
     assert 0 < ex[2] < ex[1] < ex[0] and ex[2] < 2e-3 * bound
 
@@ -195,7 +195,7 @@ def test_srf_gamma_zero_reduces_to_rf():
 
 
 def test_srf_finite_spectrum_close_to_mp():
-    # notes/risk.md §3.8: the deterministic version is within 0.2-2% of the finite-p one at d ~ 10^3.
+    # docs/theory/risk.md#deterministic-limit: the deterministic version is within 0.2-2% of the finite-p one at d ~ 10^3.
     rng = np.random.default_rng(11)
     s = theory.OneStep(activation="tanh", target="sin", d=600, width=300, n=12000, lr=3.0)
     W0 = _sphere(rng, 300, 600)
@@ -207,7 +207,7 @@ def test_srf_finite_spectrum_close_to_mp():
 
 
 def test_srf_theta_and_mean_solve_the_notes_equations():
-    # the eliminated unknowns satisfy the equations of notes/risk.md §3.5 at the solution: the spike
+    # the eliminated unknowns satisfy the equations of docs/theory/risk.md#self-consistent-equations at the solution: the spike
     # overlap theta = theta_hat <F/S> with theta_hat = alpha E[kappa mu1 (h - b)/(1 + V)]
     s = theory.OneStep(activation="tanh", target="sin", d=1000, width=2000, n=20000, lr=3.0)
     r = risk(s, 1500.0, 0.1, method="srf", tol=1e-12)
@@ -223,7 +223,7 @@ def test_srf_theta_and_mean_solve_the_notes_equations():
     V1h, V2h = alpha * kd.mean(kd.mu1**2 / (1 + V)), alpha * kd.mean(kd.mu2sq / (1 + V))
     S = 0.1 + V1h * D + V2h
     assert theta == pytest.approx(th_hat * p["c"] * 2.0 * float(w @ (1 / S)), rel=1e-8)
-    # the mean channel is so strong (|1|^2 = p) that it is nearly the unpenalised projection (notes §3.5)
+    # the mean channel is so strong (|1|^2 = p) that it is nearly the unpenalised projection (docs/theory/risk.md#self-consistent-equations)
     m_eq = kd.mean(kd.mu0 * (kd.h - kd.mu1 * kd.nodes * theta) / (1 + V)) / kd.mean(kd.mu0**2 / (1 + V))
     assert m == pytest.approx(m_eq, rel=2e-2)
 
@@ -261,7 +261,7 @@ def test_ba_deterministic_against_conditional_formula():
 
 
 def test_strong_spikes_tend_to_moniri_closed_form():
-    # finite-strength spikes -> the candidate closed form of notes/risk.md §5 as theta -> infinity
+    # finite-strength spikes -> the candidate closed form of docs/theory/risk.md#moniri-equivalent-model as theta -> infinity
     n = np.array([500.0, 4000.0])
     diffs = []
     for tau in (1.0, 10.0, 100.0):

@@ -127,7 +127,7 @@ def test_top_singular_values_match_svd():
 
 # ----------------------------------------------------------------------------- against theory
 def test_learned_direction_matches_its_limit():
-    # notes/spikes.md B.4/B.5 (theory.spikes.predictions.learned_overlap): |beta|^2 and cos(beta, beta*) at
+    # docs/theory/step.md#the-learned-direction (theory.spikes.predictions.learned_overlap): |beta|^2 and cos(beta, beta*) at
     # d = 300, n = 1200, 12 trials; tolerance 3 standard errors plus the O(1/d) finite-size bias
     # (1/d relative).
     s = theory.OneStep(activation="tanh", target="sin", d=300, width=150, n=1200, lr=1.0, noise_var=0.25)

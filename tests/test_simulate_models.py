@@ -61,7 +61,7 @@ def test_beta_norm_matches_its_exact_finite_size_mean():
 
 @pytest.mark.parametrize("residual", ["labels", "full"])
 def test_learned_direction_matches_notes_b4_b5(residual):
-    # notes/spikes.md B.4 (r = y) and B.5 (r = y - f0, unit-norm rows, centred sigma, Moniri's
+    # docs/theory/step.md#the-learned-direction (r = y, and r = y - f0 with unit-norm rows, centred sigma, Moniri's
     # 1/sqrt(N) output scale with Gaussian readout, so |W0^T a|^2 -> 1):
     #   |beta|^2 -> c*1^2 [+ c1^2] + (E y^2 [+ E sigma^2]) / phi,   cos -> c*1 / |beta|.
     # Coefficients by quadrature here (independent of theory.moments). d = 300, phi = 3, N = 0.8 d,
@@ -82,7 +82,7 @@ def test_learned_direction_matches_notes_b4_b5(residual):
 
 # ----------------------------------------------------------------------------- gradient structure
 def test_rank_one_ratio_shrinks_with_d_as_ba_proposition_2():
-    # Ba et al. Prop. 2 (notes/spikes.md A.3): |G - A| <= C log^2 n / sqrt(n) |G|. From d = 100 to 400
+    # Ba et al. Prop. 2 (docs/theory/step.md#rank-one-structure): |G - A| <= C log^2 n / sqrt(n) |G|. From d = 100 to 400
     # (n = 2d, N = d/2) the bound shrinks by (log^2 800 / log^2 200) / 2 = 0.80; the measured ratio must
     # shrink at least that much, and significantly (difference > 3 combined standard errors).
     out = {}
@@ -167,7 +167,7 @@ def test_neuron_fractions():
 
 
 def test_spike_count_measure_finds_one_linear_spike_and_none_in_the_null():
-    # Moniri regime alpha = 0.2 (one spike, degree 1, notes/spikes.md B.6) with a strong step (eta0 = 3):
+    # Moniri regime alpha = 0.2 (one spike, degree 1, docs/theory/spikes.md#interval-theorem) with a strong step (eta0 = 3):
     # the gap detector calibrated on the spike-free null counts one spike in every trial.
     s = theory.OneStep.from_moniri(alpha=0.2, eta0=3.0, d=200, width=200, n=400, activation="tanh",
                                    target="tanh", residual="labels")
@@ -192,7 +192,7 @@ def test_interval_degrees():
 
 
 def test_equivalent_features_match_an_explicit_construction():
-    # F_l = sigma(X W0^T) + sum_k c_k (lr c1)^k (X beta)^k (s^k)^T (notes/risk.md §5) with c_k = E[sigma He_k]/k!
+    # F_l = sigma(X W0^T) + sum_k c_k (lr c1)^k (X beta)^k (s^k)^T (docs/theory/risk.md#moniri-equivalent-model) with c_k = E[sigma He_k]/k!
     # and c1 = E sigma' by quadrature here (c_k of erf-like smooth sigma = softplus, not odd: c_2 != 0).
     act = theory.activation("softplus")
     rng = np.random.default_rng(5)
@@ -207,7 +207,7 @@ def test_equivalent_features_match_an_explicit_construction():
 
 
 def test_srf_weights_structure():
-    # W = sqrt(c) W0 + r s v^T with |v| = 1, v . e1 = gamma (notes/simulation.md §2.3, theory.srf_parameters).
+    # W = sqrt(c) W0 + r s v^T with |v| = 1, v . e1 = gamma (docs/theory/simulation.md#cui-et-al, theory.srf_parameters).
     s = theory.OneStep.from_cui(eta_tilde=3.0, d=50, width=40, alpha0=4.0, activation="tanh", target="sin")
     init = draw_initial(s, trial_sequence(0, 0))
     W, v, prm = srf_weights(s, init.W0, init.s, np.random.default_rng(1))
@@ -230,7 +230,7 @@ def test_models_without_a_step_are_random_features_on_the_same_draws(model):
 
 
 def test_equivalent_model_tracks_the_network_in_the_linear_regime():
-    # notes/risk.md §5 "Checked": at alpha <= 1/4 the equivalent model's train error matches the
+    # docs/theory/risk.md#moniri-equivalent-model "Checked": at alpha <= 1/4 the equivalent model's train error matches the
     # network's to about 1e-3 absolute at n = 2000; here n = 600, d = N = 300, so allow 2e-2 and paired draws.
     s = theory.OneStep.from_moniri(alpha=0.2, d=300, width=300, n=600, activation="tanh", target="sin",
                                    residual="labels", noise_var=0.0625)
@@ -243,7 +243,7 @@ def test_equivalent_model_tracks_the_network_in_the_linear_regime():
 
 @pytest.mark.slow
 def test_srf_matches_the_network_in_the_giant_step_setting():
-    # Cui et al.'s setting (notes/simulation.md §2.3): tanh student, sin target, alpha0 = 20, eta~ = 3,
+    # Cui et al.'s setting (docs/theory/simulation.md#cui-et-al): tanh student, sin target, alpha0 = 20, eta~ = 3,
     # p = d = 1000, lam = 0.1, ridge on n = 2d fresh samples; paired draws, 3 trials. The sRF test error
     # is within 5% of the network's (the "few percent" of the brief).
     s = theory.OneStep.from_cui(eta_tilde=3.0, d=1000, width=1000, alpha0=20, activation="tanh", target="sin")
@@ -269,7 +269,7 @@ def test_ridge_path_equals_separate_fits_in_both_shapes():
 
 
 def test_label_centring_uses_training_estimates_only():
-    # Dandi et al.'s preprocessing (notes/simulation.md §2.4): fit y - A - X B with A, B from the fitted
+    # Dandi et al.'s preprocessing (docs/theory/simulation.md#dandi-et-al): fit y - A - X B with A, B from the fitted
     # subset; the test prediction is A + X B + h.a/sqrt(p). Recomputed here from the same streams.
     s = small(lr=0.0, target="identity", noise_var=0.3)
     sim = simulate(s, n_ridge=50, lam=0.4, trials=1, seed=2, n_test=200, measures=("ridge",), center_labels=True)
@@ -312,7 +312,7 @@ def test_stream_test_errors_sampling_se():
 
 
 def test_lam_conventions():
-    # Ba/Moniri: lambda_C = lam n / N (notes/risk.md §1); the simulation in Ba's convention equals the
+    # Ba/Moniri: lambda_C = lam n / N (docs/theory/conventions.md#ridge-normalisation); the simulation in Ba's convention equals the
     # reference one at the converted penalty.
     assert np.allclose(lam_to_reference(0.5, "ba", [40, 80], 20), [[1.0], [2.0]])
     assert np.allclose(lam_to_reference([0.5], "cui", [40], 20), [[0.5]])

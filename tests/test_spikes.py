@@ -81,7 +81,7 @@ def test_spike_degrees_bad_input(kw, err, match):
 
 # ----------------------------------------------------------------------------- learned direction
 def test_learned_overlap_labels_matches_B4_independent_quadrature():
-    # notes/spikes.md B.4: |beta|^2 -> mu1*^2 + E[y^2]/phi, cos -> mu1*/|beta|, noise included.
+    # docs/theory/step.md#the-learned-direction: |beta|^2 -> mu1*^2 + E[y^2]/phi, cos -> mu1*/|beta|, noise included.
     s = theory.OneStep(activation="tanh", target="tanh", d=500, width=300, n=1500, noise_var=0.2, residual="labels")
     mu1 = _gauss(lambda z: z * math.tanh(z))
     ey2 = _gauss(lambda z: math.tanh(z) ** 2) + 0.2
@@ -92,7 +92,7 @@ def test_learned_overlap_labels_matches_B4_independent_quadrature():
 
 
 def test_learned_overlap_full_residual_matches_B5():
-    # notes/spikes.md B.5 (unit-norm w, centred sigma, output scale 1/sqrt(N), gaussian readout):
+    # docs/theory/step.md#the-learned-direction (unit-norm w, centred sigma, output scale 1/sqrt(N), gaussian readout):
     # |beta_r|^2 -> mu1*^2 + c1^2 + (E y^2 + E sigma^2)/phi.
     s = theory.OneStep.from_moniri(alpha=0.1, activation="tanh", target="sin", d=400, width=320, n=1200)
     c1 = _gauss(lambda z: z * math.tanh(z))
@@ -130,7 +130,7 @@ def test_learned_overlap_monte_carlo(residual):
 
 # ----------------------------------------------------------------------------- weight spike
 def test_weight_spike_ba_limit_matches_A5():
-    # Ba et al.'s scaling with N huge: eps -> 0 and theta = |eta c1| |beta| (notes/spikes.md A.4-A.5).
+    # Ba et al.'s scaling with N huge: eps -> 0 and theta = |eta c1| |beta| (docs/theory/step.md#the-learned-direction).
     N = 10**12
     s = theory.OneStep.from_ba(eta=2.0, activation="tanh", target="tanh", d=2 * N, width=N, n=4 * N, noise_var=0.1)
     c1 = _gauss(lambda z: z * math.tanh(z))

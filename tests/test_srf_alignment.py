@@ -27,7 +27,7 @@ def test_alignment_coefficient_against_mpmath():
     s = theory.OneStep.from_cui(eta_tilde=3.0, d=100, width=100, alpha0=20, activation="tanh", target="sin")
     e_he3 = _gauss_mp(lambda z: mpmath.tanh(z) * (z**3 - 3 * z))  # = E[tanh'(z) He_2(z)]
     mu1_star, e_y2 = math.exp(-0.5), (1 - math.exp(-2)) / 2  # E[z sin z], E[sin^2 z]
-    u_norm = math.sqrt(mu1_star**2 + e_y2 / 20)  # |X^T y / n| for n = 20 d (notes/risk.md §3.2)
+    u_norm = math.sqrt(mu1_star**2 + e_y2 / 20)  # |X^T y / n| for n = 20 d (docs/theory/step.md#spiked-rf-parameters)
     prm = theory.srf_parameters(s)
     assert prm.alignment_coefficient == pytest.approx(3.0 * u_norm * e_he3, rel=1e-10)
     # its mean part, the slope on rho_i = w_i^0 . beta_*, is lr E[z y] E[sigma' He_2]

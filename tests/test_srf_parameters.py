@@ -1,4 +1,4 @@
-"""Spiked-RF parameters (r, c, gamma) of one step: notes/risk.md §3.2 and docs/derivations/srf_parameters.md."""
+"""Spiked-RF parameters (r, c, gamma) of one step: docs/theory/step.md#spiked-rf-parameters and docs/derivations/srf_parameters.md."""
 
 import math
 
@@ -17,7 +17,7 @@ def _quad_gauss(g):
 
 
 def test_matches_cui_formula_by_independent_quadrature():
-    # Cui et al. current code (notes/risk.md §3.2) with mu_2* = E sigma*^2 (+ noise), tanh student, sin target.
+    # Cui et al. current code (docs/theory/step.md#spiked-rf-parameters) with mu_2* = E sigma*^2 (+ noise), tanh student, sin target.
     for noise in (0.0, 0.3):
         s = theory.OneStep(activation="tanh", target="sin", d=500, width=500, n=20 * 500, lr=3.0, noise_var=noise)
         p = srf_parameters(s)
@@ -43,7 +43,7 @@ def test_no_step_is_random_features_and_gamma_vanishes_with_alpha0():
 
 
 def test_gamma_is_learned_direction_overlap_of_spikes_note():
-    # notes/spikes.md A.4/B.4: gamma = mu1* / sqrt(mu1*^2 + E[y^2]/psi_1), E[y^2] including noise.
+    # docs/theory/step.md#the-learned-direction: gamma = mu1* / sqrt(mu1*^2 + E[y^2]/psi_1), E[y^2] including noise.
     s = theory.OneStep(activation="relu", target="tanh", d=300, width=200, n=900, lr=0.5, noise_var=0.25,
                        residual="labels")
     p = srf_parameters(s)

@@ -1,4 +1,4 @@
-"""Learnable subspaces, leap index and staircase (notes/giant_step.md §3, §6, §7)."""
+"""Learnable subspaces, leap index and staircase (docs/theory/giant_step.md#hermite-tensors)."""
 
 import numpy as np
 import pytest
@@ -57,7 +57,7 @@ def test_three_step_staircase_from_notes():
 
 
 def test_weak_link_of_example_1_and_example_2():
-    # notes §7, Example 1: c_1(u) = (4/17) u along v_perp, so the new direction has strength 4/17 (E u^2 = 1);
+    # docs/theory/giant_step.md#staircase, Example 1: c_1(u) = (4/17) u along v_perp, so the new direction has strength 4/17 (E u^2 = 1);
     # C_1 = (2, 1/2) gives the first strength |C_1| = sqrt(17)/2.
     s = staircase(MultiIndexTarget("(4*z1 + z1**2 + z2)/2", 2), 2)
     assert np.allclose(s.new_strengths[0], [np.sqrt(17) / 2]) and np.allclose(s.new_strengths[1], [4 / 17])

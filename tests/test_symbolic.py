@@ -1,4 +1,4 @@
-"""Exact sympy coefficients equal the closed forms of notes/hermite.md §2 (``simplify(a - b) == 0``).
+"""Exact sympy coefficients equal the closed forms of docs/theory/hermite.md#closed-forms (``simplify(a - b) == 0``).
 
 The closed forms below are typed from the notes (independent of ``theory/_closed_forms.py``), and
 the exact values are also compared with the numeric engine.

@@ -5,7 +5,7 @@ from .seeding import as_seed_sequence
 
 __all__ = ["as_seed_sequence"]
 
-# --- Monte Carlo and comparison (DESIGN.md §3: validation.simulate(...), validation.compare(...))
+# --- Monte Carlo and comparison (docs/api.md: validation.simulate(...), validation.compare(...))
 from .stats import Estimate, estimate  # noqa: E402
 from .simulate import SimulationResult, simulate  # noqa: E402
 from .compare import Comparison, compare  # noqa: E402

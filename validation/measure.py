@@ -1,6 +1,6 @@
 r"""Measurements on one Monte Carlo trial: spectra, singular vectors, alignments, gaps, gradient structure.
 
-Definitions follow ``notes/simulation.md`` §3:
+Definitions follow ``docs/theory/simulation.md#what-to-measure``:
 
 * :func:`top_singular_values` / :func:`top_singular_triples`: the ``k`` largest singular values (and
   unit vectors) of a matrix, from the Gram matrix of its smaller side (one ``syrk`` product and one
@@ -11,19 +11,19 @@ Definitions follow ``notes/simulation.md`` §3:
   no dense factorisation, a few dozen products with the matrix when the outliers are separated.
 * :func:`alignments`: :math:`|\langle u_j, v_k\rangle|/\|v_k\|` between orthonormal columns :math:`u_j` and
   feature vectors :math:`v_k`; :func:`projection_fractions`: :math:`\|P_mv_k\|/\|v_k\|` with :math:`P_m` the
-  projector on the first ``m`` columns (``notes/spikes.md`` B.9).
+  projector on the first ``m`` columns (``docs/theory/spikes.md#spike-sizes``).
 * :func:`monomials` and :func:`gram_schmidt`: the vectors :math:`(\tilde X\beta)^{\circ k}` and their
   orthonormalisation in the order :math:`k = 0, 1, 2, \dots` (the sample version of the Hermite
   polynomials of :math:`\tilde X\hat\beta`).
 * :func:`gap_ratios` and :func:`gap_spike_count`: ratios :math:`s_j/s_{j+1}` of consecutive sorted
   singular values and the largest :math:`j \le m_{\max}` whose ratio exceeds a threshold; the threshold is
   calibrated on spike-free ("null") matrices with the same bulk spreading (:func:`null_weights`),
-  never at the edge of :math:`F_0` (which over-counts, ``notes/spikes.md`` B.10).
+  never at the edge of :math:`F_0` (which over-counts, ``docs/theory/spikes.md#finite-size-equivalent``).
 * :func:`rank_one_ratio`: :math:`\|M - \mu_1 s\beta^\top\|_{op}/\|M\|_{op}` with :math:`M = \mathrm{diag}(s)G` and
-  :math:`\beta = X^\top r/n`: Ba et al. (2022) Proposition 2 (``notes/spikes.md`` A.3) in per-neuron
+  :math:`\beta = X^\top r/n`: Ba et al. (2022) Proposition 2 (``docs/theory/step.md#rank-one-structure``) in per-neuron
   form, where it tends to 0 like :math:`\log^2 n/\sqrt n`.
 * :func:`neuron_fractions`: per-neuron fraction :math:`\|P_{V^*}w_i\|^2/\|w_i\|^2` of the weight in the target
-  subspace (``notes/simulation.md`` §3 "per-neuron"; :math:`V^*` spanned by :math:`e_1..e_r`).
+  subspace (``docs/theory/simulation.md#what-to-measure`` "per-neuron"; :math:`V^*` spanned by :math:`e_1..e_r`).
 
 >>> M = np.diag([5.0, 2.0, 1.0]) @ np.eye(3, 4)
 >>> [round(float(v), 12) for v in top_singular_values(M, 2)]
@@ -147,7 +147,7 @@ def alignments(U, features) -> np.ndarray:
 
 def projection_fractions(U, features, m: int) -> np.ndarray:
     r""":math:`\|P_m v_k\|/\|v_k\|` for each column :math:`v_k` of ``features``, with :math:`P_m` the projector
-    on the first ``m`` (orthonormal) columns of ``U`` (``notes/spikes.md`` B.9)."""
+    on the first ``m`` (orthonormal) columns of ``U`` (``docs/theory/spikes.md#spike-sizes``)."""
     C = alignments(np.asarray(U)[:, : int(m)], features)
     return np.sqrt(np.sum(C**2, axis=1))
 
@@ -178,7 +178,7 @@ def gap_ratios(svals, m_max: int = 10) -> np.ndarray:
 
 
 def gap_spike_count(svals, threshold: float, m_max: int = 10) -> int:
-    r"""Gap-based outlier count (``notes/simulation.md`` §3): the largest :math:`j \le m_{\max}` with
+    r"""Gap-based outlier count (``docs/theory/simulation.md#gap-based-spike-count``): the largest :math:`j \le m_{\max}` with
     :math:`s_j/s_{j+1} >` ``threshold`` (0 if none). ``threshold`` should come from
     :func:`gap_threshold` on spike-free matrices with the same bulk."""
     if not (threshold > 1 and math.isfinite(threshold)):
@@ -212,7 +212,7 @@ def null_weights(W1, shift, rng) -> np.ndarray:
     ``(coef, beta)`` with ``coef`` of length ``width``). The result
     :math:`W_1 - \tau c_1 s\beta^\top + \tau c_1 s_i\|\beta\|\,b_i^\top` (:math:`b_i` uniform on the sphere,
     independent) keeps every neuron's norm profile and the bulk spreading but has no common
-    direction, so its feature matrix has no spike from the step (``notes/simulation.md`` §3).
+    direction, so its feature matrix has no spike from the step (``docs/theory/simulation.md#what-to-measure``).
     """
     coef, beta = shift
     coef = np.asarray(coef, dtype=float)
@@ -231,7 +231,7 @@ def _op_norm(M) -> float:
 
 def rank_one_ratio(G, s, beta, mu1) -> float:
     r""":math:`\|M - \mu_1 s\beta^\top\|_{op}/\|M\|_{op}`, :math:`M = \mathrm{diag}(s)\,G` (Ba et al. 2022, Prop. 2,
-    ``notes/spikes.md`` A.3: :math:`G_0 \approx \frac{\mu_1}{n\sqrt N}X^\top y a^\top` in their scaling;
+    ``docs/theory/step.md#rank-one-structure``: :math:`G_0 \approx \frac{\mu_1}{n\sqrt N}X^\top y a^\top` in their scaling;
     here ``G`` is the per-neuron gradient of :func:`validation.simulate.gradient_step`,
     :math:`\beta = X^\top r/n` and :math:`\mu_1 = E\sigma'`)."""
     M = np.asarray(s, dtype=float)[:, None] * np.asarray(G, dtype=float)

@@ -1,6 +1,6 @@
 r"""Ridge readout on fixed features, learning curves from nested subsets, and test errors in chunks.
 
-The reference objective (``notes/risk.md`` §1, ``notes/simulation.md`` §1) for features
+The reference objective (``docs/theory/conventions.md#ridge-normalisation``, ``docs/theory/simulation.md#building-blocks``) for features
 :math:`H\in\mathbb R^{n\times p}` and labels :math:`y` is
 
 .. math:: \min_a\ \|y - A a\|^2 + \lambda_C\|a\|^2,\qquad A = H/\sqrt p,
@@ -13,14 +13,14 @@ inverse; :math:`\lambda_C = 0` is the minimum-norm least-squares solution.
 :func:`ridge_path` fits nested subsets :math:`H_{1:m}` of one pool for several :math:`m` (a learning
 curve) and accumulates the primal Gram matrix :math:`\sum_\mu h_\mu h_\mu^\top` over the increments, so a
 curve costs one Gram matrix of the largest subset. Optional label centring (Dandi et al. 2024,
-``notes/simulation.md`` §2.4) removes the empirical mean and linear part :math:`A_m + x\cdot B_m`,
+``docs/theory/simulation.md#dandi-et-al``) removes the empirical mean and linear part :math:`A_m + x\cdot B_m`,
 :math:`A_m = \overline{y}`, :math:`B_m = \frac1m\sum_\mu y_\mu x_\mu`, estimated on the fitted subset
 only, and adds them back to the prediction.
 
 :func:`stream_test_errors` evaluates many readouts on one test set drawn in chunks (never the whole
 test feature matrix at once): the test error against noisy labels, the risk against :math:`f^*`
 (mean squared errors, no factor 1/2), and their sampling standard errors
-:math:`\mathrm{sd}(e^2)/\sqrt{n_{\rm test}}` (``notes/simulation.md`` §1, reported separately from the
+:math:`\mathrm{sd}(e^2)/\sqrt{n_{\rm test}}` (``docs/theory/simulation.md#building-blocks``, reported separately from the
 spread over trials).
 
 >>> rng = np.random.default_rng(0)
@@ -84,8 +84,8 @@ def _solve(gram, rhs, lam_arr, *, dual_A=None, overwrite: bool = False) -> np.nd
 def ridge_fit(H, y, lam) -> np.ndarray:
     r"""Readout :math:`a = \arg\min_a |y - Aa|^2 + \lambda|a|^2` with :math:`A = H/\sqrt p`.
 
-    Source: the reference ridge objective of ``notes/risk.md`` §1 (``lam`` is :math:`\lambda_C`);
-    primal/dual forms of ``notes/simulation.md`` §1.
+    Source: the reference ridge objective of ``docs/theory/conventions.md#ridge-normalisation`` (``lam`` is :math:`\lambda_C`);
+    primal/dual forms of ``docs/theory/simulation.md#building-blocks``.
 
     Parameters
     ----------
@@ -164,8 +164,8 @@ def ridge_path(H, y, n_ridge, lam, *, X=None, center: bool = False, chunk: int =
         Pool inputs, needed by ``center``.
     center : bool
         Fit :math:`y - A_m - XB_m` with the subset's own :math:`A_m = \bar y`,
-        :math:`B_m = X_{1:m}^\top y_{1:m}/m` (Dandi et al.'s preprocessing, ``notes/simulation.md``
-        §2.4, training estimates only).
+        :math:`B_m = X_{1:m}^\top y_{1:m}/m` (Dandi et al.'s preprocessing, ``docs/theory/simulation.md#dandi-et-al``,
+        training estimates only).
     chunk : int
         Rows per block of the Gram accumulation.
 

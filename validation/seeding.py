@@ -1,6 +1,6 @@
 """Random streams: one root ``SeedSequence`` per study, one child per trial, one per role.
 
-``notes/simulation.md`` §4: every stochastic function takes ``seed`` (an int, a
+``docs/theory/simulation.md#statistics``: every stochastic function takes ``seed`` (an int, a
 ``SeedSequence``, a ``Generator`` or ``None``); a study spawns one child per trial with
 ``spawn_key=(t,)`` and, inside a trial, one child per role (initial weights, readout, each step
 batch, ridge batch, test set, noise). Results then do not depend on the number of workers or the

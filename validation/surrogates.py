@@ -4,22 +4,22 @@ Each map is a frozen object with ``features(X) -> H`` (``n x width``), used for 
 set and the spectrum alike, so that the training and test features are built the same way:
 
 * :class:`NetworkFeatures`: :math:`\sigma(XW^\top)` for first-layer weights :math:`W` (after the step(s)).
-* :class:`SpikedRFFeatures`: Cui et al.'s spiked random features (``notes/simulation.md`` §2.3,
-  ``notes/risk.md`` §3.1): :math:`W = \sqrt c\,W_0 + r\,s\,\hat v^\top` with
+* :class:`SpikedRFFeatures`: Cui et al.'s spiked random features (``docs/theory/simulation.md#cui-et-al``,
+  ``docs/theory/step.md#spiked-rf-parameters``): :math:`W = \sqrt c\,W_0 + r\,s\,\hat v^\top` with
   :math:`\hat v = \gamma\beta_* + \sqrt{1-\gamma^2}\,\hat\zeta`, :math:`\hat\zeta\perp\beta_*` uniform, and
-  :math:`(r, c, \gamma)` from :func:`theory.srf_parameters` (``notes/risk.md`` §3.2, current code version,
+  :math:`(r, c, \gamma)` from :func:`theory.srf_parameters` (``docs/theory/step.md#spiked-rf-parameters``, current code version,
   with label noise). For ``readout="constant"`` this is :math:`\sqrt c W_0 + r\mathbf 1\hat v^\top`; for
   :math:`s_i = \pm1` each neuron gets the spike with its readout sign, which is what the step gives it
   (:math:`c` depends on :math:`s_i^2 = 1` only).
-* :class:`EquivalentFeatures`: Moniri et al.'s equivalent model (``notes/risk.md`` §5,
-  ``notes/spikes.md`` B.7, ``notes/simulation.md`` §2.2):
+* :class:`EquivalentFeatures`: Moniri et al.'s equivalent model (``docs/theory/risk.md#moniri-equivalent-model``,
+  ``docs/theory/spikes.md#spike-sizes``, ``docs/theory/simulation.md#moniri-et-al``):
 
   .. math:: F_\ell = \sigma(XW_0^\top) + \sum_{k\in K} c_k\,(\tau c_1)^k\,(X\beta)^{\circ k}\,(s^{\circ k})^\top,
 
   with :math:`c_k` the coefficients of :math:`\sigma = \sum_k c_k He_k` (``basis="series"``),
   :math:`c_1 = E\sigma'`, :math:`\beta = X_{\rm step}^\top r/n` the learned direction of the same trial, and
   by default :math:`K = \{1..\ell\}` with :math:`\ell` the largest :math:`k` with
-  :math:`\alpha > (k-1)/(2k)` (at least 1; the interval theorem, ``notes/spikes.md`` B.6), for
+  :math:`\alpha > (k-1)/(2k)` (at least 1; the interval theorem, ``docs/theory/spikes.md#interval-theorem``), for
   :math:`\alpha` = ``setup.moniri_alpha``.
 
 >>> import theory
@@ -73,8 +73,8 @@ class NetworkFeatures:
 
 def srf_weights(setup, W0, s, rng, *, alignment_term: bool = False):
     r"""Weights :math:`\sqrt c\,W_0 + r\,s\,\hat v^\top` of Cui et al.'s spiked random features and the
-    spike direction :math:`\hat v` (``notes/simulation.md`` §2.3; :math:`(r,c,\gamma)` from
-    :func:`theory.srf_parameters`, ``notes/risk.md`` §3.2).
+    spike direction :math:`\hat v` (``docs/theory/simulation.md#cui-et-al``; :math:`(r,c,\gamma)` from
+    :func:`theory.srf_parameters`, ``docs/theory/step.md#spiked-rf-parameters``).
 
     ``rng`` draws :math:`\hat\zeta` (uniform on the unit sphere orthogonal to :math:`\beta_* = e_1`).
     Needs a single-index target, one step, and a readout of constant modulus (``"constant"``,
@@ -109,7 +109,7 @@ def own_step_srf_weights(W0, W1, direction) -> np.ndarray:
 
     ``direction`` is the learned direction :math:`\hat v` (normalised here), :math:`a_i = (w_i^1 - w_i^0)\cdot\hat v`
     each neuron's move along it, :math:`\bar a` their mean, and :math:`c_{\rm emp}` the mean squared norm of
-    the rest of the rows, :math:`w_i^1 - a_i\hat v` (``notes/risk.md`` §3.1 with the trial's own
+    the rest of the rows, :math:`w_i^1 - a_i\hat v` (``docs/theory/step.md#spiked-rf-parameters`` with the trial's own
     :math:`(r, c, \hat v)` instead of their limits; ``docs/validation/srf_gap.md``).
 
     >>> W0 = np.eye(2, 3); v = np.array([0.0, 0.0, 2.0])
@@ -135,7 +135,7 @@ class SpikedRFFeatures(NetworkFeatures):
 
 def interval_degrees(alpha: float) -> tuple:
     r"""Degrees :math:`1..\ell` with :math:`\alpha > (k-1)/(2k)` (at least degree 1): Moniri et al.'s interval
-    theorem (``notes/spikes.md`` B.6). ``alpha`` must be below 1/2."""
+    theorem (``docs/theory/spikes.md#interval-theorem``). ``alpha`` must be below 1/2."""
     alpha = float(alpha)
     if not alpha < 0.5:
         raise ValueError(f"the equivalent model needs alpha = setup.moniri_alpha < 1/2 (or explicit degrees); got {alpha:g}")
@@ -193,7 +193,7 @@ class EquivalentFeatures:
     def null(self, rng) -> "_EquivalentNull":
         r"""Spike-free reference: neuron :math:`i`'s term :math:`(x\cdot\beta)` replaced by
         :math:`\|\beta\|\,(x\cdot b_i)` with :math:`b_i` independent and uniform on the sphere (the same
-        per-neuron strength, no common direction; ``notes/simulation.md`` §3)."""
+        per-neuron strength, no common direction; ``docs/theory/simulation.md#what-to-measure``)."""
         B = rng.standard_normal(self.W0.shape)
         B /= np.linalg.norm(B, axis=1, keepdims=True)
         return _EquivalentNull(self, (float(np.linalg.norm(self.beta)) * B).astype(self.W0.dtype, copy=False))

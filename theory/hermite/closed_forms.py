@@ -5,12 +5,12 @@ Every function ``<name>_coefficients(kmax, shift, scale)`` returns the list
 ``mpmath.mpf`` numbers at the current ``mpmath.mp`` precision, for ``scale > 0`` (a negative scale
 is the reflection :math:`z\mapsto -z`, which multiplies :math:`\mu_k` by :math:`(-1)^k`; the
 registry applies it). Exact zeros are the integer ``0`` converted to ``mpf``, never ``-0.0``.
-Sources: ``notes/hermite.md`` §1-§2, §7; the shifted Gaussian CDF is derived in
+Sources: ``docs/theory/hermite.md#identities``; the shifted Gaussian CDF is derived in
 ``docs/hermite_conventions.md`` ("Closed forms").
 
 Kernels ``<name>_kernel(rho, shift, scale)`` return :math:`E[f(su+c) f(sv+c)]` for standard
 :math:`u, v` with correlation :math:`\rho` (numpy, vectorised over ``rho``), or ``None`` when not
-known in closed form for these parameters (``notes/hermite.md`` §7).
+known in closed form for these parameters (``docs/theory/hermite.md#transforms``).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _zeros(kmax: int) -> list:
 def relu_coefficients(kmax: int, shift=0, scale=1) -> list:
     r""":math:`\max(sz+c, 0) = s\max(z+c', 0)`, :math:`c' = c/s`: :math:`\mu_0 = c'\Phi(c')+\varphi(c')`,
     :math:`\mu_1 = \Phi(c')`, :math:`\mu_k = \varphi(c')He_{k-2}(-c')` for :math:`k\ge2`, all times
-    :math:`s` (``notes/hermite.md`` §2, "max(z+c, 0)")."""
+    :math:`s` (``docs/theory/hermite.md#closed-forms``, "max(z+c, 0)")."""
     s = mp.mpf(scale)
     c = mp.mpf(shift) / s
     mu = [c * mp.ncdf(c) + mp.npdf(c), mp.ncdf(c)]
@@ -73,7 +73,7 @@ def relu_coefficients(kmax: int, shift=0, scale=1) -> list:
 
 def abs_coefficients(kmax: int, shift=0, scale=1) -> list:
     r""":math:`|x| = \max(x,0) + \max(-x,0)`; the second term is the reflection of a shifted ReLU
-    (``notes/hermite.md`` §2, "|z|")."""
+    (``docs/theory/hermite.md#closed-forms``, "|z|")."""
     a = relu_coefficients(kmax, shift, scale)
     b = relu_coefficients(kmax, -mp.mpf(shift), scale)
     return [x + (y if k % 2 == 0 else -y) for k, (x, y) in enumerate(zip(a, b))]
@@ -81,7 +81,7 @@ def abs_coefficients(kmax: int, shift=0, scale=1) -> list:
 
 def step_coefficients(kmax: int, shift=0, scale=1) -> list:
     r""":math:`1\{sz+c>0\} = 1\{z + c'>0\}`: :math:`\mu_0 = \Phi(c')`, :math:`\mu_k = \varphi(c')He_{k-1}(-c')`
-    (Stein's identity with the jump at :math:`-c'`; ``notes/hermite.md`` §1-§2, "step")."""
+    (Stein's identity with the jump at :math:`-c'`; ``docs/theory/hermite.md#identities``, "step")."""
     c = mp.mpf(shift) / mp.mpf(scale)
     mu = [mp.ncdf(c)]
     if kmax >= 1:
@@ -91,7 +91,7 @@ def step_coefficients(kmax: int, shift=0, scale=1) -> list:
 
 
 def sign_coefficients(kmax: int, shift=0, scale=1) -> list:
-    r""":math:`\mathrm{sign} = 2\cdot\mathrm{step} - 1` (``notes/hermite.md`` §2, "sign")."""
+    r""":math:`\mathrm{sign} = 2\cdot\mathrm{step} - 1` (``docs/theory/hermite.md#closed-forms``, "sign")."""
     mu = [2 * m for m in step_coefficients(kmax, shift, scale)]
     mu[0] -= 1
     return mu
@@ -104,7 +104,7 @@ def normal_cdf_coefficients(kmax: int, shift=0, scale=1) -> list:
     :math:`\mu_k = E[\partial_z^k\Phi(sz+c)] = (-1)^{k-1} s^k\,He_{k-1}(c/r)\,\varphi(c/r)/r^k`
     with :math:`r = \sqrt{1+s^2}` (Stein's identity and Gaussian smoothing
     :math:`E_z\varphi(sz+c) = \varphi(c/r)/r`; derived in ``docs/hermite_conventions.md``). At
-    :math:`c=0`, :math:`s=1` it is the :math:`C_m` of ``notes/hermite.md`` §2 ("GELU").
+    :math:`c=0`, :math:`s=1` it is the :math:`C_m` of ``docs/theory/hermite.md#closed-forms`` ("GELU").
     """
     s, c = mp.mpf(scale), mp.mpf(shift)
     r = mp.sqrt(1 + s * s)
@@ -122,7 +122,7 @@ def normal_cdf_coefficients(kmax: int, shift=0, scale=1) -> list:
 
 def erf_coefficients(kmax: int, shift=0, scale=1) -> list:
     r""":math:`\mathrm{erf}(sz+c) = 2\Phi(\sqrt2(sz+c)) - 1`; at :math:`c = 0` this is
-    ``notes/hermite.md`` §2, "erf(az)": odd :math:`k=2j+1` give
+    ``docs/theory/hermite.md#closed-forms``, "erf(az)": odd :math:`k=2j+1` give
     :math:`\frac{2a}{\sqrt\pi\sqrt{1+2a^2}}(2j-1)!!\big(\frac{-2a^2}{1+2a^2}\big)^j`."""
     r2 = mp.sqrt(2)
     mu = [2 * m for m in normal_cdf_coefficients(kmax, r2 * mp.mpf(shift), r2 * mp.mpf(scale))]
@@ -135,7 +135,7 @@ def erf_coefficients(kmax: int, shift=0, scale=1) -> list:
 def gelu_coefficients(kmax: int, shift=0, scale=1) -> list:
     r""":math:`(sz+c)\Phi(sz+c)`: with :math:`C_m` the coefficients of :math:`\Phi(sz+c)`,
     :math:`\mu_k = s(C_{k+1} + kC_{k-1}) + cC_k` (product rule :math:`zHe_k = He_{k+1}+kHe_{k-1}`,
-    ``notes/hermite.md`` §1-§2, "GELU")."""
+    ``docs/theory/hermite.md#identities``, "GELU")."""
     s, c = mp.mpf(scale), mp.mpf(shift)
     C = normal_cdf_coefficients(kmax + 1, shift, scale)
     mu = []
@@ -148,7 +148,7 @@ def gelu_coefficients(kmax: int, shift=0, scale=1) -> list:
 
 
 def exp_coefficients(kmax: int, shift=0, scale=1) -> list:
-    r""":math:`E[e^{sz+c}He_k] = s^k e^{c+s^2/2}` (generating function, ``notes/hermite.md`` §1-§2)."""
+    r""":math:`E[e^{sz+c}He_k] = s^k e^{c+s^2/2}` (generating function, ``docs/theory/hermite.md#identities``)."""
     s, c = mp.mpf(scale), mp.mpf(shift)
     pref = mp.exp(c + s * s / 2)
     return [pref * s**k for k in range(kmax + 1)]
@@ -171,12 +171,12 @@ def _trig(kmax, shift, scale, part):
 
 
 def sin_coefficients(kmax: int, shift=0, scale=1) -> list:
-    r""":math:`E[\sin(sz+c)He_k] = \mathrm{Im}[e^{ic}(is)^k]e^{-s^2/2}` (``notes/hermite.md`` §2)."""
+    r""":math:`E[\sin(sz+c)He_k] = \mathrm{Im}[e^{ic}(is)^k]e^{-s^2/2}` (``docs/theory/hermite.md#closed-forms``)."""
     return _trig(kmax, shift, scale, "im")
 
 
 def cos_coefficients(kmax: int, shift=0, scale=1) -> list:
-    r""":math:`E[\cos(sz+c)He_k] = \mathrm{Re}[e^{ic}(is)^k]e^{-s^2/2}` (``notes/hermite.md`` §2)."""
+    r""":math:`E[\cos(sz+c)He_k] = \mathrm{Re}[e^{ic}(is)^k]e^{-s^2/2}` (``docs/theory/hermite.md#closed-forms``)."""
     return _trig(kmax, shift, scale, "re")
 
 
@@ -190,7 +190,7 @@ def identity_coefficients(kmax: int, shift=0, scale=1) -> list:
 
 
 def monomial_coefficients(n: int, kmax: int) -> list:
-    r""":math:`E[z^n He_k] = \frac{n!}{2^m m!}` if :math:`n-k = 2m \ge 0`, else 0 (``notes/hermite.md`` §1-§2,
+    r""":math:`E[z^n He_k] = \frac{n!}{2^m m!}` if :math:`n-k = 2m \ge 0`, else 0 (``docs/theory/hermite.md#identities``,
     "Monomials"). Exact integers as mpf. Example: :math:`z^4 = He_4 + 6He_2 + 3`, so the plain
     coefficients are :math:`3\cdot0!, 0, 6\cdot2!, 0, 1\cdot4!`:
 
@@ -223,7 +223,7 @@ def _clip(rho):
 
 
 def relu_kernel(rho, shift, scale):
-    r"""ReLU: :math:`s^2\frac{\sqrt{1-\rho^2}+\rho(\pi-\arccos\rho)}{2\pi}` (``notes/hermite.md`` §7)."""
+    r"""ReLU: :math:`s^2\frac{\sqrt{1-\rho^2}+\rho(\pi-\arccos\rho)}{2\pi}` (``docs/theory/hermite.md#transforms``)."""
     if shift != 0:
         return None
     rho = _clip(rho)
@@ -240,21 +240,21 @@ def abs_kernel(rho, shift, scale):
 
 
 def step_kernel(rho, shift, scale):
-    r"""Step: :math:`\frac14+\frac{\arcsin\rho}{2\pi}` (``notes/hermite.md`` §7)."""
+    r"""Step: :math:`\frac14+\frac{\arcsin\rho}{2\pi}` (``docs/theory/hermite.md#transforms``)."""
     if shift != 0:
         return None
     return 0.25 + np.arcsin(_clip(rho)) / (2 * np.pi)
 
 
 def sign_kernel(rho, shift, scale):
-    r"""Sign: :math:`\frac2\pi\arcsin\rho` (``notes/hermite.md`` §7)."""
+    r"""Sign: :math:`\frac2\pi\arcsin\rho` (``docs/theory/hermite.md#transforms``)."""
     if shift != 0:
         return None
     return (2 / np.pi) * np.arcsin(_clip(rho))
 
 
 def erf_kernel(rho, shift, scale):
-    r""":math:`\mathrm{erf}(az)`: :math:`\frac2\pi\arcsin\frac{2a^2\rho}{1+2a^2}` (``notes/hermite.md`` §7)."""
+    r""":math:`\mathrm{erf}(az)`: :math:`\frac2\pi\arcsin\frac{2a^2\rho}{1+2a^2}` (``docs/theory/hermite.md#transforms``)."""
     if shift != 0:
         return None
     a2 = scale**2
@@ -262,7 +262,7 @@ def erf_kernel(rho, shift, scale):
 
 
 def exp_kernel(rho, shift, scale):
-    r""":math:`e^{sz+c}`: :math:`e^{2c+s^2(1+\rho)}` (``notes/hermite.md`` §7)."""
+    r""":math:`e^{sz+c}`: :math:`e^{2c+s^2(1+\rho)}` (``docs/theory/hermite.md#transforms``)."""
     return np.exp(2 * shift + scale**2 * (1 + np.asarray(rho, dtype=float)))
 
 

@@ -1,14 +1,14 @@
 r"""Dual kernel :math:`K(\rho) = E[f(\sqrt{q_1}\,u)\,g(\sqrt{q_2}\,v)]` of two functions of correlated Gaussians.
 
 :math:`u, v` are standard normal with correlation :math:`\rho`; ``q1``, ``q2`` are the variances of
-the two preactivations (``notes/hermite.md`` §7, "Dual kernel"). Three methods, in this order:
+the two preactivations (``docs/theory/hermite.md#dual-kernels``, "Dual kernel"). Three methods, in this order:
 
 1. **closed form** (``g`` is ``f`` and ``q1 == q2``, and the activation has a kernel: ReLU, abs,
    step, sign, erf, exp, sin, cos, identity, polynomials; ``docs/activations.md``);
 2. **series** :math:`K(\rho)=\sum_{k\le K} c_k d_k\rho^k` with the orthonormal coefficients
    :math:`c_k` of :math:`f(\sqrt{q_1}\cdot)` and :math:`d_k` of :math:`g(\sqrt{q_2}\cdot)` and the
    rigorous tail bound :math:`|\rho|^{K+1}\sqrt{T_fT_g}`, :math:`T_f = Ef^2-\sum_{k\le K}c_k^2`
-   (Cauchy-Schwarz; ``notes/hermite.md`` §7);
+   (Cauchy-Schwarz; ``docs/theory/hermite.md#dual-kernels``);
 3. **2-D quadrature** where the series bound exceeds ``tol`` (kinked functions near
    :math:`|\rho|=1`): :math:`K = E_u[f(\sqrt{q_1}u)\,E_\xi g(\sqrt{q_2}(\rho u+\sqrt{1-\rho^2}\xi))]`
    with the inner panels split where :math:`g` has kinks (positions depend on :math:`u`) and the
@@ -77,7 +77,7 @@ def dual_kernel(f, rho, g=None, q1=1.0, q2=1.0, *, kmax: int = 200, tol: float =
 
     Examples
     --------
-    ReLU closed form against the series and the quadrature (``notes/hermite.md`` §7):
+    ReLU closed form against the series and the quadrature (``docs/theory/hermite.md#dual-kernels``):
 
     >>> relu = Activation("relu_callable", lambda z: np.maximum(z, 0.0), kinks=(0.0,))
     >>> k = dual_kernel("relu", [0.3, 0.999])

@@ -70,7 +70,7 @@ def hermite_coefficients(f, kmax, *, kinks=(), basis: str = "plain", dps=None, r
     basis : {"plain", "orthonormal", "series"}
         See the module docstring.
     dps : int, optional
-        Compute with mpmath at this many decimal digits (``notes/hermite.md`` §5, module
+        Compute with mpmath at this many decimal digits (``docs/theory/hermite.md#high-precision``, module
         :mod:`theory.hermite.high_precision`); closed forms are then evaluated at that precision. Raises
         ``ValueError("dps too low for the requested accuracy ...")`` when
         ``dps < -log10(rtol) + log10(max kappa_k)``.
@@ -90,9 +90,9 @@ def hermite_coefficients(f, kmax, *, kinks=(), basis: str = "plain", dps=None, r
 
     Notes
     -----
-    Closed forms are used first when the activation has them (``notes/hermite.md`` §2),
+    Closed forms are used first when the activation has them (``docs/theory/hermite.md#closed-forms``),
     evaluated in mpmath and correctly rounded; parity zeros are exact zeros. Otherwise the
-    composite Gauss-Legendre recipe of ``notes/hermite.md`` §4 is used:
+    composite Gauss-Legendre recipe of ``docs/theory/hermite.md#quadrature`` is used:
     :math:`c_k = \sum_i w_i\varphi(z_i)f(z_i)h_k(z_i)` on panels of width 1/2 split at every
     kink, with ``error_estimate`` :math:`= |c^{(1/2)} - c^{(1)}| + 8\epsilon\sum_i|w_i\varphi f h_k|`.
     The estimate assumes that ``f`` itself is evaluated to within a few ulps (a callable that
@@ -110,7 +110,7 @@ def hermite_coefficients(f, kmax, *, kinks=(), basis: str = "plain", dps=None, r
     True
 
     Parseval: :math:`E\tanh^2 = \sum_k c_k^2` and the identity :math:`E\tanh^2 = 1 - \mu_1`
-    (``notes/hermite.md`` §2):
+    (``docs/theory/hermite.md#closed-forms``):
 
     >>> c = hermite_coefficients("tanh", 200, basis="orthonormal").values
     >>> bool(abs(np.sum(c**2) - (1 - c[1])) < 1e-14)

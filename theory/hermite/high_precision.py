@@ -1,4 +1,4 @@
-r"""High-precision Hermite coefficients with mpmath (``notes/hermite.md`` §5).
+r"""High-precision Hermite coefficients with mpmath (``docs/theory/hermite.md#high-precision``).
 
 The same panel scheme as the double-precision engine (:mod:`theory.hermite.quadrature`), at ``dps`` decimal
 digits: 40-point Gauss-Legendre panels of width :math:`\frac12\min(1, 50/\mathrm{dps})` (and twice that
@@ -13,7 +13,7 @@ operation is bounded by one unit).
 Closed forms are evaluated in mpmath at ``dps`` digits (and again with 20 more digits for the
 error bound) instead.
 
-**dps rule** (``notes/hermite.md`` §5): the relative error of :math:`c_k` is about
+**dps rule** (``docs/theory/hermite.md#high-precision``): the relative error of :math:`c_k` is about
 :math:`10^{-\mathrm{dps}}\kappa_k` with the cancellation factor
 :math:`\kappa_k = \sum_i|w_if h_k\varphi|/|c_k|`, so a relative accuracy ``rtol`` needs
 ``dps >= -log10(rtol) + log10(max_k kappa_k)``; with the default ``rtol = 1e-20`` this is
@@ -256,7 +256,7 @@ def hermite_coefficients_mp(f, kmax, *, kinks=(), basis="plain", dps=50, rtol=1e
                     raise ValueError(
                         f"dps too low for the requested accuracy: dps={dps} < {need} = -log10(rtol) + "
                         f"log10(max kappa) with rtol={rtol:g} and cancellation factor "
-                        f"kappa={kappa[k_worst]:.1e} at k={k_worst} (notes/hermite.md §5); use dps >= {need}"
+                        f"kappa={kappa[k_worst]:.1e} at k={k_worst} (docs/theory/hermite.md#high-precision); use dps >= {need}"
                     )
         method = "mpmath"
     with mpmath.workdps(dps + 10):

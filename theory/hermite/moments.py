@@ -2,17 +2,17 @@ r"""Low-order Gaussian moments of an activation or a target, with honest errors.
 
 The risk and spike theories need, for a function :math:`f` of :math:`z\sim N(0,1)`:
 
-* :math:`\mu_0 = E f`, :math:`\mu_1 = E[z f]` (``notes/README.md``, Hermite conventions);
+* :math:`\mu_0 = E f`, :math:`\mu_1 = E[z f]` (``docs/theory/conventions.md``, Hermite conventions);
 * the second moment :math:`E f^2` and the remainder :math:`\mu_*^2 = E f^2 - \mu_0^2 - \mu_1^2`;
 * the moments of the almost-everywhere derivative used by a gradient step,
-  :math:`E f'`, :math:`E f'^2` and :math:`E[z f']` (for the step, ``notes/risk.md`` §3.2).
+  :math:`E f'`, :math:`E f'^2` and :math:`E[z f']` (for the step, ``docs/theory/step.md#spiked-rf-parameters``).
 
 For continuous :math:`f`, Stein's lemma gives :math:`E f' = \mu_1`; for a jump (``step``, ``sign``)
 the a.e. derivative misses the jump, so :math:`E f' \neq \mu_1`. A gradient step sees
 :math:`E f'`, Gaussian equivalence sees :math:`\mu_1`; both are returned.
 
 Every average goes through the project's Hermite engine (kink-aware composite Gauss-Legendre with a
-tail check, ``notes/hermite.md`` §4), so a function with infinite variance raises a clear
+tail check, ``docs/theory/hermite.md#quadrature``), so a function with infinite variance raises a clear
 ``ValueError`` instead of returning a number.
 """
 
@@ -155,7 +155,7 @@ def _out(value, error, with_error):
 
 
 def second_moment(f, *, kinks=(), with_error: bool = False):
-    r""":math:`E f(z)^2`, :math:`z\sim N(0,1)`, by direct quadrature (``notes/hermite.md`` §7).
+    r""":math:`E f(z)^2`, :math:`z\sim N(0,1)`, by direct quadrature (``docs/theory/hermite.md#second-moments``).
 
     Not by summing squared coefficients: for ReLU the tail of :math:`\sum_k c_k^2` decays only like
     :math:`K^{-3/2}`. Uses the closed-form dual kernel at :math:`\rho=1` where the activation has
@@ -178,7 +178,7 @@ def second_moment(f, *, kinks=(), with_error: bool = False):
 
 def mu_star(f, *, kinks=(), with_error: bool = False):
     r"""Ba et al.'s remainder norm :math:`\mu_* = \sqrt{E f^2 - \mu_0^2 - \mu_1^2}` (NOT the degree-2
-    coefficient; ``notes/README.md``, Hermite conventions; ``docs/hermite_conventions.md``).
+    coefficient; ``docs/theory/conventions.md``, Hermite conventions; ``docs/hermite_conventions.md``).
 
     :math:`\mu_*^2 = \sum_{k\ge2}\mu_k^2/k!`. Clipped at 0 against round-off (a linear :math:`f`
     gives 0). With ``with_error=True`` returns ``(value, error_bound)``.
@@ -202,12 +202,12 @@ def mu_star(f, *, kinks=(), with_error: bool = False):
 
 def derivative_second_moment(f, *, derivative=None, kinks=(), with_error: bool = False):
     r""":math:`E f'(z)^2` with the almost-everywhere derivative (a gradient step sees this; a jump's
-    Dirac mass is not included). Needed by the risk and giant-step formulas (``notes/risk.md``
-    §3.2, ``notes/giant_step.md`` §4).
+    Dirac mass is not included). Needed by the risk and giant-step formulas (``docs/theory/step.md#spiked-rf-parameters``,
+    ``docs/theory/giant_step.md#per-neuron-laws``).
 
     ``f`` is a registry name or Activation (its ``derivative``), or a callable together with
     ``derivative=``. Direct kink-aware quadrature of :math:`f'^2`. For continuous :math:`f`,
-    :math:`E f'^2 = \sum_k \mu_{k+1}^2/k!` (derivative identity, ``notes/hermite.md`` §7).
+    :math:`E f'^2 = \sum_k \mu_{k+1}^2/k!` (derivative identity, ``docs/theory/hermite.md#second-moments``).
 
     erf: :math:`E[(2e^{-z^2}/\sqrt\pi)^2] = \frac{4}{\pi\sqrt5}`:
 
@@ -241,7 +241,7 @@ def double_factorial(m: int) -> float:
 
 
 def readout_power_moments(readout: str, mmax: int) -> np.ndarray:
-    r""":math:`E[s^m]`, :math:`m = 0..m_{max}`, of the unit-scale readout values (DESIGN §1).
+    r""":math:`E[s^m]`, :math:`m = 0..m_{max}`, of the unit-scale readout values (``docs/theory/conventions.md#the-network``).
 
     Gaussian: :math:`(m-1)!!` for even :math:`m`, 0 for odd; Rademacher and symmetric (paired
     :math:`\pm 1`): 1 for even, 0 for odd; constant: 1.

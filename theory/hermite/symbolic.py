@@ -1,4 +1,4 @@
-r"""Exact Hermite coefficients with sympy (``notes/hermite.md`` §6).
+r"""Exact Hermite coefficients with sympy (``docs/theory/hermite.md#exact-expansions``).
 
 :func:`hermite_coefficients` returns :math:`E[f(z)He_k(z)]` (or the orthonormal / series versions)
 as exact sympy expressions, **without symbolic integration** (which is slow and can hang):
@@ -296,7 +296,7 @@ def hermite_coefficients(expr, kmax, *, basis: str = "plain") -> tuple:
 
 def expansion(expr, kmax, *, evaluate: bool = False):
     r""":math:`\sum_{k\le k_{max}}(\mu_k/k!)\,He_k(z)` as a sympy expression (``He`` unevaluated unless
-    ``evaluate``; then a polynomial in ``z``, the truncated surrogate of ``notes/hermite.md`` §7).
+    ``evaluate``; then a polynomial in ``z``, the truncated surrogate of ``docs/theory/hermite.md#transforms``).
 
     >>> z = sp.Symbol("z")
     >>> sp.expand(expansion(z**3, 3, evaluate=True) - z**3)

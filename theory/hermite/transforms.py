@@ -1,6 +1,6 @@
 r"""Hermite coefficients of transformed functions: argument scale and shift, derivative, smoothing.
 
-All formulas are from ``notes/hermite.md`` §7. Coefficients of :math:`f(sz+c)` are computed by
+All formulas are from ``docs/theory/hermite.md#transforms``. Coefficients of :math:`f(sz+c)` are computed by
 **direct integration** of :math:`f(s\cdot+c)` with the kinks moved to :math:`(\mathrm{kink}-c)/s`
 (closed forms where the registry has them): the series identities
 
@@ -58,7 +58,7 @@ def scaled_coefficients(f, kmax, scale=1.0, shift=0.0, *, kinks=(), basis="plain
 
     Notes
     -----
-    ``notes/hermite.md`` §7 ("Shift", "Scale"): integrate :math:`f(s\cdot+c)` directly with the kink
+    ``docs/theory/hermite.md#transforms`` ("Shift", "Scale"): integrate :math:`f(s\cdot+c)` directly with the kink
     moved to :math:`(\mathrm{kink}-c)/s`. This is what a preactivation of variance
     :math:`s^2 \ne 1` needs. For ReLU, :math:`\mu_k(s) = s\mu_k` (positive homogeneity).
 
@@ -94,7 +94,7 @@ def scaled_coefficients(f, kmax, scale=1.0, shift=0.0, *, kinks=(), basis="plain
 
 
 def derivative_coefficients(f, kmax, *, kinks=(), basis="plain"):
-    r"""Coefficients of the weak derivative: :math:`\mu_k[f'] = \mu_{k+1}[f]` (``notes/hermite.md`` §7).
+    r"""Coefficients of the weak derivative: :math:`\mu_k[f'] = \mu_{k+1}[f]` (``docs/theory/hermite.md#transforms``).
 
     Stein's identity :math:`E[f He_{k+1}] = E[f' He_k]` with the weak derivative: a jump of size
     :math:`J` at :math:`a` contributes :math:`J\varphi(a)He_k(a)` (a Dirac mass), which the
@@ -115,7 +115,7 @@ def gaussian_smoothing(f, kappa, kmax, *, kinks=(), basis="plain"):
     r"""Coefficients of :math:`g(t) = E_\xi f(\kappa t + \xi)`, :math:`\xi\sim N(0,1)`.
 
     :math:`\mu_k[g] = (\kappa/s)^k\,\mu_k[f(s\,\cdot)]` with :math:`s=\sqrt{1+\kappa^2}`
-    (``notes/hermite.md`` §7, "Gaussian smoothing"; Mehler's formula applied to
+    (``docs/theory/hermite.md#transforms``, "Gaussian smoothing"; Mehler's formula applied to
     :math:`\kappa t + \xi = s\,(\rho t + \sqrt{1-\rho^2}\,\xi)` with :math:`\rho=\kappa/s`).
     ``kappa`` may be an array (values of shape ``kappa.shape + (kmax + 1,)``).
 
@@ -141,7 +141,7 @@ def gaussian_smoothing(f, kappa, kmax, *, kinks=(), basis="plain"):
 
 def shift_series(mu, c, kmax=None):
     r"""Shift identity :math:`\mu_k[f(\cdot+c)] = \sum_{m\ge k}\mu_m[f]c^{m-k}/(m-k)!` on plain
-    coefficients ``mu`` (truncated at ``len(mu)``; ``notes/hermite.md`` §7). Accurate only for
+    coefficients ``mu`` (truncated at ``len(mu)``; ``docs/theory/hermite.md#transforms``). Accurate only for
     small :math:`|c|` and quickly decaying ``mu``; use :func:`scaled_coefficients` otherwise.
 
     >>> mu = hermite_coefficients("exp", 60).values          # e^{z}: mu_k = e^{1/2}
@@ -161,7 +161,7 @@ def shift_series(mu, c, kmax=None):
 
 def scale_series(mu, s, kmax=None):
     r"""Scale identity :math:`E[f(sz)He_k] = s^k\sum_{j\ge0}\mu_{k+2j}((s^2-1)/2)^j/j!` on plain
-    coefficients ``mu`` (truncated; ``notes/hermite.md`` §7). Converges poorly once
+    coefficients ``mu`` (truncated; ``docs/theory/hermite.md#transforms``). Converges poorly once
     :math:`|s^2-1|\gtrsim1`; use :func:`scaled_coefficients` otherwise.
 
     >>> mu = hermite_coefficients("erf", 80).values

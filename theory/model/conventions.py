@@ -1,13 +1,13 @@
 r"""Each paper's learning rate and ridge penalty, mapped onto this library's conventions.
 
-The library's per-neuron step ``lr`` (:math:`\tau`) is defined by (``../shared/DESIGN.md`` §1,
-``notes/README.md`` "Per-neuron step")
+The library's per-neuron step ``lr`` (:math:`\tau`) is defined by (``docs/theory/conventions.md#the-network``,
+``docs/theory/conventions.md#the-step``)
 
 .. math:: w_i \leftarrow w_i + \tau\, s_i\, \frac1n \sum_\mu r_\mu\, \sigma'(w_i\cdot x_\mu)\, x_\mu ,
 
 with readout values :math:`s_i` of unit scale. The ridge penalty ``lam`` is :math:`\lambda_C` of the
 reference objective :math:`\sum_\mu (y_\mu - a\cdot h_\mu/\sqrt p)^2 + \lambda_C |a|^2`
-(``notes/risk.md`` §1).
+(``docs/theory/conventions.md#ridge-normalisation``).
 
 =================  =====================================  ==============================
 paper              their step                             ``lr`` (tau)
@@ -88,7 +88,7 @@ def moniri_alpha(lr, n, width):
 
 
 def lam_from_ba(lam, n_ridge, width):
-    r"""Ba et al.: :math:`\frac1n|y-\Phi a|^2 + \frac{\lambda}{N}|a|^2`, :math:`\Phi = \sigma(XW)/\sqrt N`, gives :math:`\lambda_C = \lambda n/N` (``notes/risk.md`` §1)."""
+    r"""Ba et al.: :math:`\frac1n|y-\Phi a|^2 + \frac{\lambda}{N}|a|^2`, :math:`\Phi = \sigma(XW)/\sqrt N`, gives :math:`\lambda_C = \lambda n/N` (``docs/theory/conventions.md#ridge-normalisation``)."""
     return check_nonnegative(lam, "lam") * check_positive(n_ridge, "n_ridge") / check_positive(width, "width")
 
 

@@ -1,7 +1,7 @@
 r"""The experiment: one (or a few) full-batch gradient steps on the first layer, then ridge.
 
 This is the single description shared by the simulator and every theory function
-(``../shared/DESIGN.md`` §1):
+(``docs/theory/conventions.md#the-network``):
 
 * data :math:`x\sim N(0, I_d)`, target :math:`y = \sigma_*(\beta_*\cdot x) + \varepsilon` (or a
   multi-index :math:`g^*(W^* x)`), :math:`\varepsilon\sim N(0, \mathrm{noise\_var})`;

@@ -21,7 +21,7 @@ Readout and initial network (``docs/spikes.md`` §2), with :math:`(E s, E s^2)` 
    E r = \mu_0^* - \mu_0 S_1,\qquad
    E r^2 = E(y - \mu_0 S_1)^2 + q(E\sigma^2 - \mu_0^2),
 
-and the learned direction :math:`\beta = X^\top r/n` (``notes/spikes.md`` B.4-B.5):
+and the learned direction :math:`\beta = X^\top r/n` (``docs/theory/step.md#the-learned-direction``):
 :math:`|\beta|^2 \to (\mu_1^*)^2 + \mu_1^2 q + E r^2/\phi`, :math:`\phi = n/d`; its part independent of
 :math:`W_0` is :math:`b = \beta + \mu_1 m`, :math:`|b|^2 = |\beta|^2 - \mu_1^2 q`, with alignment
 :math:`\gamma = \mu_1^*/|b|`.

@@ -1,6 +1,6 @@
 r"""Deterministic equivalents of the first-layer neurons after one giant step (Dandi et al. 2024).
 
-Sources: ``notes/giant_step.md`` §2 (mechanism), §4 (:math:`\ell=1`), §5 (:math:`\ell\ge2`); the full derivation,
+Sources: ``docs/theory/giant_step.md#scalings`` (mechanism) and ``docs/theory/giant_step.md#per-neuron-laws`` (:math:`\ell=1` and :math:`\ell\ge2`); the full derivation,
 including the finite-size terms kept here, is in ``docs/giant_step.md`` §3.
 
 **Population drift** (exact for :math:`x\sim N(0,I_d)` and a unit vector :math:`\hat w`, with :math:`\kappa=W^*\hat w`):
@@ -24,7 +24,7 @@ directions orthogonal to :math:`V^*`. The notes' leading terms are :math:`a\appr
 where :math:`a, b` use the coefficients of :math:`\sigma_\rho(z)=\sigma(\rho z)/\rho`, :math:`N` is the batch noise
 :math:`\frac1n\big(E[r^2\sigma'^2|x|^2]-|E[r\sigma'x]|^2\big)` and :math:`S` the i.i.d.-readout term below.
 
-**Readout** (``notes/giant_step.md`` §4, "i.i.d. init adds a vanishing correction"): with the symmetric
+**Readout** (``docs/theory/giant_step.md#per-neuron-laws``, "i.i.d. init adds a vanishing correction"): with the symmetric
 initialisation :math:`f_0\equiv0`, the residual is :math:`r=y`. With i.i.d. readout values the residual is
 :math:`r=y-f_0`, :math:`f_0=c\sum_js_j\sigma(w_j\cdot x)` (:math:`c` = ``output_scale``), which to leading order
 
@@ -76,7 +76,7 @@ def _check_setup(setup) -> OneStep:
 
 
 def readout_moments(readout: str) -> tuple[float, float]:
-    """:math:`(E s, E s^2)` of the readout distribution (``DESIGN.md`` §1).
+    """:math:`(E s, E s^2)` of the readout distribution (``docs/theory/conventions.md#the-network``).
 
     >>> readout_moments("constant"), readout_moments("symmetric")
     ((1.0, 1.0), (0.0, 1.0))
@@ -336,7 +336,7 @@ def predict_neurons(setup, kappa, signs, norms=None, *, kmax=None) -> NeuronPred
 # ------------------------------------------------------------------------------------------ l = 1
 @dataclass(frozen=True)
 class AlignmentLaw(Result):
-    r"""The :math:`\ell=1` law (``notes/giant_step.md`` §4): :math:`n=\alpha d`, :math:`d\to\infty`, :math:`|w^0|=1`.
+    r"""The :math:`\ell=1` law (``docs/theory/giant_step.md#per-neuron-laws``): :math:`n=\alpha d`, :math:`d\to\infty`, :math:`|w^0|=1`.
 
     .. math::
         \cos(w_i^1,v^*)\to\frac{s\tau\mu_1|C_1|}{\sqrt{(1+s\tau\mu_2C_0')^2+\tau^2\mu_1^2|C_1|^2
@@ -386,7 +386,7 @@ class AlignmentLaw(Result):
 
 
 def alignment_law(setup) -> AlignmentLaw:
-    r"""The :math:`\ell=1` cosine law of ``notes/giant_step.md`` §4 with the i.i.d.-readout terms.
+    r"""The :math:`\ell=1` cosine law of ``docs/theory/giant_step.md#per-neuron-laws`` with the i.i.d.-readout terms.
 
     ``alpha = setup.n / setup.d``; the i.i.d. terms use the readout moments times ``width``
     (:math:`\sum_js_j\approx pEs`, :math:`\sum_js_j^2\approx pEs^2`).
@@ -394,7 +394,7 @@ def alignment_law(setup) -> AlignmentLaw:
     Examples
     --------
     Single index, linear target: :math:`C_0=0`, :math:`|C_1|=1`, :math:`E y^2=1` (Cui et al.'s
-    :math:`\gamma r/\sqrt{c+r^2}` form, ``notes/risk.md`` §3.2).
+    :math:`\gamma r/\sqrt{c+r^2}` form, ``docs/theory/step.md#spiked-rf-parameters``).
 
     >>> s = OneStep(activation="relu", target=MultiIndexTarget("z1", 1), d=1000, width=100, n=2000, lr=2.0,
     ...             readout="symmetric")
@@ -420,7 +420,7 @@ def alignment_law(setup) -> AlignmentLaw:
 # ------------------------------------------------------------------------------------------ l >= 2
 @dataclass(frozen=True)
 class SpecialisationLaw(Result):
-    r"""The :math:`\ell\ge2` law (``notes/giant_step.md`` §5): :math:`n=\alpha d^\ell`, :math:`\tau=\eta_0d^{(\ell-1)/2}`.
+    r"""The :math:`\ell\ge2` law (``docs/theory/giant_step.md#per-neuron-laws``): :math:`n=\alpha d^\ell`, :math:`\tau=\eta_0d^{(\ell-1)/2}`.
 
     With :math:`C_0=\dots=C_{\ell-1}=0` and :math:`\chi_i=\sqrt d\,W^*w_i^0`:
 
@@ -470,11 +470,11 @@ class SpecialisationLaw(Result):
 
 
 def specialisation_law(setup, ell, *, atol: float = 1e-10) -> SpecialisationLaw:
-    r"""The :math:`\ell\ge2` specialisation law for ``setup`` (``notes/giant_step.md`` §5).
+    r"""The :math:`\ell\ge2` specialisation law for ``setup`` (``docs/theory/giant_step.md#per-neuron-laws``).
 
     ``eta0 = lr / d**((ell-1)/2)`` and ``alpha = n / d**ell`` (so ``OneStep.from_dandi(eta0=..., ell=...)``
     round-trips). The target's tensors :math:`C_0..C_{\ell-1}` must vanish: use
-    ``target.without_low_orders(ell)`` (the exact-coefficient preprocessing of ``notes/simulation.md`` §2.4).
+    ``target.without_low_orders(ell)`` (the exact-coefficient preprocessing of ``docs/theory/simulation.md#dandi-et-al``).
 
     >>> t = MultiIndexTarget("He(2, z1) + 3*He(2, z2)", 2)
     >>> s = OneStep.from_dandi(eta0=1.0, d=100, width=10, ell=2, target=t, activation="relu")

@@ -1,10 +1,10 @@
 r"""Ba et al. (2022): the Gaussian-equivalent ridge risk conditional on the first-layer weights.
 
 Given :math:`W_1` (``width x d``, neurons as rows), Gaussian equivalence replaces the features by
-:math:`\phi' = \mu_0\mathbf 1 + \mu_1W_1x + \mu_*z` (``notes/risk.md`` §4; Ba et al. 2022, Theorem 3
+:math:`\phi' = \mu_0\mathbf 1 + \mu_1W_1x + \mu_*z` (``docs/theory/risk.md#ba-conditional-formula``; Ba et al. 2022, Theorem 3
 for :math:`\eta = \Theta(1)`). With the per-sample objective
 :math:`\frac1n\|y-\Phi'b\|^2 + \lambda_B\|b\|^2`, :math:`b = a/\sqrt p`,
-:math:`\lambda_B = \lambda_C p/n` (``notes/risk.md`` §1):
+:math:`\lambda_B = \lambda_C p/n` (``docs/theory/conventions.md#ridge-normalisation``):
 
 .. math::
 
@@ -121,7 +121,7 @@ def _solve_kappa(eig, n, lam_b):
 
 
 def ba_conditional_risk(spec: ConditionalSpectrum, *, n_ridge: float, lam: float, noise_var: float = 0.0) -> BaConditional:
-    r"""Ba et al.'s conditional GE ridge risk (``notes/risk.md`` §4) at one ``(n_ridge, lam)``.
+    r"""Ba et al.'s conditional GE ridge risk (``docs/theory/risk.md#ba-conditional-formula``) at one ``(n_ridge, lam)``.
 
     ``lam`` is :math:`\lambda_C` of the reference objective; :math:`\lambda_B = \lambda_C p/n`.
     """

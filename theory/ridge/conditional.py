@@ -2,7 +2,7 @@ r"""Conditional Gaussian-equivalence coefficients and teacher conditionals (Cui 
 
 Given the spike projection :math:`\kappa = \hat v\cdot x`, a spiked-RF feature
 :math:`h_i = \sigma(\sqrt c\,w_i^0\cdot x + r\kappa)` is equivalent to
-:math:`\mu_0(\kappa) + \mu_1(\kappa)(Wx)_i + \mu_2(\kappa) e_i` with (``notes/risk.md`` §3.3)
+:math:`\mu_0(\kappa) + \mu_1(\kappa)(Wx)_i + \mu_2(\kappa) e_i` with (``docs/theory/risk.md#conditional-coefficients``)
 
 .. math::
 
@@ -19,7 +19,7 @@ and the target :math:`y = \sigma_\star(\gamma\kappa + \rho\xi) + \varepsilon`,
    h_1(\kappa) = E_\xi[\xi\,\sigma_\star(\gamma\kappa+\rho\xi)],\quad
    hh(\kappa) = E_\xi\sigma_\star(\gamma\kappa+\rho\xi)^2 + \Delta
 
-(label noise :math:`\Delta` enters :math:`hh`, ``notes/risk.md`` §3.2 "Label noise").
+(label noise :math:`\Delta` enters :math:`hh`, ``docs/theory/step.md#spiked-rf-parameters`` "Label noise").
 
 Numerics: every inner average uses :func:`theory.hermite.engine.gaussian_rule` split at the kinks of the
 integrand, which move with :math:`\kappa` (for :math:`\sigma` the kink :math:`k` sits at
@@ -145,7 +145,7 @@ def srf_kappa_data(activation, target, *, r: float, c: float, gamma: float, nois
                    panel_width: float = DEFAULT_PANEL_WIDTH) -> KappaData:
     r"""Conditional GET coefficients and teacher conditionals on the :math:`\kappa` rule (cached).
 
-    Source: ``notes/risk.md`` §3.3 (Cui et al. 2024, code). At :math:`r = 0`, :math:`c = 1` the
+    Source: ``docs/theory/risk.md#conditional-coefficients`` (Cui et al. 2024, code). At :math:`r = 0`, :math:`c = 1` the
     coefficients are constant and equal to the activation's :math:`\mu_0, \mu_1, \mu_*^2`.
 
     >>> import theory
@@ -167,7 +167,7 @@ def srf_kappa_data(activation, target, *, r: float, c: float, gamma: float, nois
 
 def constant_kappa_data(*, mu0: float, mu1: float, mu2sq: float, h: float, h1: float, hh: float,
                         noise_var: float = 0.0) -> KappaData:
-    r"""A one-node :math:`\kappa` rule with constant coefficients (plain random features, ``notes/risk.md`` §2.2).
+    r"""A one-node :math:`\kappa` rule with constant coefficients (plain random features, ``docs/theory/risk.md#random-features``).
 
     ``hh`` is the target's second moment without noise; ``noise_var`` is added to it.
     """

@@ -1,4 +1,4 @@
-r"""Marchenko-Pastur averages by the cosine substitution (``notes/risk.md`` §2.2).
+r"""Marchenko-Pastur averages by the cosine substitution (``docs/theory/risk.md#marchenko-pastur``).
 
 For a :math:`p\times d` matrix :math:`W` with i.i.d. rows of unit norm (or :math:`N(0, I/d)` rows)
 and :math:`\beta = p/d`, the eigenvalues of :math:`WW^\top` follow, as :math:`p, d\to\infty`, the
@@ -14,7 +14,7 @@ plus an atom of mass :math:`1 - 1/\beta` at 0 when :math:`\beta > 1`. The substi
 a smooth periodic integrand for smooth :math:`g` (at :math:`\beta = 1`, where :math:`x_- = 0`, the
 ratio :math:`\sin^2\vartheta/x = 4\cos^2(\vartheta/2)/x_+` stays smooth too), so the midpoint rule
 converges geometrically. ``scale`` multiplies the eigenvalues (:math:`c\cdot\mathrm{MP}_\beta` of the
-spiked-RF bulk, ``notes/risk.md`` §3.8).
+spiked-RF bulk, ``docs/theory/risk.md#marchenko-pastur``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 r"""Fixed-point solvers for self-consistent equations :math:`x = T(x)`.
 
 Convergence is judged by the residual of the equations, never by the size of the last step
-(``notes/risk.md`` §3.6):
+(``docs/theory/risk.md#solvers``):
 
 .. math:: \mathrm{res}(x) = \frac{\|T(x) - x\|_\infty}{\max(1, \|x\|_\infty)} .
 

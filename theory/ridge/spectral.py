@@ -1,11 +1,11 @@
 r"""Spectral data of the feature bulk for the conditional GE ridge system.
 
-The self-consistent equations of ``notes/risk.md`` §3.5 need averages over the eigenpairs
+The self-consistent equations of ``docs/theory/risk.md#self-consistent-equations`` need averages over the eigenpairs
 :math:`(D_j, U)` of the bulk second-moment matrix :math:`\Omega = W\Pi W^\top` (:math:`p\times p`)
 of three kinds, :math:`\langle g\rangle = \frac1p\sum_j g(D_j)`, and the weighted versions
 :math:`\frac1p\sum_j F_j g(D_j) = f^\top g(\Omega) f` and :math:`\frac1p\sum_j H_j g(D_j) = f_\zeta^\top g(\Omega) f_\zeta`,
 with :math:`F_j = p(U^\top f)_j^2` for the spike feature vector :math:`f` (:math:`W\hat v` in the
-spiked RF) and :math:`H_j = p(U^\top W\hat\zeta)_j^2` (§3.4, :math:`\sqrt p`-normalised as §3.7 requires).
+spiked RF) and :math:`H_j = p(U^\top W\hat\zeta)_j^2` (``docs/theory/risk.md#spectral-data``, :math:`\sqrt p`-normalised).
 With several spike vectors :math:`f_k`, :math:`F_{j,kl} = p(U^\top f_k)_j(U^\top f_l)_j`. The
 target vector is stored as the last channel, :math:`f_{K+1} = W\hat\zeta`, so that the cross terms
 :math:`p(U^\top f_k)_j(U^\top W\hat\zeta)_j` are kept at finite :math:`p` (they vanish in the limit;
@@ -13,7 +13,7 @@ target vector is stored as the last channel, :math:`f_{K+1} = W\hat\zeta`, so th
 
 Two sources:
 
-* :func:`mp_spectrum`, the deterministic limit (§3.8): :math:`D\sim c\cdot\mathrm{MP}_\beta`,
+* :func:`mp_spectrum`, the deterministic limit (``docs/theory/risk.md#deterministic-limit``): :math:`D\sim c\cdot\mathrm{MP}_\beta`,
   :math:`F\to G` constant (the Gram matrix of the spike vectors, :math:`c\beta` for :math:`W\hat v`,
   because the spike vectors are independent of the bulk), :math:`H\to\beta D`;
 * :func:`finite_spectrum`, the finite-:math:`p` version from a weight matrix (one eigendecomposition).
@@ -75,7 +75,7 @@ class SpectralData(Result):
 def mp_spectrum(beta, *, scale=1.0, gram=None, n_nodes: int = DEFAULT_MP_NODES) -> SpectralData:
     r"""Deterministic spectral data: :math:`D\sim c\cdot\mathrm{MP}_\beta`, :math:`F = G`, :math:`H = \beta D`.
 
-    Source: ``notes/risk.md`` §3.8 (and §2.2 for :math:`t_k\to\beta D_k`). ``gram`` is the
+    Source: ``docs/theory/risk.md#deterministic-limit`` (and ``docs/theory/risk.md#marchenko-pastur`` for :math:`t_k\to\beta D_k`). ``gram`` is the
     :math:`K\times K` Gram matrix of the spike feature vectors (:math:`c\beta` for the spiked RF).
 
     >>> s = mp_spectrum(0.5, scale=2.0, gram=[[1.0]])
@@ -95,7 +95,7 @@ def mp_spectrum(beta, *, scale=1.0, gram=None, n_nodes: int = DEFAULT_MP_NODES) 
 
 
 def finite_spectrum(W, *, project_out=None, spike_vectors=None, target_vector=None) -> SpectralData:
-    r"""Finite-:math:`p` spectral data from a :math:`p\times d` weight matrix (``notes/risk.md`` §3.4).
+    r"""Finite-:math:`p` spectral data from a :math:`p\times d` weight matrix (``docs/theory/risk.md#spectral-data``).
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 r"""Spiked-random-features parameters :math:`(r, c, \gamma)` of one giant step (Cui et al. 2024).
 
 After one full-batch step of size :math:`\tau` (``lr``) on :math:`n_0 = \alpha_0 d` samples with the
-readout frozen at a common value, every neuron is, to leading order (``notes/risk.md`` §3.1-3.2),
+readout frozen at a common value, every neuron is, to leading order (``docs/theory/step.md#spiked-rf-parameters``),
 
 .. math:: w_i^1 = \sqrt c\, w_i^0 + r\,\hat v, \qquad \|w_i^0\| = \|\hat v\| = 1,
 
@@ -17,7 +17,7 @@ neurons, and :math:`\gamma = \hat v\cdot\beta_*`. Splitting :math:`\sigma' = E\s
        + \frac{\tau^2\, E r_{\rm step}^2\, \mathrm{Var}\,\sigma'}{\alpha_0} .
 
 With a centred residual (odd :math:`\sigma`, centred target) and :math:`E r_{\rm step}^2 = E\sigma_\star^2 + \Delta`
-this is the current version of Cui et al.'s code as recorded in ``notes/risk.md`` §3.2
+this is the current version of Cui et al.'s code as recorded in ``docs/theory/step.md#spiked-rf-parameters``
 (:math:`r = \tilde\eta\mu_1\sqrt{(\mu_1^\star)^2+\mu_2^\star/\alpha_0}`,
 :math:`c = 1 + \tilde\eta^2\mu_2^\star\mathrm{Var}\,\sigma'/\alpha_0`,
 :math:`\gamma = \mu_1^\star/\sqrt{(\mu_1^\star)^2+\mu_2^\star/\alpha_0}`), with the label noise
@@ -141,7 +141,7 @@ def _check_setup(setup):
 def srf_parameters(setup) -> SRFParameters:
     r"""Limits of the spike :math:`r`, bulk variance :math:`c` and alignment :math:`\gamma` after one step.
 
-    Source: Cui et al. (2024), current code version, as recorded in ``notes/risk.md`` §3.2, with
+    Source: Cui et al. (2024), current code version, as recorded in ``docs/theory/step.md#spiked-rf-parameters``, with
     label noise (:math:`\mu_2^\star \to E\sigma_\star^2+\Delta`) and the non-centred-residual
     extension of ``docs/derivations/srf_parameters.md`` (see the module docstring for the
     equations).
@@ -169,7 +169,7 @@ def srf_parameters(setup) -> SRFParameters:
     >>> (p.r, p.c)
     (0.0, 1.0)
 
-    The alignment is that of the learned direction :math:`X^\top y/n` (``notes/spikes.md`` A.4):
+    The alignment is that of the learned direction :math:`X^\top y/n` (``docs/theory/step.md#the-learned-direction``):
 
     >>> p = srf_parameters(OneStep(activation="tanh", target="sin", d=100, width=100, n=2000, lr=3.0))
     >>> mu1s, ey2 = np.exp(-0.5), (1 - np.exp(-2)) / 2       # sin: E[z sin z], E[sin^2 z]

@@ -1,6 +1,6 @@
 r"""The conditional Gaussian-equivalent ridge system: one solver for RF, sRF, Ba and Moniri.
 
-This is the self-consistent system of Cui et al. (2024) as rewritten in ``notes/risk.md`` §3.5, with
+This is the self-consistent system of Cui et al. (2024) as rewritten in ``docs/theory/risk.md#self-consistent-equations``, with
 two generalisations derived in ``docs/derivations/ge_system.md``: several spike channels
 (feature-space vectors :math:`f_k` multiplying functions :math:`\phi_k(\kappa)`, Gram weights
 :math:`F_{kl}`) and several unregularised functions :math:`u_j(\kappa)` (the :math:`\mu_0(\kappa)`
@@ -34,7 +34,7 @@ while :math:`m` solves the weighted least-squares problem
 :math:`\sum_l E_\kappa[\tfrac{u_ju_l}{1+V}]m_l = E_\kappa[\tfrac{u_j(h-\sum_k\theta_k\phi_k)}{1+V}]`
 (the notes' :math:`m` equation for :math:`u = \mu_0(\kappa)`). Outputs: test error
 :math:`E_\kappa E` (against noisy labels when ``hh`` carries the noise) and train error
-:math:`E_\kappa[E/(1+V)^2]` (``notes/risk.md`` §3.5, derived).
+:math:`E_\kappa[E/(1+V)^2]` (``docs/theory/risk.md#self-consistent-equations``, derived).
 
 The unknowns :math:`(q_1, q_2, V_1, V_2, \psi)` are solved by :func:`theory.solvers.fixed_point`;
 :math:`m` and :math:`\theta` are eliminated: given the iterate, :math:`S` is fixed, :math:`m` is linear in
@@ -57,7 +57,7 @@ from .spectral import SpectralData
 
 __all__ = ["GESolution", "GESystem", "DEFAULT_START"]
 
-DEFAULT_START = (0.1, 0.2, 3.0, 3.0, 0.5)  # q1, q2, V1, V2, psi (notes/risk.md §3.6)
+DEFAULT_START = (0.1, 0.2, 3.0, 3.0, 0.5)  # q1, q2, V1, V2, psi (docs/theory/risk.md#solvers)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ r"""Outliers of the feature matrix :math:`F/\sqrt n`, :math:`F = \sigma(\tilde X
 Two methods (derivations in ``docs/spikes.md``):
 
 ``method="leading"``
-    Moniri et al.'s leading-order law (``notes/spikes.md`` B.7-B.8): the spike part
+    Moniri et al.'s leading-order law (``docs/theory/spikes.md#spike-sizes``): the spike part
     :math:`\sum_k c_k(\tau c_1)^k(\tilde X\beta)^{\circ k}(s^{\circ k})^\top/\sqrt n` in isolation,
     reduced to an :math:`\ell\times\ell` Gram problem; bulk edge of :math:`F_0/\sqrt n`. Valid as
     :math:`n\to\infty` for :math:`0<\alpha<1/2`.
@@ -63,7 +63,7 @@ def scaled_hermite_coefficients(act, radii, kmax: int, *, kurtosis: bool = False
 
     :math:`\hat c_j(r) = E[\sigma(rz)h_j(z)]`, :math:`h_j = He_j/\sqrt{j!}`, computed on one fixed grid
     in :math:`y = rz` split at the activation's kinks (composite Gauss-Legendre,
-    ``notes/hermite.md`` §4): :math:`\hat c_j(r) = \int\sigma(y)h_j(y/r)\varphi(y/r)\,dy/r`.
+    ``docs/theory/hermite.md#quadrature``): :math:`\hat c_j(r) = \int\sigma(y)h_j(y/r)\varphi(y/r)\,dy/r`.
     Also returns :math:`E\sigma(rz)^2` and an error estimate (difference with a grid of twice the
     panel width).
 
@@ -113,7 +113,7 @@ def scaled_hermite_coefficients(act, radii, kmax: int, *, kurtosis: bool = False
 def monomial_hermite_vector(k: int, size: int) -> np.ndarray:
     r"""Unit vector of :math:`\kappa^k` in the orthonormal basis :math:`h_j(\kappa)`, :math:`j < \mathrm{size}`.
 
-    :math:`\kappa^k = \sum_m \frac{k!}{2^m m!(k-2m)!}He_{k-2m}` (``notes/spikes.md`` B.11), and
+    :math:`\kappa^k = \sum_m \frac{k!}{2^m m!(k-2m)!}He_{k-2m}` (``docs/theory/spikes.md#finite-size-equivalent``), and
     :math:`E\kappa^{2k} = (2k-1)!!`.
 
     >>> v = monomial_hermite_vector(3, 5)
@@ -802,7 +802,7 @@ def _leading(setup, n_features, *, readout_nodes, tol):
                 GU[p, q] = beta ** (j + k) * double_factorial(j + k - 1)
             GV[p, q] = setup.width * es[j + k]
     C = np.diag([c[k] * (tau * c1) ** k for k in degs])
-    # singular values of U C V^T: eigenvalues of GU^{1/2} C GV C GU^{1/2}   (notes/spikes.md B.8)
+    # singular values of U C V^T: eigenvalues of GU^{1/2} C GV C GU^{1/2}   (docs/theory/spikes.md#spike-sizes)
     wU, QU = np.linalg.eigh(GU)
     GU_half = QU @ np.diag(np.sqrt(np.maximum(wU, 0))) @ QU.T
     S = GU_half @ C @ GV @ C @ GU_half
@@ -833,7 +833,7 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
         The experiment (one step; any readout except ``"symmetric"`` for ``method="finite"``).
     method : {"finite", "leading"}
         ``"finite"``: the finite-size deterministic equivalent (``docs/spikes.md`` §5);
-        ``"leading"``: Moniri et al.'s leading order (``notes/spikes.md`` B.6-B.8).
+        ``"leading"``: Moniri et al.'s leading order (``docs/theory/spikes.md#interval-theorem``).
     n_features : float, optional
         Number of rows of :math:`F` (default ``setup.n``; sample splitting, so fresh rows).
     readout_nodes : int
@@ -873,7 +873,7 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
     regime = _regime(setup)
     if method == "leading":
         sd, edge, spikes, bulk0 = _leading(setup, n_features, readout_nodes=readout_nodes, tol=tol)
-        status, message = "ok", "leading order (notes/spikes.md B.8): each spike in isolation, no bulk interaction"
+        status, message = "ok", "leading order (docs/theory/spikes.md#spike-sizes): each spike in isolation, no bulk interaction"
         if sd.at_boundary:
             status = "approximate"
             message = sd.note

@@ -1,9 +1,9 @@
 r"""Spikes after one gradient step: which polynomial features appear, where, and how they align.
 
-Three results live here (the mathematics is in ``notes/spikes.md`` and ``docs/spikes.md``):
+Three results live here (the mathematics is in ``docs/theory/spikes.md`` and ``docs/spikes.md``):
 
 * :func:`spike_degrees` -- Moniri et al.'s interval theorem for the step :math:`\eta = n^\alpha`
-  (``notes/spikes.md`` B.6): exactly :math:`\ell` separated outliers when
+  (``docs/theory/spikes.md#interval-theorem``): exactly :math:`\ell` separated outliers when
   :math:`(\ell-1)/(2\ell) < \alpha < \ell/(2\ell+2)`, degree :math:`k` present iff
   :math:`\alpha > (k-1)/(2k)` and :math:`c_k \ne 0`;
 * :func:`learned_overlap` -- limits of :math:`|\beta|^2` and :math:`\cos(\beta, \beta_*)` for the
@@ -50,7 +50,7 @@ _BOUNDARY_RTOL = 1e-9
 
 # ----------------------------------------------------------------------------- Moniri's intervals
 def boundary_alphas(kmax: int) -> np.ndarray:
-    r"""The boundary exponents :math:`\alpha_k = (k-1)/(2k)`, :math:`k = 1..k_{max}` (``notes/spikes.md`` B.6).
+    r"""The boundary exponents :math:`\alpha_k = (k-1)/(2k)`, :math:`k = 1..k_{max}` (``docs/theory/spikes.md#interval-theorem``).
 
     The degree-:math:`k` spike is of the bulk's order exactly at :math:`\alpha_k`.
 
@@ -63,7 +63,7 @@ def boundary_alphas(kmax: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SpikeDegrees(Result):
-    r"""Which Hermite degrees carry a separated spike at :math:`\eta = n^\alpha` (``notes/spikes.md`` B.6).
+    r"""Which Hermite degrees carry a separated spike at :math:`\eta = n^\alpha` (``docs/theory/spikes.md#interval-theorem``).
 
     Attributes
     ----------
@@ -134,7 +134,7 @@ def _zero_decisions(act, kmax: int):
 def spike_degrees(alpha, activation, *, kmax=None, readout: str = "gaussian") -> SpikeDegrees:
     r"""Moniri et al.'s interval theorem: the degrees that carry a separated spike at :math:`\eta = n^\alpha`.
 
-    Source: Moniri et al. (ICML 2024), via ``notes/spikes.md`` B.6: :math:`F = \sigma(\tilde X W_1)`
+    Source: Moniri et al. (ICML 2024), via ``docs/theory/spikes.md#interval-theorem``: :math:`F = \sigma(\tilde X W_1)`
     has exactly :math:`\ell` separated outliers for :math:`(\ell-1)/(2\ell) < \alpha < \ell/(2\ell+2)`;
     with vanishing coefficients removed (B.8), degree :math:`k` is present iff
     :math:`\alpha > (k-1)/(2k)` and :math:`c_k \neq 0`.
@@ -246,7 +246,7 @@ _step_stats = step_statistics
 
 @dataclass(frozen=True)
 class LearnedOverlap(Result):
-    r"""Limits of the learned direction :math:`\beta = X^\top r/n` (``notes/spikes.md`` B.4, B.5).
+    r"""Limits of the learned direction :math:`\beta = X^\top r/n` (``docs/theory/step.md#the-learned-direction``).
 
     Attributes
     ----------
@@ -281,7 +281,7 @@ class LearnedOverlap(Result):
 def learned_overlap(setup) -> LearnedOverlap:
     r"""Limits of :math:`|\beta|^2` and :math:`\cos(\beta,\beta_*)` for :math:`\beta = X^\top r/n`.
 
-    With :math:`\phi = n/d` (``notes/spikes.md`` B.4; the ``"full"`` residual re-derived in
+    With :math:`\phi = n/d` (``docs/theory/step.md#the-learned-direction``; the ``"full"`` residual re-derived in
     ``docs/spikes.md`` §2 for a general output scale and readout):
 
     .. math::
@@ -319,7 +319,7 @@ def learned_overlap(setup) -> LearnedOverlap:
 # ----------------------------------------------------------------------------- Ba's weight spike
 @dataclass(frozen=True)
 class WeightSpike(Result):
-    r"""Rank-one spike of :math:`W_1` (Ba et al. 2022; ``notes/spikes.md`` A.4-A.5, ``docs/spikes.md`` §3).
+    r"""Rank-one spike of :math:`W_1` (Ba et al. 2022; ``docs/theory/spikes.md#weight-spike``, ``docs/spikes.md`` §3).
 
     :math:`W` is ``width x d`` with rows of norm about one (Ba et al.'s :math:`d\times N` matrix with
     :math:`N(0,1/d)` entries, transposed), so the bulk edge is :math:`1+\sqrt{N/d}`.
@@ -375,7 +375,7 @@ def _bbp_rectangular(theta_sq: float, psi: float):
     r"""Benaych-Georges & Nadakuditi (2012) for :math:`W + \theta u v^\top`, :math:`W` ``N x d`` with :math:`N(0,1/d)` entries.
 
     Returns ``(outlier, s1, left_sq, right_sq)`` with ``left_sq`` the overlap with :math:`u \in
-    \mathbb R^N` and ``right_sq`` with :math:`v \in \mathbb R^d` (``notes/spikes.md`` A.5).
+    \mathbb R^N` and ``right_sq`` with :math:`v \in \mathbb R^d` (``docs/theory/spikes.md#weight-spike``).
     """
     edge = 1.0 + math.sqrt(psi)
     if theta_sq <= 0 or theta_sq**2 <= psi:
@@ -410,8 +410,8 @@ def _finite_edge(rows: float, cols: float) -> float:
 def weight_spike(setup, *, strict: bool = False) -> WeightSpike:
     r"""Ba et al.'s rank-one spike of :math:`W_1` and the overlaps of its singular vectors.
 
-    The step is :math:`W_1 = W_0 + \tau c_1 s\beta^\top + (\text{isotropic part})` (``notes/spikes.md``
-    A.3-A.4). Write :math:`\hat s = s/|s|`. The rows of :math:`W_1` orthogonal to :math:`\hat s`
+    The step is :math:`W_1 = W_0 + \tau c_1 s\beta^\top + (\text{isotropic part})` (``docs/theory/step.md#rank-one-structure``).
+    Write :math:`\hat s = s/|s|`. The rows of :math:`W_1` orthogonal to :math:`\hat s`
     form a Gaussian block independent of the row :math:`g = \hat s^\top W_1`, and the spectrum of such
     a matrix depends on :math:`g` only through :math:`|g|`. It is therefore Ba's spiked model with
     :math:`\theta^2 = |g|^2 - 1` (``docs/spikes.md`` §3):
@@ -433,7 +433,7 @@ def weight_spike(setup, *, strict: bool = False) -> WeightSpike:
 
     Examples
     --------
-    Ba et al.'s scaling, :math:`\eta = 2`, :math:`\psi_2 = 1/2` (``notes/spikes.md`` A.5):
+    Ba et al.'s scaling, :math:`\eta = 2`, :math:`\psi_2 = 1/2` (``docs/theory/spikes.md#weight-spike``):
 
     >>> from theory import OneStep
     >>> s = OneStep.from_ba(eta=2.0, activation="tanh", target="tanh", d=10**6, width=5 * 10**5, n=2 * 10**6)
