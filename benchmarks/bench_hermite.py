@@ -1,24 +1,36 @@
-"""Speed of the numeric Hermite engine against per-coefficient ``scipy.integrate.quad``.
+"""Speed of ``theory.hermite_coefficients`` on every registry activation, against per-k ``quad``.
 
 Usage (from the repository root)::
 
-    PYTHONPATH=. python benchmarks/bench_hermite.py [--reps 50] [--baseline-reps 1] [--json]
+    PYTHONPATH=. python benchmarks/bench_hermite.py [--reps 30] [--ks all|5] [--only NAME ...] [--json]
 
-For ReLU (a callable with its kink declared, so the closed form is NOT used) and tanh (a plain
-callable), it times ``theory.hermite_coefficients(f, 40, kinks=...)``: all 41 coefficients with the
-refinement pass and the error estimate (median of ``--reps`` calls; the quadrature matrices are
-cached across calls, as in real use, the function evaluations are not). The baseline, in the same
-process, is one ``scipy.integrate.quad`` per coefficient of
-:math:`\\int f(z)He_k(z)\\varphi(z)dz` split at the kinks, with ``epsabs=1e-15, epsrel=1e-13,
-limit=200`` (the accuracy the notes measured as equal to ours, ``notes/hermite.md`` §4); its
-roundoff warnings are silenced. The reported ratio is baseline time / engine time, and both
-maximum errors (orthonormal units, against the closed form for ReLU and a ``dps=40`` result for tanh)
-are printed so that "equal accuracy" can be checked.
+For every registry activation (``theory.available_activations()``; ``polynomial`` with
+``coeffs=[0.5, -1, 0.25, 0.1]``), plain and shifted/scaled (``shift=0.5, scale=2`` and
+``shift=-0.7, scale=1.3``: binary fractions with short and with full 53-bit mantissas), it times
+all 41 coefficients (``kmax = 40``, plain basis) along two paths:
+
+* **named**: ``hermite_coefficients(activation(name, shift=..., scale=...), 40)``, the registry's
+  closed form, identity or cached quadrature. *cold*: after clearing every cache of the path (the
+  activation registry's, the coefficient cache and the basis-factor tables), so the activation is
+  rebuilt and nothing is reused; *warm*: the same call repeated (cached per activation and kmax);
+* **callable**: ``hermite_coefficients(act.func, 40, kinks=act.kinks)``, the numeric quadrature of
+  the same function as a plain callable (the quadrature nodes are cached across calls, as in real
+  use; the function is evaluated anew each call).
+
+Each is the median of ``--reps`` calls. The baseline, in the same process, is one
+``scipy.integrate.quad`` per coefficient of :math:`\\int f(z)He_k(z)\\varphi(z)dz` on a scalar
+(``math``-module) version of the function, split at the kinks (at 0 if none),
+``epsabs=1e-15, epsrel=1e-13, limit=200`` (the accuracy at which both agree, see
+``docs/benchmarks/hermite.md``), roundoff warnings silenced; ``--ks 5`` times quad on
+k = 0, 10, 20, 30, 40 only and extrapolates by the mean time per coefficient. The ratios are
+quad time / path time. ``--accuracy`` also reports the largest error of each path in orthonormal
+units against a ``dps=30`` evaluation (slow for the entries without a closed form).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import math
 import platform
@@ -30,103 +42,153 @@ import numpy as np
 from scipy import integrate, special
 
 KMAX = 40
+POLY = [0.5, -1.0, 0.25, 0.1]
+VARIANTS = ((0.0, 1.0), (0.5, 2.0), (-0.7, 1.3))
 
 
-def _relu(z):
-    return np.maximum(z, 0.0)
+def _sigmoid(x):
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
-CASES = {
-    "relu": dict(func=_relu, kinks=(0.0,), scalar=lambda x: max(x, 0.0)),
-    "tanh": dict(func=np.tanh, kinks=(), scalar=math.tanh),
+SCALAR = {
+    "relu": lambda x: max(x, 0.0),
+    "abs": abs,
+    "step": lambda x: 1.0 if x > 0 else 0.0,
+    "sign": lambda x: math.copysign(1.0, x) if x != 0 else 0.0,
+    "tanh": math.tanh,
+    "erf": math.erf,
+    "sigmoid": _sigmoid,
+    "softplus": lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
+    "gelu": lambda x: 0.5 * x * math.erfc(-x / math.sqrt(2.0)),
+    "silu": lambda x: x * _sigmoid(x),
+    "sin": math.sin,
+    "cos": math.cos,
+    "exp": lambda x: math.exp(min(x, 700.0)),  # the Gaussian weight is 0 long before
+    "identity": lambda x: x,
+    "polynomial": lambda x: ((POLY[3] * x + POLY[2]) * x + POLY[1]) * x + POLY[0],
 }
 
 
-def engine_time(name: str, reps: int) -> tuple[float, np.ndarray]:
-    from theory import hermite_coefficients
+def _params(name):
+    return {"coeffs": POLY} if name == "polynomial" else {}
 
-    case = CASES[name]
-    hermite_coefficients(case["func"], KMAX, kinks=case["kinks"])  # warm the node cache
+
+def _scalar(name, shift, scale, act):
+    base = SCALAR.get(name)
+    if base is None:  # an entry registered later: its numpy function on 0-d arrays
+        return lambda z: float(act.func(np.asarray(z)))
+    return lambda z: base(scale * z + shift)
+
+
+def clear_caches():
+    """Forget everything the named path caches, for a cold first call with these parameters: the
+    activation registry's cache (a rebuilt Activation also has empty coefficient caches) and the
+    basis-factor tables of the fast closed forms."""
+    from theory.hermite import activations, closed_forms_fast
+
+    activations._build.cache_clear()
+    closed_forms_fast._FACTOR_TABLES.clear()
+
+
+def _median_time(fn, reps, before=None):
     times = []
     for _ in range(reps):
+        if before is not None:
+            before()
         t0 = time.perf_counter()
-        res = hermite_coefficients(case["func"], KMAX, kinks=case["kinks"], basis="orthonormal")
+        fn()
         times.append(time.perf_counter() - t0)
-    return float(np.median(times)), res.values
+    return float(np.median(times))
 
 
-def quad_coefficients(name: str, ks) -> np.ndarray:
-    """Orthonormal coefficients by one ``scipy.integrate.quad`` per k, split at the kinks."""
-    case = CASES[name]
-    f = case["scalar"]
-    pts = [-np.inf, *case["kinks"], np.inf] if case["kinks"] else [-np.inf, 0.0, np.inf]
+def quad_time(f, kinks, ks):
+    """Seconds for 41 coefficients by one ``quad`` per k (``ks``: those timed, extrapolated)."""
+    pts = [-np.inf, *kinks, np.inf] if kinks else [-np.inf, 0.0, np.inf]
     out = []
+    t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for k in ks:
-            norm = math.exp(-0.5 * math.lgamma(k + 1.0))
-
             def integrand(z, k=k):
                 return f(z) * special.eval_hermitenorm(k, z) * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
 
-            total = 0.0
-            for a, b in zip(pts[:-1], pts[1:]):
-                total += integrate.quad(integrand, a, b, epsabs=1e-15, epsrel=1e-13, limit=200)[0]
-            out.append(total * norm)
-    return np.array(out)
+            out.append(sum(integrate.quad(integrand, a, b, epsabs=1e-15, epsrel=1e-13, limit=200)[0]
+                           for a, b in zip(pts[:-1], pts[1:])))
+    return (time.perf_counter() - t0) * (KMAX + 1) / len(ks), np.array(out)
 
 
-def baseline_time(name: str, reps: int, ks=None) -> tuple[float, np.ndarray]:
-    """Seconds for all 41 coefficients by quad (``ks``: a subset, extrapolated by the mean per k)."""
-    ks = list(range(KMAX + 1)) if ks is None else list(ks)
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        vals = quad_coefficients(name, ks)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)) * (KMAX + 1) / len(ks), vals
-
-
-def reference(name: str) -> np.ndarray:
+def run_case(name, shift, scale, reps=30, ks=None, accuracy=False) -> dict:
     from theory import activation, hermite_coefficients
 
-    if name == "relu":
-        return hermite_coefficients("relu", KMAX, basis="orthonormal").values
-    return hermite_coefficients(activation(name), KMAX, basis="orthonormal", dps=40).values
+    ks = list(range(KMAX + 1)) if ks is None else list(ks)
+    kw = _params(name)
+
+    def named():
+        return hermite_coefficients(activation(name, shift=shift, scale=scale, **kw), KMAX)
+
+    cold = _median_time(named, reps, before=clear_caches)
+    res = named()
+    warm = _median_time(named, reps)
+    act = activation(name, shift=shift, scale=scale, **kw)
+    hermite_coefficients(act.func, KMAX, kinks=act.kinks)  # the quadrature nodes, as in real use
+    t_call = _median_time(lambda: hermite_coefficients(act.func, KMAX, kinks=act.kinks), reps)
+    t_quad, v_quad = quad_time(_scalar(name, shift, scale, act), act.kinks, ks)
+    row = {
+        "name": act.name, "entry": name, "shift": shift, "scale": scale, "method": res.method,
+        "quad_ms": 1e3 * t_quad, "named_cold_ms": 1e3 * cold, "named_warm_ms": 1e3 * warm,
+        "callable_ms": 1e3 * t_call, "ratio_named_cold": t_quad / cold, "ratio_named_warm": t_quad / warm,
+        "ratio_callable": t_quad / t_call,
+    }
+    # quad and the engine agree (orthonormal units): the comparison is at equal accuracy
+    norm = np.exp(-0.5 * np.array([math.lgamma(k + 1.0) for k in ks]))
+    row["quad_vs_named_max_abs"] = float(np.max(np.abs(v_quad * norm - res.values[ks] * norm)))
+    if accuracy:
+        ref = hermite_coefficients(act, KMAX, basis="orthonormal", dps=30).values
+        call = hermite_coefficients(act.func, KMAX, kinks=act.kinks, basis="orthonormal").values
+        row["named_max_abs_error"] = float(np.max(np.abs(res.in_basis("orthonormal").values - ref)))
+        row["callable_max_abs_error"] = float(np.max(np.abs(call - ref)))
+    return row
 
 
-def run(reps: int = 50, baseline_reps: int = 1, ks=None) -> dict:
-    out = {"kmax": KMAX, "python": platform.python_version(), "machine": platform.machine(), "cases": {}}
-    for name in CASES:
-        t_engine, v_engine = engine_time(name, reps)
-        t_quad, v_quad = baseline_time(name, baseline_reps, ks)
-        ref = reference(name)
-        idx = list(range(KMAX + 1)) if ks is None else list(ks)
-        out["cases"][name] = {
-            "engine_ms": 1e3 * t_engine,
-            "quad_ms": 1e3 * t_quad,
-            "ratio": t_quad / t_engine,
-            "engine_max_abs_error": float(np.max(np.abs(v_engine - ref))),
-            "quad_max_abs_error": float(np.max(np.abs(v_quad - ref[idx]))),
-        }
+def run(reps: int = 30, ks=None, names=None, variants=VARIANTS, accuracy=False) -> dict:
+    import theory
+
+    names = list(theory.available_activations()) if not names else list(names)
+    out = {
+        "kmax": KMAX, "date": datetime.date.today().isoformat(), "python": platform.python_version(),
+        "numpy": np.__version__, "machine": platform.machine(), "reps": reps,
+        "quad_ks": "all" if ks is None else list(ks), "cases": [],
+    }
+    for name in names:
+        for shift, scale in variants:
+            out["cases"].append(run_case(name, shift, scale, reps, ks, accuracy))
     return out
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--reps", type=int, default=50)
-    p.add_argument("--baseline-reps", type=int, default=1)
+    p.add_argument("--reps", type=int, default=30)
+    p.add_argument("--ks", choices=("all", "5"), default="all")
+    p.add_argument("--only", nargs="*", default=None, metavar="NAME")
+    p.add_argument("--accuracy", action="store_true")
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
-    res = run(a.reps, a.baseline_reps)
+    ks = None if a.ks == "all" else [0, 10, 20, 30, 40]
+    res = run(a.reps, ks, a.only, accuracy=a.accuracy)
     if a.json:
         print(json.dumps(res, indent=2))
         return 0
-    print(f"all {KMAX + 1} coefficients, orthonormal; Python {res['python']} on {res['machine']}")
-    print(f"{'f':6s} {'engine ms':>10s} {'quad ms':>10s} {'ratio':>8s} {'engine err':>11s} {'quad err':>10s}")
-    for name, r in res["cases"].items():
-        print(f"{name:6s} {r['engine_ms']:10.3f} {r['quad_ms']:10.1f} {r['ratio']:8.0f} "
-              f"{r['engine_max_abs_error']:11.1e} {r['quad_max_abs_error']:10.1e}")
+    print(f"all {KMAX + 1} coefficients, plain basis; {res['date']}, Python {res['python']}, numpy {res['numpy']}, "
+          f"{res['machine']}; median of {a.reps}; quad on k = {res['quad_ks']}")
+    print(f"{'activation':40s} {'method':12s} {'quad ms':>8s} {'cold ms':>8s} {'warm ms':>8s} {'call ms':>8s} "
+          f"{'cold x':>7s} {'warm x':>7s} {'call x':>7s}")
+    for r in res["cases"]:
+        print(f"{r['name']:40s} {r['method']:12s} {r['quad_ms']:8.1f} {r['named_cold_ms']:8.3f} "
+              f"{r['named_warm_ms']:8.3f} {r['callable_ms']:8.3f} {r['ratio_named_cold']:7.0f} "
+              f"{r['ratio_named_warm']:7.0f} {r['ratio_callable']:7.0f}"
+              + (f"  err {r['named_max_abs_error']:.1e} / {r['callable_max_abs_error']:.1e}" if a.accuracy else ""))
+    worst = min(min(r["ratio_named_cold"], r["ratio_named_warm"], r["ratio_callable"]) for r in res["cases"])
+    print(f"smallest ratio: {worst:.0f}")
     return 0
 
 

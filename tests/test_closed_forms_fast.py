@@ -32,12 +32,13 @@ def _factor(k, basis):
     return {"plain": 1, "orthonormal": 1 / mpmath.sqrt(mpmath.factorial(k)), "series": 1 / mpmath.factorial(k)}[basis]
 
 
-def _assert_correctly_rounded(values, errors, exact, basis, what):
+def _assert_correctly_rounded(values, errors, exact, basis, what, ref_rel=0):
+    """``ref_rel``: relative accuracy of the reference itself (a ``dps=60`` result is not exact)."""
     with mpmath.workdps(80):
         for k, (v, e, x) in enumerate(zip(values, errors, exact)):
             x = x * _factor(k, basis)
             assert v == float(x), f"{what} k={k}: {v!r} is not the rounded {mpmath.nstr(x, 20)}"
-            assert abs(mpmath.mpf(v) - x) <= mpmath.mpf(e), f"{what} k={k}: error above the estimate {e}"
+            assert abs(mpmath.mpf(v) - x) <= mpmath.mpf(e) + ref_rel * abs(x), f"{what} k={k}: error above the estimate {e}"
             if x == 0:
                 assert e == 0.0 and not math.copysign(1.0, v) < 0, f"{what} k={k}: exact zero must be +0.0"
 
@@ -129,3 +130,81 @@ def test_error_bound_holds_at_large_k():
         exact = cf.relu_coefficients(170, -0.7, 1.3)
     out = fast_closed_form("relu", 170, -0.7, 1.3, "orthonormal")
     _assert_correctly_rounded(*out, exact, "orthonormal", "relu k <= 170")
+
+
+# ----------------------------------------------------------------------------- through the registry
+REGISTRY_AFFINE = [dict(), dict(shift=0.5, scale=2.0), dict(shift=-0.7, scale=1.3), dict(shift=0.3, scale=-1.5),
+                   dict(shift=1.2, scale=0.7, amplitude=-2.5, offset=0.25)]
+CLOSED = [n for n in available_activations() if n in FAST_ENTRIES or n == "polynomial"]
+
+
+@pytest.mark.parametrize("name", CLOSED)
+@pytest.mark.parametrize("params", REGISTRY_AFFINE, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()) or "plain")
+def test_named_path_is_the_rounded_high_precision_value(name, params):
+    """``hermite_coefficients(activation(...), 40)`` against the ``dps=60`` path (mpmath closed form)."""
+    act = activation(name, **params, **_params(name))
+    ref = hermite_coefficients(act, 40, dps=60)
+    assert ref.method == "closed_form_mp"
+    with mpmath.workdps(60):
+        exact = [mpmath.mpf(v) for v in ref.mp_values]
+    for basis in BASES:
+        res = hermite_coefficients(act, 40, basis=basis)
+        assert res.method == "closed_form"
+        _assert_correctly_rounded(res.values, res.error_estimate, exact, basis, f"{act.name} {basis}", 1e-55)
+
+
+def test_centred_activation():
+    act = activation("relu", shift=0.4, scale=1.7, center=True)
+    res = hermite_coefficients(act, 40)
+    assert res.values[0] == 0.0 or abs(res.values[0]) <= 1e-16  # E f - float(E f): within one rounding
+    ref = hermite_coefficients(act, 40, dps=60)
+    with mpmath.workdps(60):
+        _assert_correctly_rounded(res.values, res.error_estimate, list(ref.mp_values), "plain", act.name, 1e-55)
+
+
+def test_named_path_uses_no_mpmath_closed_form(monkeypatch):
+    """The default path never evaluates the mpmath closed form (no per-k mpmath): registry entries
+    whose mpmath closed form raises still answer, for every shift, scale and basis."""
+    from theory.hermite import activations
+
+    names = ("relu", "abs", "step", "sign", "erf", "gelu", "exp", "sin", "cos", "identity")
+    fast_entry = dict(activations._FAST_ENTRY)
+    for name in names:
+        def closed_raises(*args):
+            raise AssertionError("mpmath closed form evaluated")
+
+        fast_entry[closed_raises] = name
+        builder = activations._REGISTRY[name]
+        monkeypatch.setitem(activations._REGISTRY, name, lambda b=builder, c=closed_raises: {**b(), "closed": c})
+    monkeypatch.setattr(activations, "_FAST_ENTRY", fast_entry)
+    activations._build.cache_clear()
+    try:
+        for name in names:
+            for params in REGISTRY_AFFINE:
+                act = activation(name, **params)
+                for basis in BASES:
+                    assert hermite_coefficients(act, 40, basis=basis).method == "closed_form"
+    finally:
+        activations._build.cache_clear()
+
+
+def test_outside_the_fast_domain_the_mpmath_closed_form_answers():
+    act = activation("relu", shift=45.0)  # phi(45) ~ 1e-440: the fast path declines
+    res = hermite_coefficients(act, 5)
+    assert res.method == "closed_form"
+    assert res.values[1] == 1.0 and res.values[0] == 45.0  # mu_0 = c Phi(c) + phi(c), mu_1 = Phi(c)
+    r = hermite_coefficients("relu", 300, basis="orthonormal")  # beyond MAX_FAST_KMAX
+    assert np.all(np.isfinite(r.values)) and r.values[2] == 1 / math.sqrt(2 * math.pi) / math.sqrt(2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n in available_activations() if n not in CLOSED])
+def test_other_entries_error_estimate_bounds_true_error(name):
+    """tanh, sigmoid, softplus, silu (quadrature or identity), shifted and reflected, against dps=30
+    (slow: mpmath quadrature, about 2 s each)."""
+    act = activation(name, shift=0.5, scale=-2.0)
+    res = hermite_coefficients(act, 40, basis="orthonormal")
+    ref = hermite_coefficients(act, 40, basis="orthonormal", dps=30)
+    with mpmath.workdps(30):
+        for k, (v, e, x) in enumerate(zip(res.values, res.error_estimate, ref.mp_values)):
+            assert abs(mpmath.mpf(v) - x) <= mpmath.mpf(e), (name, k)
