@@ -27,7 +27,7 @@ def test_cli_text_and_cosine_law(capsys):
 @pytest.mark.parametrize(
     "argv, match",
     [
-        (["--target", "z1 + x", "--r", "2"], "only use the symbols z1..z2"),
+        (["--target", "z1 + x", "--r", "2"], "the name 'x' at column 6 is not allowed"),
         (["--target", "z1", "--r", "0"], "r must be an integer >= 1"),
         (["--target", "z1", "--r", "1", "--steps", "0"], "steps must be an integer >= 1"),
     ],

@@ -4,11 +4,15 @@ A :class:`MultiIndexTarget` is the link function :math:`g^*: \mathbb R^r \to \ma
 depends on the input only through the :math:`r` projections :math:`W^* x`, :math:`W^*\in\mathbb R^{r\times d}`
 with orthonormal rows (``notes/giant_step.md`` §1). It is given either
 
-* **exactly**, as a sympy expression (or a string parsed by sympy) in the symbols ``z1, ..., zr``;
-  polynomial expressions then have exact Hermite tensors (:func:`theory.hermite_tensor`), or
+* **exactly**, as a sympy expression or a string in the symbols ``z1, ..., zr``; polynomial
+  expressions then have exact Hermite tensors (:func:`theory.hermite_tensor`), or
 * **numerically**, as a callable on arrays of shape ``(m, r)`` returning shape ``(m,)``.
 
-In strings, ``He(k, zj)`` is the probabilists' Hermite polynomial :math:`He_k(z_j)`.
+Strings are read by the project's whitelisted parser :func:`theory.parse_expression` (nothing in
+them is executed; ``docs/security.md``): numbers, ``z1..zr``, ``+ - * / **``, and a fixed table of
+functions, where ``He(k, zj)`` is the probabilists' Hermite polynomial :math:`He_k(z_j)`. Every
+expression is evaluated by a checked tree walk onto numpy
+(:class:`theory.hermite.expression_eval.ExpressionFunction`), never by generated code.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import sympy
 
 from .._checks import check_integer, check_nonnegative
 from .._result import to_jsonable
+from ..hermite.expression_eval import ExpressionFunction, check_expression
+from ..hermite.expressions import parse_expression
 
 __all__ = ["MultiIndexTarget", "target_symbols", "as_multi_index"]
 
@@ -38,21 +44,8 @@ def target_symbols(r: int) -> tuple:
     return tuple(sympy.Symbol(f"z{j}") for j in range(1, r + 1))
 
 
-def _He(k, z):
-    """``He(k, z)`` in target strings: the probabilists' Hermite polynomial of degree ``k``."""
-    k = sympy.sympify(k)
-    if not (k.is_Integer and k >= 0):
-        raise ValueError(f"He(k, z) needs an integer degree k >= 0; got {k}")
-    return sympy.expand(sympy.hermite_prob(int(k), z))
-
-
 def _parse(text: str, r: int):
-    local = {f"z{j}": sympy.Symbol(f"z{j}") for j in range(1, r + 1)}
-    local["He"] = _He
-    try:
-        return sympy.parse_expr(text, local_dict=local)
-    except Exception as exc:  # sympy raises many types (SyntaxError, TokenError, TypeError ...)
-        raise ValueError(f"expr_or_callable: cannot parse {text!r} as an expression in z1..z{r}: {exc}") from None
+    return parse_expression(text, tuple(f"z{j}" for j in range(1, r + 1)), name="expr_or_callable")
 
 
 def _canonical_expr(expr, r: int):
@@ -72,7 +65,7 @@ def _canonical_expr(expr, r: int):
     expr = expr.xreplace(subs)
     if expr.has(sympy.I) or expr.has(sympy.zoo) or expr.has(sympy.nan) or expr.has(sympy.oo):
         raise ValueError(f"expr_or_callable must be a real, finite expression; got {expr}")
-    return expr
+    return check_expression(expr, sorted(allowed), name="expr_or_callable")
 
 
 def _probe_points(r: int) -> np.ndarray:
@@ -89,8 +82,8 @@ class MultiIndexTarget:
     Parameters
     ----------
     expr_or_callable : sympy.Expr, str or callable
-        A sympy expression (or a string parsed by sympy, with ``He(k, zj)`` for Hermite
-        polynomials) in the symbols ``z1..zr``; or a vectorised callable mapping an array of shape
+        A sympy expression (or a string read by :func:`theory.parse_expression`, with ``He(k, zj)``
+        for Hermite polynomials) in the symbols ``z1..zr``; or a vectorised callable mapping an array of shape
         ``(m, r)`` to shape ``(m,)``.
     r : int
         Number of directions, ``>= 1``.
@@ -157,9 +150,7 @@ class MultiIndexTarget:
         set_(self, "noise_var", noise_var)
         set_(self, "name", name)
         if expr is not None:
-            syms = target_symbols(r)
-            lam = sympy.lambdify(syms, expr, modules="numpy")
-            func = _LambdifiedLink(lam, r)
+            func = _ExpressionLink(expr, r)
         set_(self, "func", func)
         self._check_callable()
 
@@ -288,17 +279,17 @@ class MultiIndexTarget:
         return f"MultiIndexTarget({self.name!r}, r={self.r}{noise})"
 
 
-class _LambdifiedLink:
-    """A lambdified expression as a callable on arrays of shape (m, r)."""
+class _ExpressionLink:
+    """A checked sympy expression in z1..zr as a callable on arrays of shape (m, r) (a tree walk onto
+    numpy, :class:`theory.hermite.expression_eval.ExpressionFunction`; no generated code)."""
 
-    def __init__(self, lam, r):
-        self.lam = lam
+    def __init__(self, expr, r):
         self.r = r
+        self.f = ExpressionFunction(expr, tuple(f"z{j}" for j in range(1, r + 1)), name="expr_or_callable")
 
     def __call__(self, Z):
         Z = np.asarray(Z, dtype=float)
-        out = np.asarray(self.lam(*(Z[:, j] for j in range(self.r))), dtype=float)
-        return np.broadcast_to(out, Z.shape[:1]).copy() if out.shape != Z.shape[:1] else out
+        return self.f(*(Z[:, j] for j in range(self.r)))
 
 
 class _LowOrderRemoved:
