@@ -78,10 +78,11 @@ def trial(setup, seed, t):
     kappa = Xs @ beta
     mono = np.stack([kappa**k for k in range(KMONO + 1)])
     mono /= np.linalg.norm(mono, axis=1, keepdims=True)
-    # Gram-Schmidt monomials of the sample: kappa^1, kappa^2, ... orthonormalised in this order
+    # Gram-Schmidt monomials of the sample: 1, kappa, kappa^2, ... orthonormalised in this order (the
+    # centred degree-k features, the definition of Spike.gs_alignment and of the simulator's left_gs_alignment)
     gs = [np.ones(n) / math.sqrt(n)]
     for k in range(1, KMONO + 1):
-        v = mono[k] - sum((g @ mono[k]) * g for g in gs[1:])
+        v = mono[k] - sum((g @ mono[k]) * g for g in gs)
         gs.append(v / np.linalg.norm(v))
     gs = np.stack(gs)
     rec = {"sv": s.tolist(), "cos": (mono @ U).tolist(), "gs_cos": (gs @ U).tolist(),

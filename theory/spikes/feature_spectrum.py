@@ -31,6 +31,7 @@ import numpy as np
 from scipy import optimize
 
 from .._checks import check_choice, check_integer, check_positive
+from .._applicability import NotApplicable
 from .._result import Result
 from ..hermite.engine import gauss_legendre_panels, orthonormal_hermite_matrix
 from ..hermite.moments import double_factorial, readout_power_moments
@@ -165,8 +166,13 @@ class Spike(Result):
         :math:`|\cos|` between its left singular vector and the monomial feature
         :math:`(\tilde X\beta)^{\circ k}`, :math:`k` = ``degree``.
     gs_alignment : float
-        :math:`|\cos|` with the :math:`k`-th Gram-Schmidt monomial (:math:`\kappa^1,\kappa^2,\dots` orthogonalised in
-        this order; :math:`He_k` for odd :math:`k`), the direction Moniri et al.'s :math:`k`-th spike aligns with.
+        :math:`|\cos|` with the centred degree-:math:`k` feature: the :math:`k`-th Gram-Schmidt monomial of
+        :math:`1,\kappa,\kappa^2,\dots` orthogonalised in this order, which is :math:`He_k(\kappa)`, so
+        ``gs_alignment = sqrt(components[degree] * span_alignment)``. The same definition as the
+        simulator's ``left_gs_alignment`` (:func:`validation.simulate`, ``measures="alignment"``): the
+        constant direction belongs to the mean spike (degree 0), whose left vector is orthogonal to the
+        others. (Before issue 12 the constant was left out of the sequence, which for even :math:`k`
+        measured against :math:`\kappa^2`-like directions that overlap the mean spike.)
     separated : bool
         Whether it lies above the bulk edge.
     kind : str
@@ -738,8 +744,6 @@ def _solve_model(model: _Model, *, tol=1e-13):
         else:
             kinds.append("hermite")
     gs = gram_schmidt_monomials(jv)  # rows: GS of kappa^1..kappa^(jv-1) in the h_j basis
-    gs_full = np.zeros((jv, size))
-    gs_full[1:, :jv] = gs
     step_idx = [i for i, kd in enumerate(kinds) if kd == "hermite"]
     degree_of = {}
     if step_idx and jv > 1:
@@ -758,7 +762,7 @@ def _solve_model(model: _Model, *, tol=1e-13):
             mono = np.zeros(size)
             mono[:jv] = monomial_hermite_vector(degree, jv)
             align = abs(float(avec @ mono)) * math.sqrt(span)
-            gsal = abs(float(avec @ (gs_full[degree] if degree else mono))) * math.sqrt(span)
+            gsal = abs(float(avec[degree])) * math.sqrt(span)  # centred: GS of 1, kappa, ... = h_degree
         spikes.append(Spike(degree=degree, location=math.sqrt(lk), alignment=align, separated=True, kind=kinds[i],
                             span_alignment=span, components=comps, population=zk, gs_alignment=gsal))
     # components that exist but do not separate: degrees with a non-negligible population strength
@@ -775,7 +779,7 @@ def _leading(setup, n_features, *, readout_nodes, tol):
 
     alpha = setup.moniri_alpha
     if not (0.0 <= alpha < 0.5):
-        raise ValueError(
+        raise NotApplicable(
             f"method='leading' needs Moniri's exponent alpha = log(lr*sqrt(width))/log(n) in [0, 1/2); got {alpha:.4g}"
         )
     sd = spike_degrees(alpha, setup.activation)
@@ -883,7 +887,7 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
                              count=len(spikes), step_count=len(spikes), below_threshold=(), status=status,
                              message=message, solver=solver, n_features=float(n_features))
     if setup.readout == "symmetric":
-        raise ValueError("method='finite' does not support readout='symmetric' (paired neurons share their bulk); "
+        raise NotApplicable("method='finite' does not support readout='symmetric' (paired neurons share their bulk); "
                          "use method='leading'")
     for name, val in (("heavy_tails", heavy_tails), ("norm_spread", norm_spread)):
         if not isinstance(val, (bool, np.bool_)):
