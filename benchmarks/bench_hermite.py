@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    PYTHONPATH=. python benchmarks/bench_hermite.py [--reps 30] [--ks all|5] [--only NAME ...] [--json]
+    PYTHONPATH=. python benchmarks/bench_hermite.py [--reps 30] [--baseline-reps 3] [--ks all|5] [--only NAME ...] [--json]
 
 For every registry activation (``theory.available_activations()``; ``polynomial`` with
 ``coeffs=[0.5, -1, 0.25, 0.1]``), plain and shifted/scaled (``shift=0.5, scale=2`` and
@@ -17,7 +17,9 @@ all 41 coefficients (``kmax = 40``, plain basis) along two paths:
   the same function as a plain callable (the quadrature nodes are cached across calls, as in real
   use; the function is evaluated anew each call).
 
-Each is the median of ``--reps`` calls. The baseline, in the same process, is one
+Each time is the least of ``--reps`` calls (quad: of ``--baseline-reps`` runs), measured in
+interleaved rounds (one quad run, then a share of the engine calls), so that the load of other
+jobs on a shared machine disturbs both sides of a ratio alike and as little as possible. The baseline, in the same process, is one
 ``scipy.integrate.quad`` per coefficient of :math:`\\int f(z)He_k(z)\\varphi(z)dz` on a scalar
 (``math``-module) version of the function, split at the kinks (at 0 if none),
 ``epsabs=1e-15, epsrel=1e-13, limit=200`` (the accuracy at which both agree, see
@@ -83,14 +85,16 @@ def _scalar(name, shift, scale, act):
 def clear_caches():
     """Forget everything the named path caches, for a cold first call with these parameters: the
     activation registry's cache (a rebuilt Activation also has empty coefficient caches) and the
-    basis-factor tables of the fast closed forms."""
+    tables of the fast closed forms (basis factors, square roots of pi and 2)."""
     from theory.hermite import activations, closed_forms_fast
 
     activations._build.cache_clear()
     closed_forms_fast._FACTOR_TABLES.clear()
+    closed_forms_fast._CONSTANTS.clear()
 
 
-def _median_time(fn, reps, before=None):
+def _best_time(fn, reps, before=None):
+    """Least wall time of ``reps`` calls (the one least disturbed by other jobs on the machine)."""
     times = []
     for _ in range(reps):
         if before is not None:
@@ -98,7 +102,7 @@ def _median_time(fn, reps, before=None):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+    return float(np.min(times))
 
 
 def quad_time(f, kinks, ks):
@@ -117,7 +121,7 @@ def quad_time(f, kinks, ks):
     return (time.perf_counter() - t0) * (KMAX + 1) / len(ks), np.array(out)
 
 
-def run_case(name, shift, scale, reps=30, ks=None, accuracy=False) -> dict:
+def run_case(name, shift, scale, reps=30, ks=None, accuracy=False, baseline_reps=3) -> dict:
     from theory import activation, hermite_coefficients
 
     ks = list(range(KMAX + 1)) if ks is None else list(ks)
@@ -126,13 +130,20 @@ def run_case(name, shift, scale, reps=30, ks=None, accuracy=False) -> dict:
     def named():
         return hermite_coefficients(activation(name, shift=shift, scale=scale, **kw), KMAX)
 
-    cold = _median_time(named, reps, before=clear_caches)
     res = named()
-    warm = _median_time(named, reps)
     act = activation(name, shift=shift, scale=scale, **kw)
     hermite_coefficients(act.func, KMAX, kinks=act.kinks)  # the quadrature nodes, as in real use
-    t_call = _median_time(lambda: hermite_coefficients(act.func, KMAX, kinks=act.kinks), reps)
-    t_quad, v_quad = quad_time(_scalar(name, shift, scale, act), act.kinks, ks)
+    f_scalar = _scalar(name, shift, scale, act)
+    # interleaved rounds (quad run, then a share of the engine calls), so that a change of the
+    # machine's load during the case affects both sides alike; the least time of each is kept
+    share = max(1, reps // baseline_reps)
+    t_quad = cold = warm = t_call = math.inf
+    for _ in range(baseline_reps):
+        tq, v_quad = quad_time(f_scalar, act.kinks, ks)
+        t_quad = min(t_quad, tq)
+        cold = min(cold, _best_time(named, share, before=clear_caches))
+        warm = min(warm, _best_time(named, share))
+        t_call = min(t_call, _best_time(lambda: hermite_coefficients(act.func, KMAX, kinks=act.kinks), share))
     row = {
         "name": act.name, "entry": name, "shift": shift, "scale": scale, "method": res.method,
         "quad_ms": 1e3 * t_quad, "named_cold_ms": 1e3 * cold, "named_warm_ms": 1e3 * warm,
@@ -150,36 +161,37 @@ def run_case(name, shift, scale, reps=30, ks=None, accuracy=False) -> dict:
     return row
 
 
-def run(reps: int = 30, ks=None, names=None, variants=VARIANTS, accuracy=False) -> dict:
+def run(reps: int = 30, ks=None, names=None, variants=VARIANTS, accuracy=False, baseline_reps=3) -> dict:
     import theory
 
     names = list(theory.available_activations()) if not names else list(names)
     out = {
         "kmax": KMAX, "date": datetime.date.today().isoformat(), "python": platform.python_version(),
-        "numpy": np.__version__, "machine": platform.machine(), "reps": reps,
+        "numpy": np.__version__, "machine": platform.machine(), "reps": reps, "baseline_reps": baseline_reps,
         "quad_ks": "all" if ks is None else list(ks), "cases": [],
     }
     for name in names:
         for shift, scale in variants:
-            out["cases"].append(run_case(name, shift, scale, reps, ks, accuracy))
+            out["cases"].append(run_case(name, shift, scale, reps, ks, accuracy, baseline_reps))
     return out
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--reps", type=int, default=30)
+    p.add_argument("--baseline-reps", type=int, default=3)
     p.add_argument("--ks", choices=("all", "5"), default="all")
     p.add_argument("--only", nargs="*", default=None, metavar="NAME")
     p.add_argument("--accuracy", action="store_true")
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     ks = None if a.ks == "all" else [0, 10, 20, 30, 40]
-    res = run(a.reps, ks, a.only, accuracy=a.accuracy)
+    res = run(a.reps, ks, a.only, accuracy=a.accuracy, baseline_reps=a.baseline_reps)
     if a.json:
         print(json.dumps(res, indent=2))
         return 0
     print(f"all {KMAX + 1} coefficients, plain basis; {res['date']}, Python {res['python']}, numpy {res['numpy']}, "
-          f"{res['machine']}; median of {a.reps}; quad on k = {res['quad_ks']}")
+          f"{res['machine']}; least of {a.reps} calls (quad: of {a.baseline_reps} runs), interleaved; quad on k = {res['quad_ks']}")
     print(f"{'activation':40s} {'method':12s} {'quad ms':>8s} {'cold ms':>8s} {'warm ms':>8s} {'call ms':>8s} "
           f"{'cold x':>7s} {'warm x':>7s} {'call x':>7s}")
     for r in res["cases"]:

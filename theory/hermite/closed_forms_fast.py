@@ -151,12 +151,22 @@ def _recurrence(A: int, alpha: int, B: int, beta: int, F: int, N: int):
     ea, eb = alpha * u, beta * u
     d0, d1 = 0.0, float(alpha)
     inflate = 1.0 + 2.0**-30
+    unit_b = B == 1 << F and not beta  # b = 1 (Hermite polynomials): a shift instead of a product
     for n in range(1, N):
-        x = A * g1 - n * B * g0 if B else A * g1
-        t = 1.0 if x & mask else 0.0
-        extra = ea * abs(g1) + n * eb * abs(g0) if (alpha or beta) else 0.0
-        g0, g1 = g1, x >> F
-        d0, d1 = d1, (af * d1 + n * bf * d0 + extra + t) * inflate
+        if unit_b:
+            x = A * g1
+            t = 1.0 if x & mask else 0.0
+            g0, g1 = g1, (x >> F) - n * g0
+        else:
+            x = A * g1 - n * B * g0 if B else A * g1
+            t = 1.0 if x & mask else 0.0
+            g0, g1 = g1, x >> F
+        if alpha or beta:
+            t += ea * abs(g0) + n * eb * abs(g[n - 1])  # |g_n|, |g_{n-1}|
+        if t or d1 or d0:
+            d0, d1 = d1, (af * d1 + n * bf * d0 + t) * inflate
+        else:
+            d0, d1 = d1, 0.0
         g.append(g1)
         d.append(d1)
     return g[: N + 1], [int(x) + 1 if x else 0 for x in d[: N + 1]]
@@ -178,18 +188,31 @@ def _mp_args(shift: float, scale: float, Q: int):
     return libmp.from_float(shift), libmp.from_float(scale)
 
 
+_CONSTANTS: dict = {}
+
+
+def _const(name: str, Q: int):
+    """sqrt(2 pi), sqrt(pi), sqrt(2) at ``Q`` bits (module-level table of constants)."""
+    key = (name, Q)
+    if key not in _CONSTANTS:
+        pi = libmp.mpf_pi(Q)
+        arg = {"sqrt2pi": libmp.mpf_shift(pi, 1), "sqrtpi": pi, "sqrt2": libmp.from_int(2)}[name]
+        _CONSTANTS[key] = libmp.mpf_sqrt(arg, Q)
+    return _CONSTANTS[key]
+
+
 def _npdf(x, Q):
     h = libmp.mpf_shift(libmp.mpf_mul(x, x, Q), -1)
-    return libmp.mpf_div(libmp.mpf_exp(libmp.mpf_neg(h), Q), libmp.mpf_sqrt(libmp.mpf_shift(libmp.mpf_pi(Q), 1), Q), Q)
+    return libmp.mpf_div(libmp.mpf_exp(libmp.mpf_neg(h), Q), _const("sqrt2pi", Q), Q)
 
 
 def _ncdf(x, Q):
-    y = libmp.mpf_div(libmp.mpf_neg(x), libmp.mpf_sqrt(libmp.from_int(2), Q), Q)
+    y = libmp.mpf_div(libmp.mpf_neg(x), _const("sqrt2", Q), Q)
     return libmp.mpf_shift(libmp.mpf_erfc(y, Q), -1)
 
 
 def _erf_sqrt2(x, Q):
-    return libmp.mpf_erf(libmp.mpf_div(x, libmp.mpf_sqrt(libmp.from_int(2), Q), Q), Q)
+    return libmp.mpf_erf(libmp.mpf_div(x, _const("sqrt2", Q), Q), Q)
 
 
 # ----------------------------------------------------------------------------- families
@@ -221,7 +244,7 @@ def _kinked(kind: str, kmax: int, shift: float, scale: float, prec: int):
     A, alpha = _fixed(-cn * sd, cd * sn, F)
     g, w = _recurrence(A, alpha, 1 << F, 0, F, N)
     if shift == 0.0:
-        phi_c = libmp.mpf_div(libmp.fone, libmp.mpf_sqrt(libmp.mpf_shift(libmp.mpf_pi(Q), 1), Q), Q)
+        phi_c = libmp.mpf_div(libmp.fone, _const("sqrt2pi", Q), Q)
         big = (1, -1, 0) if kind in ("relu", "step") else (0, 0, 0)  # Phi(0) = 1/2, erf(0) = 0
     else:
         x = libmp.mpf_div(libmp.from_float(shift), libmp.from_float(scale), Q + 32)
@@ -272,12 +295,12 @@ def _cdf_family(kind: str, kmax: int, shift: float, scale: float, prec: int):
     if kind == "erf":
         # 2 T = 2 s exp(-c^2/v) / sqrt(pi v)
         ex = libmp.mpf_exp(libmp.mpf_neg(libmp.mpf_div(libmp.mpf_mul(c_mp, c_mp), v, Q)), Q)
-        den = libmp.mpf_mul(libmp.mpf_sqrt(libmp.mpf_pi(Q), Q), sv, Q)
+        den = libmp.mpf_mul(_const("sqrtpi", Q), sv, Q)
         t = libmp.mpf_div(libmp.mpf_shift(libmp.mpf_mul(s_mp, ex, Q), 1), den, Q)
         c0 = (0, 0, 0) if shift == 0.0 else _mpf(libmp.mpf_erf(libmp.mpf_div(c_mp, sv, Q), Q), prec)
     else:
         ex = libmp.mpf_exp(libmp.mpf_neg(libmp.mpf_shift(libmp.mpf_div(libmp.mpf_mul(c_mp, c_mp), v, Q), -1)), Q)
-        den = libmp.mpf_mul(libmp.mpf_sqrt(libmp.mpf_shift(libmp.mpf_pi(Q), 1), Q), sv, Q)
+        den = libmp.mpf_mul(_const("sqrt2pi", Q), sv, Q)
         t = libmp.mpf_div(libmp.mpf_mul(s_mp, ex, Q), den, Q)
         c0 = (1, -1, 0) if shift == 0.0 else _mpf(_ncdf(libmp.mpf_div(c_mp, sv, Q), Q), prec)
     T = _mpf(t, prec)
@@ -490,36 +513,32 @@ def _finish(consts, head, tail, kmax, basis, prec, flip, amp, offset):
         return values, errors
     idx, sgn, g, w, ge = tail
     k = len(head)
-    if flip:  # (-1)^k on top of the cycle
-        n = max(len(sgn), 2)
-        sgn = tuple(sgn[j % len(sgn)] * (-1) ** j for j in range(n))
-    ni, ns = len(idx), len(sgn)
-    cm = [t[0] for t in consts]
-    cw = [t[2] for t in consts]
-    ce = [t[1] for t in consts]
+    period = max(len(idx), len(sgn), 2)  # 1, 2 or 4: a multiple of every cycle and of the flip
+    if k == 0 and offset != 0.0:  # rare: mu_0 carries the offset, the generic path
+        i, sg = idx[0], sgn[0]
+        acc = _add(_mul(consts[i], (sg * g[0], ge, w[0])), _exact(offset))
+        out = _round(_mul(acc, _basis_factor(basis, prec, 0)) if orth else acc)
+        if out is None:
+            return None
+        values.append(out[0])
+        errors.append(out[1])
+        k, g, w = 1, g[1:], w[1:]
+    # per residue of k mod period: (sign * const mantissa, |const mantissa|, const error, exponent)
+    cyc = []
+    for r in range(period):
+        cm, ce, cw = consts[idx[r % len(idx)]]
+        sg = sgn[r % len(sgn)] * (-1 if (flip and r % 2 == 1) else 1)
+        cyc.append((sg * cm, abs(cm), cw, ce + ge))
     ldexp, ulp = math.ldexp, math.ulp
-    table = _FACTOR_TABLES.get((basis, prec)) if orth else None
-    if orth and (table is None or len(table) <= kmax):
+    if orth:
         _basis_factor(basis, prec, kmax)
         table = _FACTOR_TABLES[(basis, prec)]
     for j in range(kmax + 1 - k):
         kk = k + j
-        i = idx[kk % ni]
-        km, kw = cm[i], cw[i]
+        km, akm, kw, e = cyc[kk % period]
         gm, gw = g[j], w[j]
-        if sgn[kk % ns] < 0:
-            gm = -gm
-        if kk == 0 and offset != 0.0:  # rare: the generic path
-            out = _round(_add(_mul((km, ce[i], kw), (gm, ge, gw)), _exact(offset)) if not orth else
-                         _mul(_add(_mul((km, ce[i], kw), (gm, ge, gw)), _exact(offset)), table[0]))
-            if out is None:
-                return None
-            values.append(out[0])
-            errors.append(out[1])
-            continue
         m = km * gm
-        wt = abs(km) * gw + abs(gm) * kw + kw * gw
-        e = ce[i] + ge
+        wt = akm * gw + abs(gm) * kw + kw * gw if (gw or kw) else 0
         if orth:
             fm, fe, fw = table[kk]
             wt = abs(m) * fw + wt * (fm + fw)
@@ -532,11 +551,11 @@ def _finish(consts, head, tail, kmax, basis, prec, flip, amp, offset):
             values.append(out[0])
             errors.append(out[1])
             continue
-        lo, hi = float(m - wt), float(m + wt)
-        if lo != hi or (m - wt) * (m + wt) <= 0:
+        lo = float(m - wt)
+        if lo != float(m + wt):  # both ends must round alike (then the sign is known too)
             return None
         v = ldexp(lo, e)
-        if not (_MIN_NORMAL <= abs(v) < math.inf):
+        if not _MIN_NORMAL <= abs(v) < math.inf:
             return None
         values.append(v)
         errors.append(0.5 * ulp(v))

@@ -229,6 +229,19 @@ def _weighted_basis(breakpoints: tuple, width: float, kmax: int):
     return z, H
 
 
+@lru_cache(maxsize=128)
+def _abs_basis(breakpoints: tuple, width: float, kmax: int, inner: float):
+    """``|H|`` of :func:`_weighted_basis`, the node indices with ``|z| > inner`` and ``|H|`` there
+    (cached, read-only: the absolute sums of every call reuse them)."""
+    z, H = _weighted_basis(breakpoints, width, kmax)
+    abs_H = np.abs(H)
+    outer = np.flatnonzero(np.abs(z) > inner)
+    abs_outer = np.ascontiguousarray(abs_H[:, outer])
+    for a in (abs_H, outer, abs_outer):
+        a.setflags(write=False)
+    return abs_H, outer, abs_outer
+
+
 def gaussian_rule(kinks=(), *, degree: int = 0, panel_width: float = 1.0):
     r"""Nodes ``z`` and weights ``w`` with :math:`\sum_i w_i g(z_i) \approx E[g(Z)]`, :math:`Z\sim N(0,1)`.
 
@@ -320,9 +333,9 @@ def _quadrature(f, kmax: int, kinks: tuple, name: str = "f"):
             ) from None
         # The outermost unit strips must carry a negligible part of the integrand (docs/theory/hermite.md).
         absf = np.abs(fz_f)
-        abs_sum = np.abs(H_f) @ absf
-        outer = np.abs(z_f) > L - 1.0
-        outer_sum = np.abs(H_f[:, outer]) @ absf[outer]
+        abs_H, outer, abs_H_outer = _abs_basis(bps, 0.5, kmax, L - 1.0)
+        abs_sum = abs_H @ absf
+        outer_sum = abs_H_outer @ absf[outer]
         if np.all(outer_sum <= 1e-30 * abs_sum):
             break
         L *= 1.5
