@@ -272,7 +272,9 @@ def test_label_centring_uses_training_estimates_only():
     # Dandi et al.'s preprocessing (docs/theory/simulation.md#dandi-et-al): fit y - A - X B with A, B from the fitted
     # subset; the test prediction is A + X B + h.a/sqrt(p). Recomputed here from the same streams.
     s = small(lr=0.0, target="identity", noise_var=0.3)
-    sim = simulate(s, n_ridge=50, lam=0.4, trials=1, seed=2, n_test=200, measures=("ridge",), center_labels=True)
+    # float64 forced: exact comparison with the float64 recomputation below
+    sim = simulate(s, n_ridge=50, lam=0.4, trials=1, seed=2, n_test=200, measures=("ridge",), center_labels=True,
+                   dtype=np.float64)
     tseq = trial_sequence(2, 0)
     W0 = draw_initial(s, tseq).W0
     Xr, yr, _ = draw_data(s, 50, role_generator(tseq, "ridge"), role_generator(tseq, "noise", 100))
@@ -350,7 +352,7 @@ def test_results_do_not_depend_on_the_number_of_workers():
 def test_multistep_network_and_neuron_measure():
     t = theory.MultiIndexTarget("z1 + z1*z2", 2)
     s = theory.OneStep(activation="relu", target=t, d=30, width=20, n=300, lr=2.0, readout="symmetric", steps=2)
-    sim = simulate(s, trials=2, seed=1, measures=("neurons", "weight_spike"))
+    sim = simulate(s, trials=2, seed=1, measures=("neurons", "weight_spike"), dtype=np.float64)  # exact check below
     # recompute the last trial's weights with the building blocks and the documented streams
     tseq = trial_sequence(1, 1)
     init = draw_initial(s, tseq)

@@ -665,10 +665,11 @@ def _progress_bar(progress, total):
 
 
 def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_test: int = 10_000,
-             measures=("overlap", "spectrum", "ridge"), top_k: int = 10, dtype=np.float64,
+             measures=("overlap", "spectrum", "ridge"), top_k: int = 10, dtype=None,
              reuse: bool = False, center_labels: bool = False, model: str = "network",
              lam_convention: str = "reference", degrees=None, kmax: int = 4, m_max: int = 10,
-             gap_threshold: float | None = None, workers: int = 1, progress=False) -> SimulationResult:
+             gap_threshold: float | None = None, workers: int = 1, progress=False,
+             max_memory_gb=None, backend: str = "numpy", device=None) -> SimulationResult:
     r"""Run ``trials`` independent trials of the experiment ``setup`` and summarise them.
 
     Parameters
@@ -688,9 +689,13 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
         Among :data:`MEASURES` (module docstring).
     top_k : int
         Number of singular values (and vectors) recorded by the spectral measures.
-    dtype : numpy float dtype
-        ``float64`` (default) or ``float32`` for the data, weights and features (the ridge solve
-        is always float64; accuracy in ``docs/benchmarks/simulate.md``).
+    dtype : numpy float dtype, "auto" or None
+        ``float32`` or ``float64`` for the data, weights and features (forced); ``None``/``"auto"``
+        (default): float32 unless the ridge system is predicted ill-conditioned (near the
+        interpolation threshold with a small penalty), then float64
+        (:func:`validation.backend_precision.choose_dtype`; the choice and its reason are in
+        ``settings["dtype"]``, ``settings["dtype_reason"]``). Sums over samples, the ridge solve and
+        all statistics are float64 either way; accuracy in ``docs/benchmarks/simulate.md``.
     reuse : bool
         Fit the ridge readout on the first step's batch instead of a fresh one.
     center_labels : bool
@@ -716,6 +721,16 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
     progress : bool or callable
         ``True``: a tqdm bar on stderr when tqdm is installed and stderr is a terminal; a callable
         is called as ``progress(done, total)`` after each trial.
+    max_memory_gb : float, optional
+        Refuse (``validation.resources.ResourceError``) when the estimated peak memory exceeds this
+        many GiB; default the memory available now (:mod:`validation.resources`).
+    backend : {"numpy", "torch"}
+        Array library of the trials (:mod:`validation.backend`): numpy (default) or torch through the
+        array API (optional, ``pip install "onegrad[accel]"``; model ``"network"``, measures
+        :data:`validation.backend.TORCH_MEASURES`, no ``center_labels``). Same seeds give the same
+        distribution, not the same numbers.
+    device : str, optional
+        torch device (``"cpu"``, ``"cuda"``, ...; default ``"cpu"``); ``None`` for numpy.
 
     Returns
     -------
@@ -736,9 +751,14 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
     measures = _check_measures(measures)
     model = check_choice(model, MODELS, "model")
     check_choice(lam_convention, LAM_CONVENTIONS, "lam_convention")
-    dtype = np.dtype(dtype)
-    if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
-        raise ValueError(f"dtype must be float64 or float32; got {dtype}")
+    auto_dtype = dtype is None or (isinstance(dtype, str) and dtype == "auto")
+    if not auto_dtype:
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise ValueError(f"dtype must be 'auto', float64 or float32; got {dtype!r}") from None
+        if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+            raise ValueError(f"dtype must be 'auto', float64 or float32; got {dtype}")
     for name, flag in (("reuse", reuse), ("center_labels", center_labels)):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be a bool; got {type(flag).__name__}")
@@ -784,6 +804,25 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
         lam_scalar = la.ndim == 0
         lam_c = lam_to_reference(lam, lam_convention, n_ridge, sz["width"])
 
+    from .backend import TORCH_MEASURES, get_backend
+
+    be = get_backend(backend, device) if backend != "numpy" or device is not None else None
+    if backend == "torch":
+        bad = [m for m in measures if m not in TORCH_MEASURES]
+        if model != "network" or center_labels or bad:
+            raise ValueError(f"backend='torch' runs model='network' without center_labels and the measures "
+                             f"{', '.join(TORCH_MEASURES)}; got model={model!r}, center_labels={center_labels}, "
+                             f"measures {bad or list(measures)} (use backend='numpy')")
+    if auto_dtype:
+        from .backend_precision import choose_dtype
+
+        dtype, dtype_reason = choose_dtype(setup, sz, measures, n_ridge, lam_c)
+    else:
+        dtype_reason = f"{dtype.name}: given"
+    from .resources import check_simulation_memory  # before any large allocation
+
+    check_simulation_memory(setup, n_ridge, max_memory_gb=max_memory_gb, measures=measures, dtype=dtype, n_test=n_test,
+                            lam=lam, model=model, reuse=reuse, top_k=top_k, kmax=kmax, workers=workers, trials=trials)
     mu1 = None
     if ("gradient" in measures) or ("spike_count" in measures and model == "network"):
         from theory import gaussian_moments
@@ -796,7 +835,12 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
     tick, close = _progress_bar(progress, trials)
 
     def run(t):
-        rec = _one_trial(setup, sz, trial_sequence(root, t), cfg)
+        if backend == "torch":
+            from .backend_trial import one_trial
+
+            rec = one_trial(setup, sz, trial_sequence(root, t), cfg, be, chunk_rows(sz))
+        else:
+            rec = _one_trial(setup, sz, trial_sequence(root, t), cfg)
         tick()
         return rec
 
@@ -813,8 +857,9 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
 
     settings = {"n_ridge": n_ridge, "lam": lam, "lam_convention": lam_convention, "lam_c": lam_c, "trials": trials,
                 "n_test": n_test, "measures": list(measures), "model": model, "top_k": top_k, "dtype": str(dtype),
+                "dtype_reason": dtype_reason,
                 "reuse": bool(reuse), "center_labels": bool(center_labels), "noise_in_test_error": True,
-                "workers": workers}
+                "workers": workers, "backend": backend, "device": None if be is None else str(be.device)}
     if model == "equivalent":
         settings["degrees"] = list(degrees)
     if "spike_count" in measures:
