@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import theory
 from theory import activation, hermite_coefficients
 from theory.hermite.engine import basis_factors, convert_basis, gaussian_rule
+from theory.hermite.guards import AccuracyWarning
 from theory.hermite.transforms import derivative_coefficients, scale_series, scaled_coefficients, shift_series
 
 FAST = settings(max_examples=25, deadline=None, derandomize=True)  # reproducible examples
@@ -24,7 +25,8 @@ FAST = settings(max_examples=25, deadline=None, derandomize=True)  # reproducibl
 # ----------------------------------------------------------------------------- honest estimates
 @pytest.mark.parametrize("c", [1.3, 0.37, -2.1])
 def test_undeclared_kink_gives_large_estimate_that_bounds_the_error(c):
-    res = hermite_coefficients(lambda z: np.maximum(z - c, 0), 40, basis="orthonormal")
+    with pytest.warns(AccuracyWarning, match="kinks="):  # the user is told, not only the estimate
+        res = hermite_coefficients(lambda z: np.maximum(z - c, 0), 40, basis="orthonormal")
     exact = hermite_coefficients(activation("relu", shift=-c), 40, basis="orthonormal")
     true = np.abs(res.values - exact.values)
     assert np.max(res.error_estimate) > 1e-7  # about 1e-6 .. 1e-4: the kink shows up
@@ -35,7 +37,8 @@ def test_undeclared_kink_gives_large_estimate_that_bounds_the_error(c):
 
 
 def test_undeclared_jump_is_located():
-    res = hermite_coefficients(lambda z: (z > 0.37).astype(float), 20)
+    with pytest.warns(AccuracyWarning, match="near z = 0.37"):
+        res = hermite_coefficients(lambda z: (z > 0.37).astype(float), 20)
     assert res.suspected_kinks and abs(res.suspected_kinks[0] - 0.37) < 1e-4
     exact = hermite_coefficients(activation("step", shift=-0.37), 20)
     assert np.all(np.abs(res.values - exact.values) <= res.error_estimate)
@@ -43,7 +46,8 @@ def test_undeclared_jump_is_located():
 
 def test_steep_smooth_function_estimate_bounds_error():
     f = lambda z: np.tanh(20 * z)  # noqa: E731 - a feature narrower than a panel
-    res = hermite_coefficients(f, 30, basis="orthonormal")
+    with pytest.warns(AccuracyWarning):
+        res = hermite_coefficients(f, 30, basis="orthonormal")
     ref = hermite_coefficients(f, 30, kinks=np.linspace(-1, 1, 81), basis="orthonormal")
     assert np.all(np.abs(res.values - ref.values) <= res.error_estimate + ref.error_estimate)
 

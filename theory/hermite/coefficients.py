@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from .._checks import check_choice, check_integer, check_positive
+from .guards import check_elementwise, check_work, warn_if_inaccurate
 from .high_precision import hermite_coefficients_mp
 from .quadrature import BASES, HermiteResult, double_precision_coefficients
 
@@ -35,6 +36,9 @@ def resolved_coefficients(act, f, kmax, *, kinks=(), basis: str = "plain", dps=N
         raise ValueError(f"kinks must be finite; got {kinks!r}")
     if rtol is not None:
         rtol = check_positive(rtol, "rtol")
+    check_work(act is not None and act.closed_form is not None, kmax, dps)  # caps before any work
+    if act is None and dps is None:
+        check_elementwise(f, "f")
     if dps is not None:
         return hermite_coefficients_mp(
             act if act is not None else f, kmax, kinks=kinks, basis=basis, dps=dps,
@@ -42,4 +46,7 @@ def resolved_coefficients(act, f, kmax, *, kinks=(), basis: str = "plain", dps=N
         )
     if f_mp is not None:
         raise ValueError("f_mp is only used with dps; pass dps=... (e.g. dps=50)")
-    return double_precision_coefficients(act, f, kmax, kinks, basis, rtol)
+    res = double_precision_coefficients(act, f, kmax, kinks, basis, rtol)
+    if rtol is None:  # with rtol an unreachable accuracy raises instead
+        warn_if_inaccurate(res, f, kinks, "f" if act is None else f"activation {act.name!r}", stacklevel=4)
+    return res
