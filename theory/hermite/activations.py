@@ -521,8 +521,10 @@ def activation(name, *, shift=0.0, scale=1.0, amplitude=1.0, offset=0.0, center=
     Parameters
     ----------
     name : str or Activation
-        One of :func:`available_activations`. An ``Activation`` is returned unchanged when no
-        parameter is given.
+        One of :func:`available_activations`, or an expression in ``z`` given as text (e.g.
+        ``"tanh(z) + 0.1*z**2"``, read by :func:`theory.parse_expression`, see
+        :func:`theory.hermite.expression_activation.expression_activation`). An ``Activation`` is
+        returned unchanged when no parameter is given.
     shift, scale : float
         Affine map of the argument (``scale != 0``). Kinks move to ``(kink - shift) / scale``;
         closed forms follow where ``docs/activations.md`` lists them, otherwise the coefficients
@@ -550,6 +552,14 @@ def activation(name, *, shift=0.0, scale=1.0, amplitude=1.0, offset=0.0, center=
         raise TypeError("parameters can only be given with a registry name, not with an Activation")
     if not isinstance(name, str):
         raise TypeError(f"name must be a registry name (str); got {type(name).__name__}")
+    if name not in _REGISTRY and not name.strip().isidentifier():
+        # an expression in z given as text, e.g. "tanh(z) + 0.1*z**2": read by the whitelisted parser
+        from .expression_activation import expression_activation
+
+        if (shift, scale, amplitude, offset, center) != (0.0, 1.0, 1.0, 0.0, False) or params:
+            raise TypeError("shift, scale, amplitude, offset, center and entry parameters need a registry name; "
+                            "write them into the expression instead")
+        return expression_activation(name, name="activation")
     if name not in _REGISTRY:
         raise ValueError(
             f"unknown activation {name!r}{suggest(name, _REGISTRY)}; available: {', '.join(available_activations())}"

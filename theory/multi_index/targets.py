@@ -2,7 +2,7 @@ r"""Multi-index targets :math:`y = g^*(W^* x) + \varepsilon` (Dandi et al. 2024)
 
 A :class:`MultiIndexTarget` is the link function :math:`g^*: \mathbb R^r \to \mathbb R` of a target that
 depends on the input only through the :math:`r` projections :math:`W^* x`, :math:`W^*\in\mathbb R^{r\times d}`
-with orthonormal rows (``notes/giant_step.md`` §1). It is given either
+with orthonormal rows (``docs/theory/giant_step.md#model``). It is given either
 
 * **exactly**, as a sympy expression or a string in the symbols ``z1, ..., zr``; polynomial
   expressions then have exact Hermite tensors (:func:`theory.hermite_tensor`), or
@@ -88,7 +88,7 @@ class MultiIndexTarget:
     r : int
         Number of directions, ``>= 1``.
     noise_var : float
-        Label-noise variance :math:`\Delta\ge0` (``notes/giant_step.md`` §4: it enters through
+        Label-noise variance :math:`\Delta\ge0` (``docs/theory/giant_step.md#error-floors``: it enters through
         :math:`E[y^2]+\Delta`).
     name : str, optional
         Label; defaults to the expression text or the callable's name.
@@ -230,8 +230,8 @@ class MultiIndexTarget:
         r"""The target with its Hermite components of orders :math:`k<\ell` removed.
 
         :math:`g - \sum_{k<\ell}\frac1{k!}\langle C_k,\mathbf{He}_k(x)\rangle`: the preprocessing
-        that lets an :math:`n=d^\ell` step see :math:`C_\ell` (``notes/giant_step.md`` §5, §6;
-        ``notes/simulation.md`` §2.4 uses the exact :math:`C_0, C_1` here, not batch estimates).
+        that lets an :math:`n=d^\ell` step see :math:`C_\ell` (``docs/theory/giant_step.md#subspaces-and-leap-index``,
+        ``docs/theory/giant_step.md#staircase``; ``docs/theory/simulation.md#dandi-et-al`` uses the exact :math:`C_0, C_1` here, not batch estimates).
         Exact for expressions with exact tensors, otherwise built from the numeric tensors.
 
         >>> t = MultiIndexTarget("1 + z1 + z1**2", 1).without_low_orders(2)
