@@ -1,8 +1,12 @@
 """The ``onegrad`` command line.
 
 Each subcommand lives in its own module in :mod:`validation.commands` and defines
-``register(subparsers)``, which adds a parser whose default ``func(args) -> int`` runs it. Bad input
-(``ValueError``/``TypeError``) becomes one line on stderr and exit status 2.
+``register(subparsers)``, which adds a parser whose default ``func(args) -> int`` runs it.
+
+Exit statuses (``docs/cli.md``): 0 success; 1 a failed comparison or sweep task, or an internal
+error (one line; ``ONEGRAD_TRACEBACK=1`` shows the traceback); 2 bad input, an unusable path, a
+computation refused by a resource guard (one line on stderr, never a traceback); 130 interrupted
+(Ctrl-C); 141 standard output closed early (``onegrad ... | head``: nothing more is printed).
 """
 
 from __future__ import annotations
@@ -10,21 +14,36 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
 import sys
 
-__all__ = ["main", "build_parser", "emit"]
+__all__ = ["main", "build_parser", "emit", "status", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE"]
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+#: 128 + SIGPIPE: what a shell reports for a program stopped by a closed pipe.
+EXIT_BROKEN_PIPE = 141
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (``prog: error: message``), exit 2."""
+
+    def error(self, message):  # noqa: D102 - argparse's hook
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {' '.join(str(message).split())}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     from . import commands
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="onegrad",
         description="Deterministic equivalents for two-layer networks after one gradient step, and their Monte Carlo check.",
+        epilog="Exit status: 0 ok; 1 a failed check or internal error; 2 bad input or refused by a resource guard; "
+               "130 interrupted (docs/cli.md).",
     )
     parser.add_argument("--version", action="version", version="onegrad 0.1.0")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
@@ -43,24 +62,102 @@ def emit(data, *, as_json: bool, text: str | None = None) -> None:
         print(text if text is not None else data)
 
 
-class _Parser(argparse.ArgumentParser):
-    pass
+def status(command: str, message: str) -> None:
+    """One line on stderr saying what a command that may take a while is doing (stdout stays clean)."""
+    print(f"onegrad {command}: {message}", file=sys.stderr, flush=True)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe: send what is left of stdout to /dev/null, so the interpreter's final flush
+    does not raise again (the recipe of the Python documentation, "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _error(command: str, message: str, *, kind: str = "error: ") -> None:
+    prog = f"onegrad {command}" if command else "onegrad"
+    try:
+        print(f"{prog}: {kind}{_one_line(message)}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv=None) -> int:
+    """Run ``onegrad`` with ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        _error("", "interrupted", kind="")
+        return EXIT_INTERRUPTED
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings from the library as one line each on stderr (``onegrad: warning: Category: message``)."""
+    try:
+        print(f"onegrad: warning: {category.__name__}: {_one_line(message)}", file=file or sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def _main(argv) -> int:
+    import warnings
+
+    with warnings.catch_warnings():  # restored when main returns (main may run inside a larger program)
+        warnings.showwarning = _show_warning
+        return _run(argv)
+
+
+def _run(argv) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed one usage line
-        return int(exc.code or 0)
+    except SystemExit as exc:  # argparse printed one line (an error) or the help/version
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_BAD_INPUT
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    cmd = args.command
     try:
-        return int(args.func(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError, PermissionError) as exc:
-        print(f"onegrad {args.command}: error: {exc}".splitlines()[0], file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:  # pragma: no cover
-        print("onegrad: interrupted", file=sys.stderr)
-        return 130
+        rc = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the handler
+        return rc
+    except BrokenPipeError:
+        raise
+    except KeyboardInterrupt:
+        _error(cmd, "interrupted", kind="")
+        return EXIT_INTERRUPTED
+    except (ValueError, TypeError, LookupError) as exc:
+        # bad input, including validation.resources.ResourceError (a ValueError)
+        _error(cmd, str(exc) or type(exc).__name__)
+        return EXIT_BAD_INPUT
+    except MemoryError as exc:
+        _error(cmd, f"out of memory{': ' + str(exc) if str(exc) else ''}; use smaller sizes "
+                    "(validation.resources estimates the peak before a simulation)")
+        return EXIT_BAD_INPUT
+    except ArithmeticError as exc:  # OverflowError, ZeroDivisionError, FloatingPointError
+        _error(cmd, f"numerical {type(exc).__name__} ({exc}): an input is too large or too small for this "
+                    "computation")
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # a file or folder that cannot be read or written
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        _error(cmd, f"{exc.strerror or exc}{where}")
+        return EXIT_BAD_INPUT
+    except RecursionError as exc:
+        _error(cmd, f"input too deeply nested ({exc})")
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a bug: one line, the traceback on request
+        if os.environ.get("ONEGRAD_TRACEBACK"):
+            raise
+        _error(cmd, f"internal error {type(exc).__name__}: {exc} (set ONEGRAD_TRACEBACK=1 for the traceback; "
+                    "please report it)")
+        return 1

@@ -3,23 +3,26 @@ r"""Theory against simulation: the same quantities side by side, with intervals 
 :func:`compare` runs :func:`validation.simulate` on a :class:`theory.OneStep` experiment and
 evaluates the theory of every requested quantity that applies to the regime:
 
-=================  ==========================================  ======================================
-quantity group     theory                                      simulation (``SimulationResult.summary``)
-=================  ==========================================  ======================================
-``overlap``        ``setup.learned_overlap()``                 :math:`\cos(\beta,\beta_*)`, :math:`|\beta|^2`,
-                   (``notes/spikes.md`` B.4, B.5)              :math:`\beta = X^\top r/n`
-``weight_spike``   ``setup.weight_spike()`` (Ba et al.,        top singular value of :math:`W_1` and the
-                   ``notes/spikes.md`` A.5)                    squared overlaps of its singular vectors
-``spikes``         ``setup.spikes()`` (Moniri et al.,          top singular values of :math:`F/\sqrt n`
-                   ``notes/spikes.md`` B.8)
-``errors``         ``theory.risk(setup, n_ridge, lam)``        train error, test error (label noise
-                   (``notes/risk.md``)                         included as ``theory.risk`` states)
-=================  ==========================================  ======================================
+=================  =================================================  =========================================
+quantity group     theory                                             simulation (``SimulationResult.summary``)
+=================  =================================================  =========================================
+``overlap``        ``setup.learned_overlap()``                        :math:`\cos(\beta,\beta_*)`, :math:`|\beta|^2`,
+                   (``docs/theory/step.md#the-learned-direction``)    :math:`\beta = X^\top r/n`
+``weight_spike``   ``setup.weight_spike()`` (Ba et al.,               top singular value of :math:`W_1` and the
+                   ``docs/theory/spikes.md#weight-spike``)            squared overlaps of its singular vectors
+``spikes``         ``setup.spikes()`` (Moniri et al.,                 top singular values of :math:`F/\sqrt n`
+                   ``docs/theory/spikes.md#spike-sizes``)
+``errors``         ``theory.risk(setup, n_ridge, lam)``               train error, test error (label noise
+                   (``docs/theory/risk.md``)                          included as ``theory.risk`` states)
+=================  =================================================  =========================================
 
-A quantity whose theory does not apply to the regime (or does not exist in this installation) is
-**skipped with the reason**; no value is ever made up.
+A quantity whose theory does not apply to the regime is **skipped with the reason**: only when the
+theory says so by raising :class:`NotApplicable` (``theory/_applicability.py``, a ``ValueError``).
+Any other exception of a theory function (a bug, a failed import, an overflow) is an **error row** with the exception's type and
+message: the comparison then does not agree (``all_agree`` is false, ``errors`` lists the rows) and
+``onegrad compare`` exits with status 1. Failures are loud; no value is ever made up.
 
-Verdict (``notes/simulation.md`` §4). With the simulated 95% interval :math:`[l, h]` of the
+Verdict (``docs/theory/simulation.md#statistics``). With the simulated 95% interval :math:`[l, h]` of the
 trial mean and the theory value :math:`t`, the gap to the interval is
 :math:`g = \max(0, l - t, t - h)`. The quantity **agrees** if :math:`g = 0` (theory inside the
 interval) or :math:`g \le \epsilon|t|`, where :math:`\epsilon` is the stated relative finite-size
@@ -47,12 +50,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from theory._applicability import NotApplicable
 from theory._checks import check_nonnegative, suggest
 from theory._result import Result, to_jsonable
 
 from .seeding import as_seed_sequence, seed_record, task_sequence
 
 __all__ = [
+    "NotApplicable",
+    "check_compare_memory",
     "QUANTITY_GROUPS",
     "TOLERANCE_CONSTANTS",
     "Row",
@@ -96,7 +102,8 @@ class Row(Result):
     """One compared quantity.
 
     ``theory`` and ``simulation`` (a ``validation.stats.Estimate`` over trials) are ``None`` for a
-    skipped quantity, whose ``reason`` says why. ``rel_gap`` is ``(mean - theory)/|theory|``;
+    skipped quantity (``verdict == "skipped"``: the theory does not apply) and for an error
+    (``verdict == "error"``: the theory or the simulator failed), whose ``reason`` says why. ``rel_gap`` is ``(mean - theory)/|theory|``;
     ``tolerance`` the relative finite-size tolerance used; ``extrapolation`` (with ``sizes``) holds
     the per-size means, standard errors and gaps, the extrapolated limit and its verdict.
     """
@@ -135,13 +142,19 @@ class Comparison(Result):
 
     @property
     def compared(self) -> tuple:
-        """The rows that were compared (not skipped)."""
-        return tuple(r for r in self.rows if r.verdict != "skipped")
+        """The rows that were compared (verdict ``agrees`` or ``disagrees``)."""
+        return tuple(r for r in self.rows if r.verdict in ("agrees", "disagrees"))
+
+    @property
+    def errors(self) -> tuple:
+        """The rows whose theory or simulation failed (verdict ``error``, or an extrapolation that failed)."""
+        return tuple(r for r in self.rows
+                     if r.verdict == "error" or (r.extrapolation or {}).get("verdict") == "error")
 
     @property
     def all_agree(self) -> bool:
-        """True when every compared quantity agrees (and at least one was compared)."""
-        return bool(self.compared) and all(r.verdict == "agrees" for r in self.compared)
+        """True when every compared quantity agrees, at least one was compared and none failed."""
+        return bool(self.compared) and not self.errors and all(r.verdict == "agrees" for r in self.compared)
 
     def row(self, name: str) -> Row:
         """The row called ``name``."""
@@ -155,6 +168,7 @@ class Comparison(Result):
         out = super().to_dict()
         out["setup"] = self.setup.to_dict() if hasattr(self.setup, "to_dict") else to_jsonable(self.setup)
         out["all_agree"] = self.all_agree
+        out["n_errors"] = len(self.errors)
         return out
 
     def table(self) -> str:
@@ -174,8 +188,8 @@ class Comparison(Result):
             if r.extrapolation:
                 ex = r.extrapolation
                 lim = ex["limit"]
-                if ex.get("verdict") == "skipped":
-                    lines.append(f"{'':24s} d -> inf: skipped ({ex.get('reason')})")
+                if ex.get("verdict") in ("skipped", "error"):
+                    lines.append(f"{'':24s} d -> inf: {ex['verdict']} ({ex.get('reason')})")
                     continue
                 gaps = ", ".join(f"{100 * g:+.2f}%" for g in ex["rel_gaps"])
                 sizes = ", ".join(f"{d:g}" for d in ex["sizes"])
@@ -184,8 +198,12 @@ class Comparison(Result):
         skipped = [r for r in self.rows if r.verdict == "skipped"]
         for r in skipped:
             lines.append(f"skipped {r.name}: {r.reason}")
+        failed = [r for r in self.rows if r.verdict == "error"]
+        for r in failed:
+            lines.append(f"ERROR {r.name}: {r.reason}")
         n_ok = sum(r.verdict == "agrees" for r in self.compared)
         lines.append(f"# {n_ok} of {len(self.compared)} compared quantities agree; {len(skipped)} skipped; "
+                     f"{len(self.errors)} error(s){' (the comparison fails)' if self.errors else ''}; "
                      f"{self.elapsed_s:.1f} s")
         return "\n".join(lines)
 
@@ -203,8 +221,8 @@ def _f(x) -> str:
 
 
 # ----------------------------------------------------------------------------- theory per quantity group
-class NotApplicable(Exception):
-    """The theory of a quantity does not apply to this regime (the message says why)."""
+# NotApplicable (theory/_applicability.py): the theory has no prediction of a quantity for this setup.
+# The only exception compare turns into a skipped row; re-exported here for callers of validation.compare.
 
 
 @dataclass(frozen=True)
@@ -216,18 +234,24 @@ class _Spec:
     value: float | None
     reason: str = ""
     source: str = ""
+    error: bool = False
 
 
 def _theory_specs(setup, group: str, n_ridge, lam, risk_method: str, risk_kw=None) -> list[_Spec]:
-    """Theory values of one group, or one skipped spec with the reason it does not apply."""
+    """Theory values of one group; one skipped spec when the theory raises :class:`NotApplicable`, one
+    error spec (``error=True``, the exception's type and message) for any other exception."""
     try:
         if group == "errors":
             return _theory_errors(setup, n_ridge, lam, risk_method, risk_kw)
         return _THEORY[group](setup, n_ridge, lam, risk_method)
-    except (NotApplicable, ValueError, ImportError, NotImplementedError) as exc:
+    except NotApplicable as exc:
         msg = str(exc) or type(exc).__name__
         return [_Spec(name=group, group=group, description=_GROUP_DESCRIPTIONS[group], sim_key="", value=None,
                       reason=msg)]
+    except Exception as exc:  # noqa: BLE001 - a failure of the theory is reported, never skipped
+        msg = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return [_Spec(name=group, group=group, description=_GROUP_DESCRIPTIONS[group], sim_key="", value=None,
+                      reason=f"the theory failed: {msg}", error=True)]
 
 
 _GROUP_DESCRIPTIONS = {
@@ -241,7 +265,7 @@ _GROUP_DESCRIPTIONS = {
 def _scalar(x) -> float:
     arr = np.asarray(x, dtype=float)
     if arr.size != 1:
-        raise NotApplicable(f"theory returned an array of shape {arr.shape} where one number was expected")
+        raise TypeError(f"theory returned an array of shape {arr.shape} where one number was expected")
     return float(arr.reshape(()))
 
 
@@ -249,7 +273,7 @@ def _theory_overlap(setup, n_ridge, lam, method):
     if setup.is_multi_index:
         raise NotApplicable("the learned-direction overlap is compared for single-index targets only")
     res = setup.learned_overlap()
-    src = "setup.learned_overlap() (notes/spikes.md B.4, B.5)"
+    src = "setup.learned_overlap() (docs/theory/step.md#the-learned-direction)"
     return [
         _Spec("cos(beta, beta*)", "overlap", "cosine of beta = X^T r/n with the target direction",
               SIM_KEYS["overlap_cos"], _scalar(res.cos), source=src),
@@ -262,7 +286,7 @@ def _theory_weight_spike(setup, n_ridge, lam, method):
     res = setup.weight_spike()
     if getattr(res, "status", "ok") != "ok":
         raise NotApplicable(f"weight-spike theory: {res.status} ({getattr(res, 'message', '')})".rstrip(" ()"))
-    src = "setup.weight_spike() (Ba et al. 2022; notes/spikes.md A.4, A.5)"
+    src = "setup.weight_spike() (Ba et al. 2022; docs/theory/spikes.md#weight-spike)"
     specs = [_Spec("s1(W_1)", "weight_spike", "top singular value of W_1", SIM_KEYS["weight_s1"],
                    _scalar(res.singular_value), source=src)]
     if bool(res.outlier):
@@ -277,7 +301,7 @@ def _theory_spikes(setup, n_ridge, lam, method):
     spikes = sorted(spec.spikes, key=lambda s: -float(s.location))
     if not spikes:
         raise NotApplicable("the theory predicts no outlier of F/sqrt(n) in this regime")
-    src = "setup.spikes() (Moniri et al. 2024; notes/spikes.md B.8)"
+    src = "setup.spikes() (Moniri et al. 2024; docs/theory/spikes.md#spike-sizes)"
     return [_Spec(f"outlier {j + 1} (degree {s.degree})", "spikes",
                   f"{j + 1}-th largest singular value of F/sqrt(n), the degree-{s.degree} spike",
                   f"{SIM_KEYS['feature_singular_values']}[{j}]", _scalar(s.location), source=src)
@@ -291,15 +315,13 @@ def _theory_errors(setup, n_ridge, lam, method, risk_kw=None):
         raise NotApplicable("give n_ridge and lam to compare train and test errors")
     if np.ndim(n_ridge) or np.ndim(lam):
         raise NotApplicable("compare takes one n_ridge and one lam; use a sweep for learning curves")
-    if not hasattr(theory, "risk"):
-        raise NotApplicable("theory.risk is not available in this installation")
     risk_kw = dict(risk_kw or {})
     res = theory.risk(setup, n_ridge=n_ridge, lam=lam, method=method, **risk_kw)
     status = getattr(res, "status", "converged")
     if status != "converged":
         raise NotApplicable(f"theory.risk did not converge (status {status!r}, residual {getattr(res, 'residual', None)})")
     extra = "".join(f", {k}={v!r}" for k, v in risk_kw.items())
-    src = f"theory.risk(method={getattr(res, 'method', method)!r}{extra}) (notes/risk.md)"
+    src = f"theory.risk(method={getattr(res, 'method', method)!r}{extra}) (docs/theory/risk.md)"
     noise = bool(getattr(res, "noise_included", True))
     test_key = SIM_KEYS["test_error"] if noise else SIM_KEYS["test_risk"]
     return [
@@ -394,7 +416,7 @@ def _tolerances(tolerance, d: float) -> dict:
 
 def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantities=None, n_test: int = 10_000,
             tolerance=None, sizes=None, risk_method: str = "auto", simulate_kw: dict | None = None,
-            risk_kw: dict | None = None) -> Comparison:
+            risk_kw: dict | None = None, max_memory_gb=None) -> Comparison:
     r"""Compare theory and simulation for one experiment.
 
     Parameters
@@ -425,6 +447,9 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
     risk_kw : dict, optional
         Extra keywords for ``theory.risk``, e.g. ``{"alignment_term": True}`` (the alignment term
         of ``docs/derivations/srf_alignment.md``).
+    max_memory_gb : float, optional
+        Refuse (``validation.resources.ResourceError``) before any work when the simulation at the
+        largest size would need more memory than this many GiB (default: the memory available now).
 
     Returns
     -------
@@ -452,13 +477,15 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
 
     if risk_kw is not None and not isinstance(risk_kw, dict):
         raise TypeError(f"risk_kw must be a dict of theory.risk keywords; got {type(risk_kw).__name__}")
+    check_compare_memory(setup, n_ridge=n_ridge, lam=lam, quantities=groups, sizes=sizes, n_test=n_test,
+                         trials=trials, simulate_kw=simulate_kw, max_memory_gb=max_memory_gb)
     specs = [s for g in groups for s in _theory_specs(setup, g, n_ridge, lam, risk_method, risk_kw)]
     active = [s for s in specs if s.value is not None]
     measures = tuple(dict.fromkeys(MEASURES[s.group] for s in active))
 
     def run_sim(stp, nr, seq):
         return simulate(stp, n_ridge=nr, lam=lam if nr is not None else None, trials=trials, seed=seq,
-                        n_test=n_test, measures=measures, **simulate_kw)
+                        n_test=n_test, measures=measures, max_memory_gb=max_memory_gb, **simulate_kw)
 
     rows = []
     sim = run_sim(setup, n_ridge, root) if active else None
@@ -473,16 +500,20 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
             for g in dict.fromkeys(s.group for s in active):
                 for s in _theory_specs(stp, g, nr, lam, risk_method, risk_kw):
                     th[s.name] = s.value
+                    if s.error:  # the group failed at this size: every row of the group reports it
+                        th.update({a.name: _Failure(s.reason) for a in active if a.group == g})
             per_size[d] = (stp, run_sim(stp, nr, task_sequence(root, f"d={d:g}")), th)
 
     for s in specs:
         if s.value is None:
-            rows.append(Row(name=s.name, group=s.group, description=s.description, reason=s.reason))
+            rows.append(Row(name=s.name, group=s.group, description=s.description, reason=s.reason,
+                            verdict="error" if s.error else "skipped"))
             continue
         est = _sim_estimate(sim, s.sim_key)
         if est is None:
             rows.append(Row(name=s.name, group=s.group, description=s.description, theory=s.value,
-                            reason=f"the simulator does not report {s.sim_key!r}", theory_source=s.source))
+                            verdict="error", reason=f"the simulator does not report {s.sim_key!r}",
+                            theory_source=s.source))
             continue
         verdict, basis = agreement(s.value, est.mean, est.ci_low, est.ci_high, tolerance=tol[s.group])
         scale = abs(s.value) if s.value != 0 else 1.0
@@ -496,6 +527,33 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
                       settings={"n_test": n_test, "quantities": list(groups), "tolerance": tol,
                                 "risk_method": risk_method, "simulate_kw": to_jsonable(simulate_kw),
                                 "risk_kw": to_jsonable(risk_kw or {})})
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A theory that failed at one size of an extrapolation (the reason is reported, never skipped)."""
+
+    reason: str
+
+
+def check_compare_memory(setup, *, n_ridge=None, lam=None, quantities=None, sizes=None, n_test: int = 10_000,
+                         trials: int = 8, simulate_kw: dict | None = None, max_memory_gb=None) -> int:
+    """Estimated peak memory in bytes of the simulation of :func:`compare` (at the largest size), checked
+    against the limit (``validation.resources``; :class:`~validation.resources.ResourceError` when over)."""
+    from .resources import check_simulation_memory
+
+    groups = _check_groups(quantities)
+    kw = dict(simulate_kw or {})
+    measures = tuple(dict.fromkeys(MEASURES[g] for g in groups))
+    stp, nr = setup, n_ridge
+    if sizes is not None and len(np.ravel(sizes)):
+        big = float(np.max(np.ravel(np.asarray(sizes, dtype=float))))
+        if big > float(setup.d):
+            stp, nr = _scaled(setup, big, n_ridge, setup.d)
+    est = {k: kw[k] for k in ("dtype", "model", "reuse", "top_k", "kmax", "workers") if k in kw}
+    return check_simulation_memory(stp, nr if "errors" in groups and lam is not None else None,
+                                   max_memory_gb=max_memory_gb, what="the comparison's simulation",
+                                   measures=measures, n_test=n_test, lam=lam, trials=trials, **est)
 
 
 def _extrapolation(spec: _Spec, per_size: dict) -> dict:
@@ -513,6 +571,8 @@ def _extrapolation(spec: _Spec, per_size: dict) -> dict:
     for d, (_, sim, th) in sorted(per_size.items()):
         est = _sim_estimate(sim, spec.sim_key)
         t = th.get(spec.name)
+        if isinstance(t, _Failure):
+            return {"verdict": "error", "reason": f"at d={d:g}: {t.reason}"}
         if est is None or t is None:
             return {"verdict": "skipped", "reason": f"no theory or simulation at d={d:g}"}
         scale = abs(float(t)) or 1.0

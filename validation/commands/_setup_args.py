@@ -6,13 +6,20 @@ __all__ = ["add_setup_arguments", "setup_from_args"]
 
 
 def add_setup_arguments(p, *, d: float, width: float, n: float, n_help: str, lr: float,
-                        readouts: str = "gaussian | rademacher | constant") -> None:
-    """Add ``--activation --target --d --width --n --lr --noise-var --readout --init --residual`` to ``p``."""
+                        readouts: str = "gaussian | rademacher | constant", integer_sizes: bool = False) -> None:
+    """Add ``--activation --target --d --width --n --lr --noise-var --readout --init --residual`` to ``p``.
+
+    ``integer_sizes``: ``--d --width --n`` must be integers (a simulation; ``2.5`` is refused, not
+    rounded); otherwise they are real numbers (the limiting theory only uses their ratios).
+    """
+    from ._checks import positive_int
+
+    size = positive_int if integer_sizes else float
     p.add_argument("--activation", default="tanh", help="student activation (default tanh)")
     p.add_argument("--target", default="sin", help="target link (default sin)")
-    p.add_argument("--d", type=float, default=d, help=f"input dimension (default {d:g})")
-    p.add_argument("--width", type=float, default=width, help=f"number of neurons p (default {width:g})")
-    p.add_argument("--n", type=float, default=n, help=f"batch size of the step (default {n_help})")
+    p.add_argument("--d", type=size, default=d, help=f"input dimension (default {d:g})")
+    p.add_argument("--width", type=size, default=width, help=f"number of neurons p (default {width:g})")
+    p.add_argument("--n", type=size, default=n, help=f"batch size of the step (default {n_help})")
     p.add_argument("--lr", type=float, default=lr, help=f"per-neuron step tau (default {lr:g})")
     p.add_argument("--noise-var", type=float, default=0.0, help="label-noise variance (default 0)")
     p.add_argument("--readout", default="constant", help=f"{readouts} (default constant)")

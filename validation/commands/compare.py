@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ._checks import check_output_dir, check_output_file, integer_size, positive_int
+from .simulate import add_memory_argument
+
 __all__ = ["register", "run", "DEFAULTS", "build_setup"]
 
 #: The default comparison (docs/compare.md): tanh student, sin target, one giant step
@@ -26,7 +29,7 @@ def register(sub) -> None:
     D = DEFAULTS
     p.add_argument("--activation", default=D["activation"], help=f"student activation (default {D['activation']})")
     p.add_argument("--target", default=D["target"], help=f"target link (default {D['target']})")
-    p.add_argument("--d", type=float, default=D["d"], help=f"input dimension (default {D['d']})")
+    p.add_argument("--d", type=positive_int, default=D["d"], help=f"input dimension (default {D['d']})")
     p.add_argument("--width-ratio", type=float, default=D["width_ratio"], help="width / d (default 1)")
     p.add_argument("--sample-ratio", type=float, default=D["sample_ratio"], help="n / d for the step (default 20)")
     p.add_argument("--lr", type=float, default=D["lr"], help="per-neuron step tau (default 3)")
@@ -36,9 +39,9 @@ def register(sub) -> None:
     p.add_argument("--output-scale", type=float, default=None, help="network prefactor (default 1/width)")
     p.add_argument("--n-ridge-ratio", type=float, default=D["n_ridge_ratio"], help="n_ridge / d (default 2)")
     p.add_argument("--lam", type=float, default=D["lam"], help="ridge penalty lam_C (default 0.1)")
-    p.add_argument("--trials", type=int, default=D["trials"], help="Monte Carlo trials (default 8)")
+    p.add_argument("--trials", type=positive_int, default=D["trials"], help="Monte Carlo trials (default 8)")
     p.add_argument("--seed", type=int, default=D["seed"], help="root seed (default 0)")
-    p.add_argument("--n-test", type=int, default=D["n_test"], help="test points per trial (default 10000)")
+    p.add_argument("--n-test", type=positive_int, default=D["n_test"], help="test points per trial (default 10000)")
     p.add_argument("--quantities", default=D["quantities"],
                    help="comma-separated groups among overlap,weight_spike,spikes,errors, or 'all' "
                         f"(default {D['quantities']})")
@@ -49,18 +52,27 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     p.add_argument("--alignment-term", action="store_true",
                    help="errors from theory.risk(..., alignment_term=True) (docs/validation/srf_gap.md)")
+    add_memory_argument(p)
     p.set_defaults(func=run)
 
 
+def _sizes_at(args, d) -> tuple[int, int, int]:
+    """``width``, ``n``, ``n_ridge`` at dimension ``d``: integers, or a ValueError naming the flags."""
+    return (integer_size(args.width_ratio * d, f"--width-ratio {args.width_ratio:g} times d = {d:g}"),
+            integer_size(args.sample_ratio * d, f"--sample-ratio {args.sample_ratio:g} times d = {d:g}"),
+            integer_size(args.n_ridge_ratio * d, f"--n-ridge-ratio {args.n_ridge_ratio:g} times d = {d:g}"))
+
+
 def build_setup(args):
-    """The ``OneStep`` and ``n_ridge`` described by the command-line arguments."""
+    """The ``OneStep`` and ``n_ridge`` described by the command-line arguments (integer sizes)."""
     import theory
 
-    d = args.d
-    setup = theory.OneStep(activation=args.activation, target=args.target, d=d, width=args.width_ratio * d,
-                           n=args.sample_ratio * d, lr=args.lr, noise_var=args.noise_var, readout=args.readout,
+    d = integer_size(args.d, "--d")
+    width, n, n_ridge = _sizes_at(args, d)
+    setup = theory.OneStep(activation=args.activation, target=args.target, d=d, width=width,
+                           n=n, lr=args.lr, noise_var=args.noise_var, readout=args.readout,
                            init=args.init, output_scale=args.output_scale)
-    return setup, args.n_ridge_ratio * d
+    return setup, n_ridge
 
 
 def _csv(text, cast, name):
@@ -73,26 +85,42 @@ def _csv(text, cast, name):
 
 
 def _paths(out: str) -> tuple[Path, Path]:
+    """The JSON and figure paths of ``--out``, checked writable before any work."""
     p = Path(out)
     if p.suffix == ".json":
+        check_output_file(p, "--out")
         return p, p.with_suffix(".png")
+    check_output_dir(p, "--out")
     return p / "compare.json", p / "compare.png"
 
 
 def run(args) -> int:
     from theory._result import to_jsonable
 
-    from ..cli import emit
-    from ..compare import compare
+    from ..cli import emit, status
+    from ..compare import check_compare_memory, compare
+    from ..resources import gib
 
     setup, n_ridge = build_setup(args)
-    json_path, fig_path = _paths(args.out)
-    json_path.parent.mkdir(parents=True, exist_ok=True)  # an unwritable output fails before the simulation
-    if not json_path.parent.is_dir():
-        raise ValueError(f"--out: {str(json_path.parent)!r} is not a directory")
+    sizes = _csv(args.sizes, float, "sizes")
+    if sizes is not None:
+        sizes = [integer_size(v, "--sizes") for v in sizes]
+        for d in sizes:
+            _sizes_at(args, d)
+    if args.trials < 2:
+        raise ValueError(f"--trials must be >= 2 (an interval needs two trials); got {args.trials}")
+    json_path, fig_path = _paths(args.out)  # an unwritable output fails before the simulation
+    quantities = None if args.quantities == "all" else _csv(args.quantities, str, "quantities")
+    if args.max_memory is not None and not (0 < args.max_memory < float("inf")):
+        raise ValueError(f"--max-memory must be a positive number of GiB; got {args.max_memory:g}")
+    need = check_compare_memory(setup, n_ridge=n_ridge, lam=args.lam, quantities=quantities, sizes=sizes,
+                                n_test=args.n_test, max_memory_gb=args.max_memory)
+    status("compare", f"simulating d={setup.d:g}, width={setup.width:g}, n={setup.n:g}, {args.trials} trials"
+                      f"{'' if not sizes else ' at d = ' + ', '.join(map(str, sizes))} (peak memory about "
+                      f"{gib(need)})...")
     cmp = compare(setup, n_ridge=n_ridge, lam=args.lam, trials=args.trials, seed=args.seed, n_test=args.n_test,
-                  quantities=None if args.quantities == "all" else _csv(args.quantities, str, "quantities"), sizes=_csv(args.sizes, float, "sizes"),
-                  tolerance=args.tolerance, risk_kw={"alignment_term": True} if args.alignment_term else None)
+                  quantities=quantities, sizes=sizes, tolerance=args.tolerance, max_memory_gb=args.max_memory,
+                  risk_kw={"alignment_term": True} if args.alignment_term else None)
     data = cmp.to_dict()
     json_path.write_text(json.dumps(to_jsonable(data), indent=2) + "\n")
     written = [str(json_path)]
@@ -111,4 +139,7 @@ def run(args) -> int:
             pass
     text = cmp.table() + "\n# wrote " + ", ".join(written)
     emit(data, as_json=args.json, text=text)
+    if cmp.errors:
+        status("compare", "error: " + "; ".join(f"{r.name}: {r.reason}" for r in cmp.errors))
+        return 1
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import positive_int
 from ._setup_args import add_setup_arguments, setup_from_args
 
 __all__ = ["register", "run"]
@@ -25,11 +26,26 @@ def _floats(text: str, name: str):
     return vals[0] if len(vals) == 1 else np.asarray(vals)
 
 
+def _sizes(text: str, name: str):
+    """``--n-ridge``: one positive integer or a comma-separated list of them (``2.5`` is refused)."""
+    from ._checks import integer_size
+
+    vals = _floats(text, name)
+    arr = [integer_size(v, f"--{name}") for v in np.atleast_1d(vals)]
+    return arr[0] if len(arr) == 1 else np.asarray(arr)
+
+
+def add_memory_argument(p) -> None:
+    """``--max-memory GIB``: the limit of the memory guard (validation.resources)."""
+    p.add_argument("--max-memory", type=float, default=None, metavar="GIB",
+                   help="refuse a simulation whose estimated peak memory exceeds GIB (default: the memory available now)")
+
+
 def register(sub) -> None:
     p = sub.add_parser("simulate", help="Monte Carlo of one step then ridge: estimates over trials")
     add_setup_arguments(p, d=500, width=500, n=2000, n_help="2000", lr=1.0,
-                        readouts="gaussian | rademacher | symmetric | constant")
-    p.add_argument("--steps", type=int, default=1, help="number of steps (default 1)")
+                        readouts="gaussian | rademacher | symmetric | constant", integer_sizes=True)
+    p.add_argument("--steps", type=positive_int, default=1, help="number of steps (default 1)")
     p.add_argument("--n-ridge", default=None, help="ridge samples, or a comma-separated list (default: no ridge)")
     p.add_argument("--lam", default=None, help="ridge penalty, or a comma-separated list (default 0)")
     p.add_argument("--lam-convention", default="reference",
@@ -37,32 +53,49 @@ def register(sub) -> None:
     p.add_argument("--model", default="network", help="network | equivalent | srf (default network)")
     p.add_argument("--center-labels", action="store_true", help="remove the labels' mean and linear part (Dandi)")
     p.add_argument("--reuse", action="store_true", help="fit the ridge readout on the step batch")
-    p.add_argument("--trials", type=int, default=3, help="trials (default 3)")
+    p.add_argument("--trials", type=positive_int, default=3, help="trials (default 3)")
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    p.add_argument("--n-test", type=int, default=10_000, help="test points per trial (default 10000)")
-    p.add_argument("--top-k", type=int, default=10, help="singular values recorded by spectrum (default 10)")
+    p.add_argument("--n-test", type=positive_int, default=10_000, help="test points per trial (default 10000)")
+    p.add_argument("--top-k", type=positive_int, default=10, help="singular values recorded by spectrum (default 10)")
     p.add_argument("--dtype", default="float64", help="float64 | float32 (default float64)")
-    p.add_argument("--workers", type=int, default=1, help="threads running trials (default 1)")
+    p.add_argument("--workers", type=positive_int, default=1, help="threads running trials (default 1)")
     p.add_argument("--measures", default="overlap,spectrum,ridge",
                    help="comma-separated: overlap,weight_spike,spectrum,ridge,gradient,alignment,spike_count,neurons,bulk_edge")
+    add_memory_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
+
+
+def _guard(setup, kw: dict, max_memory) -> int:
+    """The memory guard of validation.resources, before any work (the message names --max-memory)."""
+    from ..resources import check_simulation_memory
+
+    if max_memory is not None and not (0 < max_memory < float("inf")):
+        raise ValueError(f"--max-memory must be a positive number of GiB; got {max_memory:g}")
+    est = {k: kw[k] for k in ("measures", "dtype", "n_test", "lam", "model", "reuse", "top_k", "workers", "trials")
+           if k in kw}
+    return check_simulation_memory(setup, kw.get("n_ridge"), max_memory_gb=max_memory, **est)
 
 
 def run(args) -> int:
     from theory._checks import check_choice
 
-    from ..cli import emit
+    from ..cli import emit, status
+    from ..resources import gib
     from ..simulate import simulate
 
     setup = setup_from_args(args, steps=args.steps)
-    dtype = check_choice(args.dtype, ("float64", "float32"), "dtype")
-    n_ridge = None if args.n_ridge is None else _floats(args.n_ridge, "n-ridge")
+    dtype = check_choice(args.dtype, ("float64", "float32"), "--dtype")
+    n_ridge = None if args.n_ridge is None else _sizes(args.n_ridge, "n-ridge")
     lam = None if args.lam is None else _floats(args.lam, "lam")
-    sim = simulate(setup, n_ridge=n_ridge, lam=lam, trials=args.trials, seed=args.seed, n_test=args.n_test,
-                   measures=tuple(m for m in args.measures.split(",") if m), model=args.model,
-                   lam_convention=args.lam_convention, center_labels=args.center_labels, reuse=args.reuse,
-                   top_k=args.top_k, dtype=dtype, workers=args.workers, progress=True)
+    measures = tuple(m for m in args.measures.split(",") if m)
+    kw = dict(n_ridge=n_ridge, lam=lam, trials=args.trials, seed=args.seed, n_test=args.n_test, measures=measures,
+              model=args.model, lam_convention=args.lam_convention, center_labels=args.center_labels,
+              reuse=args.reuse, top_k=args.top_k, dtype=dtype, workers=args.workers)
+    need = _guard(setup, kw, args.max_memory)
+    status("simulate", f"simulating d={args.d}, width={args.width}, n={args.n}, {args.trials} trial(s) "
+                       f"(peak memory about {gib(need)})...")
+    sim = simulate(setup, progress=True, max_memory_gb=args.max_memory, **kw)
     lines = [f"# onegrad simulate: {sim.sizes}, lr={setup.lr:g}, model={args.model}, {args.trials} trials, "
              f"seed {args.seed} ({sim.elapsed_s:.1f} s); test_error includes label noise, test_risk does not",
              f"{'quantity':34s} {'mean':>12s} {'se':>10s}   95% interval"]
