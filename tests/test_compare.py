@@ -11,6 +11,11 @@ from validation.cli import main
 from validation.compare import TOLERANCE_CONSTANTS, Comparison
 
 
+#: The quantities of the default comparison (docs/compare.md), in the order of the table.
+DEFAULT_QUANTITIES = ("cos(beta, beta*)", "|beta|^2", "s1(W_1)", "<v1, beta*>^2", "outlier 1 (degree 1)",
+                      "train error", "test error")
+
+
 def cui_small(d=120):
     return theory.OneStep(activation="tanh", target="sin", d=d, width=d, n=20 * d, lr=3.0)
 
@@ -91,7 +96,10 @@ def test_cli_default_at_reduced_size(tmp_path, capsys):
     assert "disagrees" not in text and "agree" in text
     data = json.loads((out / "compare.json").read_text())
     assert data["all_agree"] is True
-    assert all(r["verdict"] in ("agrees", "skipped") for r in data["rows"])
+    # the default comparison compares exactly these seven quantities, every one of them (none skipped or failed)
+    assert [r["name"] for r in data["rows"]] == list(DEFAULT_QUANTITIES)
+    assert all(r["verdict"] == "agrees" and r["theory"] is not None for r in data["rows"])
+    assert data["n_errors"] == 0
     pytest.importorskip("matplotlib")
     assert (out / "compare.png").stat().st_size > 1000
 
