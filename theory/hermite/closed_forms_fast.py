@@ -141,35 +141,53 @@ def _recurrence(A: int, alpha: int, B: int, beta: int, F: int, N: int):
     this bound is inflated by :math:`1 + 2^{-30}` per step (its own rounding is below :math:`2^{-50}`).
     Raises ``OverflowError`` when a bound leaves the float range (far outside the fast domain).
     """
-    u = 2.0**-F
     mask = (1 << F) - 1
     g0, g1 = 1 << F, A
     g = [g0, g1]
-    d = [0.0, float(alpha)]
+    lossy = []  # the n whose floor discarded bits (t_n = 1)
+    if B == 1 << F and not beta:  # b = 1 (Hermite polynomials): a shift instead of a product
+        for n in range(1, N):
+            x = A * g1
+            if x & mask:
+                lossy.append(n)
+            g0, g1 = g1, (x >> F) - n * g0
+            g.append(g1)
+    elif B:
+        for n in range(1, N):
+            x = A * g1 - n * B * g0
+            if x & mask:
+                lossy.append(n)
+            g0, g1 = g1, x >> F
+            g.append(g1)
+    else:  # b = 0: powers of a
+        for n in range(1, N):
+            x = A * g1
+            if x & mask:
+                lossy.append(n)
+            g1 = x >> F
+            g.append(g1)
+    g = g[: N + 1]
+    if not (alpha or beta or lossy):
+        return g, [0] * len(g)
+    u = 2.0**-F
     af = (abs(A) + alpha) * u
     bf = (abs(B) + beta) * u
     ea, eb = alpha * u, beta * u
-    d0, d1 = 0.0, float(alpha)
+    t = [0.0] * (N + 1)
+    for n in lossy:
+        t[n] = 1.0
     inflate = 1.0 + 2.0**-30
-    unit_b = B == 1 << F and not beta  # b = 1 (Hermite polynomials): a shift instead of a product
+    d0, d1 = 0.0, float(alpha)
+    w = [0, alpha]
     for n in range(1, N):
-        if unit_b:
-            x = A * g1
-            t = 1.0 if x & mask else 0.0
-            g0, g1 = g1, (x >> F) - n * g0
-        else:
-            x = A * g1 - n * B * g0 if B else A * g1
-            t = 1.0 if x & mask else 0.0
-            g0, g1 = g1, x >> F
-        if alpha or beta:
-            t += ea * abs(g0) + n * eb * abs(g[n - 1])  # |g_n|, |g_{n-1}|
-        if t or d1 or d0:
-            d0, d1 = d1, (af * d1 + n * bf * d0 + t) * inflate
-        else:
-            d0, d1 = d1, 0.0
-        g.append(g1)
-        d.append(d1)
-    return g[: N + 1], [int(x) + 1 if x else 0 for x in d[: N + 1]]
+        src = t[n]
+        if alpha:
+            src += ea * abs(g[n])
+        if beta:
+            src += n * eb * abs(g[n - 1])
+        d0, d1 = d1, (af * d1 + n * bf * d0 + src) * inflate
+        w.append(int(d1) + 1 if d1 else 0)
+    return g, w[: N + 1]
 
 
 def _frac_bits(prec: int, N: int, a: float, b: float) -> int:
@@ -529,22 +547,24 @@ def _finish(consts, head, tail, kmax, basis, prec, flip, amp, offset):
         cm, ce, cw = consts[idx[r % len(idx)]]
         sg = sgn[r % len(sgn)] * (-1 if (flip and r % 2 == 1) else 1)
         cyc.append((sg * cm, abs(cm), cw, ce + ge))
+    seq = [cyc[kk % period] for kk in range(k, kmax + 1)]
     ldexp, ulp = math.ldexp, math.ulp
     if orth:
         _basis_factor(basis, prec, kmax)
         table = _FACTOR_TABLES[(basis, prec)]
-    for j in range(kmax + 1 - k):
-        kk = k + j
-        km, akm, kw, e = cyc[kk % period]
-        gm, gw = g[j], w[j]
+    for kk, gm, gw, (km, akm, kw, e) in zip(range(k, kmax + 1), g, w, seq):
+        if not gm and not gw:  # an exact zero
+            values.append(0.0)
+            errors.append(0.0)
+            continue
         m = km * gm
-        wt = akm * gw + abs(gm) * kw + kw * gw if (gw or kw) else 0
+        wt = akm * gw + abs(gm) * kw + kw * gw
         if orth:
             fm, fe, fw = table[kk]
             wt = abs(m) * fw + wt * (fm + fw)
             m *= fm
             e += fe
-        if wt == 0:
+        if not wt:
             out = _round((m, e, 0))
             if out is None:
                 return None
