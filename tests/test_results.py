@@ -56,3 +56,149 @@ def test_gs_alignment_theory_matches_simulation_for_an_even_spike():
     g = sim.get("left_gs_alignment")[:, 2, :]
     mc = g.max(axis=1)
     assert abs(mc.mean() - sp.gs_alignment) < 0.05
+
+
+# ------------------------------------------------------------------ the common interface
+def _all_result_classes():
+    import importlib
+    import pkgutil
+
+    from theory._result import Result
+
+    for pkg in (theory, validation):
+        for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+            if info.name.endswith("__main__"):
+                continue
+            importlib.import_module(info.name)
+    out, todo = [], list(Result.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        out.append(cls)
+        todo.extend(cls.__subclasses__())
+    return out
+
+
+def test_every_result_is_a_frozen_dataclass_with_the_short_repr():
+    import dataclasses
+
+    from theory._result import Result
+
+    classes = _all_result_classes()
+    assert len(classes) > 25
+    for cls in classes:
+        assert dataclasses.is_dataclass(cls), cls
+        assert cls.__dataclass_params__.frozen, f"{cls.__module__}.{cls.__name__} is not frozen"
+        for name in ("to_dict", "table", "to_frame", "_repr_html_", "table_data"):
+            assert callable(getattr(cls, name)), (cls, name)
+        # either our short repr or one written by hand in the class (never the dataclass's long one)
+        rep = cls.__repr__
+        assert rep is Result.__repr__ or "__repr__" in cls.__dict__ or getattr(rep, "_result_generic", False), cls
+
+
+@pytest.fixture(scope="module")
+def setup():
+    return theory.OneStep(activation="tanh", target="sin", d=2000, width=2000, n=40000, lr=3.0)
+
+
+@pytest.fixture(scope="module")
+def results(setup):
+    return {
+        "hermite": theory.hermite_coefficients("relu", 40),
+        "risk": theory.risk(setup, n_ridge=np.linspace(500, 8000, 60), lam=0.1),
+        "spikes": setup.spikes(),
+        "degrees": theory.spike_degrees(0.4, "tanh"),
+        "overlap": setup.learned_overlap(),
+        "weight": setup.weight_spike(),
+        "floor": theory.error_floor(theory.MultiIndexTarget("z1 + z1*z2", 2), np.eye(2)),
+        "estimate": validation.estimate(np.arange(12.0).reshape(4, 3)),
+    }
+
+
+def test_repr_is_one_short_line_without_the_arrays(results):
+    for name, res in results.items():
+        text = repr(res)
+        assert "\n" not in text and text.startswith(type(res).__name__ + "("), name
+        assert len(text) < 1200, (name, len(text))
+    # a 41-value array shows its size and its end values, not 41 numbers
+    rep = repr(results["hermite"])
+    assert "array(41) [0.398942, 0.5, 0.398942, ..., " in rep and rep.count(",") < 40
+    assert "array(60)" in repr(results["risk"])
+
+
+def test_table_columns_rows_and_notes(results):
+    risk = results["risk"]
+    lines = risk.table().splitlines()
+    header = next(ln for ln in lines if not ln.startswith("#"))
+    assert header.split()[:3] == ["test_error", "train_error", "test_risk"]
+    body = lines[lines.index(header) + 1:]
+    assert len(body) == 60
+    cols = header.split()
+    first = dict(zip(cols, body[0].split()))
+    assert float(first["test_error"]) == pytest.approx(risk.test_error[0], rel=1e-5)
+    assert float(first["n_ridge"]) == 500 and first["status"] == "converged"
+    assert any(ln.startswith("# method: ") for ln in lines)
+    # a spectrum: one row per spike
+    spec = results["spikes"]
+    tab = spec.table().splitlines()
+    head = next(ln for ln in tab if not ln.startswith("#"))
+    assert head.split()[:3] == ["degree", "location", "alignment"]
+    assert len(tab) - tab.index(head) - 1 == len(spec.spikes)
+    # a result of scalars: field / value
+    tab = results["overlap"].table().splitlines()
+    assert tab[0].split() == ["field", "value"]
+    assert float(dict(ln.split() for ln in tab[1:])["cos"]) == pytest.approx(results["overlap"].cos, rel=1e-5)
+
+
+def test_html_is_an_escaped_table(results):
+    for name, res in results.items():
+        html = res._repr_html_()
+        assert html.startswith("<table>") and html.endswith("</table>"), name
+        assert f"<caption>{type(res).__name__}</caption>" in html
+    assert "<td>converged</td>" in results["risk"]._repr_html_()
+    assert "<script" not in results["degrees"]._repr_html_()
+
+
+def test_to_frame_has_the_table_columns(results):
+    pd = pytest.importorskip("pandas", reason="to_frame needs the optional package pandas")
+    risk = results["risk"]
+    frame = risk.to_frame()
+    assert isinstance(frame, pd.DataFrame) and len(frame) == 60
+    assert np.array_equal(frame["test_error"].to_numpy(), risk.test_error)
+    assert frame.attrs["method"] == risk.method
+    one = results["overlap"].to_frame()
+    assert len(one) == 1 and one["cos"].iloc[0] == results["overlap"].cos
+    assert list(results["spikes"].to_frame()["degree"]) == [sp.degree for sp in results["spikes"].spikes]
+
+
+def test_to_frame_without_pandas_names_the_package(results, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # makes `import pandas` raise ImportError
+    with pytest.raises(ImportError, match="pandas"):
+        results["risk"].to_frame()
+
+
+def test_to_dict_is_json(results):
+    import json
+
+    for name, res in results.items():
+        json.loads(json.dumps(res.to_dict(), allow_nan=False))
+
+
+# ------------------------------------------------------------------ promised behaviours
+def test_spike_degrees_behaves_as_the_tuple_of_degrees():
+    res = theory.spike_degrees(0.35, "tanh")  # (k-1)/(2k) < 0.35 for k = 1, 2, 3; tanh is odd: degrees 1 and 3
+    assert res.degrees == (1, 3)
+    assert list(res) == [1, 3] and tuple(res) == res.degrees
+    assert len(res) == 2 and 3 in res and 2 not in res
+    a, b = res
+    assert (a, b) == (1, 3)
+    assert sorted(theory.spike_degrees(0.35, "relu")) == [1, 2]  # relu: c_3 = 0 (odd degrees > 1 vanish)
+    assert len(theory.spike_degrees(0.1, "tanh")) == 1
+
+
+def test_learned_overlap_float_is_the_cosine(setup):
+    res = setup.learned_overlap()
+    assert float(res) == res.cos
+    assert 0 < float(res) < 1
+    assert math.isclose(float(res) ** 2, res.subspace_fraction, rel_tol=0.05)  # cos^2 = fraction to leading order

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_choice, check_in_interval, check_integer
+from .._applicability import NotApplicable
 from ..model.statistics import READOUT_MOMENTS as _READOUT_MOMENTS, readout_moments, step_statistics
 from .._result import Result
 from ..hermite.engine import hermite_coefficients
@@ -109,6 +110,25 @@ class SpikeDegrees(Result):
     zero_reasons: tuple
     coefficients: np.ndarray
     note: str = ""
+
+    # the promise of the public surface: "iterating it gives the degrees" (a tuple-like object)
+    def __iter__(self):
+        return iter(self.degrees)
+
+    def __len__(self) -> int:
+        return len(self.degrees)
+
+    def __contains__(self, k) -> bool:
+        return k in self.degrees
+
+    def table_data(self):
+        """One row per spiking degree with its series coefficient; alpha, interval and counts as notes."""
+        rows = [[k, float(self.coefficients[k]) if k < len(self.coefficients) else float("nan")] for k in self.degrees]
+        notes = [("alpha", self.alpha), ("count", self.count), ("interval", self.interval),
+                 ("at_boundary", self.at_boundary), ("zero_degrees", self.zero_degrees)]
+        if self.note:
+            notes.append(("note", self.note))
+        return ["degree", "c_k (series)"], rows, notes
 
 
 def _zero_decisions(act, kmax: int):
@@ -198,7 +218,7 @@ def spike_degrees(alpha, activation, *, kmax=None, readout: str = "gaussian") ->
         raise ValueError(f"kmax must be >= {needed} for alpha = {alpha}; got {kmax}")
     vals, reasons = _zero_decisions(act, kmax)
     if reasons[1] is not None:
-        raise ValueError(
+        raise NotApplicable(
             f"activation {act.name!r} has c_1 = 0 ({reasons[1]}): no spike can form, since the step "
             "moves every neuron along tau*c_1*beta and each spike is a power of that shift"
         )
@@ -276,6 +296,10 @@ class LearnedOverlap(Result):
     residual_second_moment: float
     residual: str
     noise_included: bool = True
+
+    def __float__(self) -> float:
+        """``float(setup.learned_overlap())`` is the cosine, as the public surface promises."""
+        return float(self.cos)
 
 
 def learned_overlap(setup) -> LearnedOverlap:
