@@ -94,7 +94,8 @@ def test_learned_overlap_labels_matches_B4_independent_quadrature():
 def test_learned_overlap_full_residual_matches_B5():
     # docs/theory/step.md#the-learned-direction (unit-norm w, centred sigma, output scale 1/sqrt(N), gaussian readout):
     # |beta_r|^2 -> mu1*^2 + c1^2 + (E y^2 + E sigma^2)/phi.
-    s = theory.OneStep.from_moniri(alpha=0.1, activation="tanh", target="sin", d=400, width=320, n=1200)
+    s = theory.OneStep.from_moniri(alpha=0.1, activation="tanh", target="sin", d=400, width=320, n=1200,
+                                   residual="full")
     c1 = _gauss(lambda z: z * math.tanh(z))
     es2 = _gauss(lambda z: math.tanh(z) ** 2)
     m1 = _gauss(lambda z: z * math.sin(z))

@@ -233,7 +233,8 @@ _MONIRI_K = 4
 def _moniri_setup(d, alpha):
     import theory
 
-    return theory.OneStep.from_moniri(alpha=alpha, d=d, width=d, n=4 * d, activation="softplus", target="identity")
+    return theory.OneStep.from_moniri(alpha=alpha, d=d, width=d, n=4 * d, activation="softplus", target="identity",
+                                      residual="full")
 
 
 def _moniri_data(scale, seed):

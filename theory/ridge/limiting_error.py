@@ -38,11 +38,12 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .._checks import check_array, check_choice, check_integer, check_positive
+from .._applicability import NotApplicable
 from .._result import Result
 from .ba_conditional import ba_conditional_risk, conditional_spectrum, unit_target
 from .conditional import constant_kappa_data, srf_kappa_data
@@ -76,9 +77,14 @@ class RiskResult(Result):
     noise_included : bool
         Whether ``test_error`` and ``train_error`` include label noise (``noise_var > 0``).
     status : str or ndarray
-        ``"converged"``, ``"max_iter"`` or ``"diverged"`` per point.
+        Per point: ``"converged"``; or, with NaN errors (never a negative or infinite one),
+        ``"interpolation_threshold"`` (``lam = 0`` at ``n_ridge = width``, where the ridgeless error diverges),
+        ``"diverged"`` (past the interpolation instability), ``"max_iter"`` (not converged within ``max_iter``
+        evaluations), ``"unresolved"`` (``lam = 0``, ``n_ridge < width``: the limit :math:`\lambda\to0^+` did not
+        settle, see :func:`_ridgeless_limit`) or ``"no_solution"`` (the converged equations give no physical error).
+        ``lam = 0`` with ``n_ridge < width`` is the minimum-norm limit; with ``n_ridge > width`` it is solved directly.
     n_iter : int or ndarray
-        Evaluations of the fixed-point map per point.
+        Evaluations of the fixed-point map per point (never more than ``max_iter``).
     residual : float or ndarray
         Residual of the equations at the returned point (see :func:`theory.solvers.residual_norm`).
     quadrature_residual : float or ndarray
@@ -128,12 +134,12 @@ def _check_setup(setup):
     if not isinstance(setup, OneStep):
         raise TypeError(f"setup must be a theory.OneStep; got {type(setup).__name__}")
     if setup.is_multi_index:
-        raise ValueError("theory.risk needs a single-index target; got a MultiIndexTarget "
+        raise NotApplicable("theory.risk needs a single-index target; got a MultiIndexTarget "
                          "(see theory.error_floor for multi-index targets)")
     if setup.steps != 1:
-        raise ValueError(f"theory.risk describes one gradient step; got steps={setup.steps}")
+        raise NotApplicable(f"theory.risk describes one gradient step; got steps={setup.steps}")
     if setup.readout == "symmetric":
-        raise ValueError("readout='symmetric' duplicates every neuron, which breaks the Gaussian equivalence of "
+        raise NotApplicable("readout='symmetric' duplicates every neuron, which breaks the Gaussian equivalence of "
                          "the bulk; theory.risk supports readout 'constant', 'rademacher' and 'gaussian'")
 
 
@@ -169,7 +175,7 @@ def select_method(setup, lr=None):
     if setup.readout == "gaussian" and alpha < 0.5:
         return "moniri", (f"alpha = {alpha:.3g} in (0, 1/2) with a Gaussian readout: Moniri et al.'s equivalent "
                           "model with diverging spikes (notes/risk.md §5)")
-    raise ValueError(
+    raise NotApplicable(
         f"no limiting theory for this regime: lr = {lr:g} (Moniri alpha = {alpha:.3g}), readout {setup.readout!r}, "
         f"activation {setup.activation.name!r}. Covered: lr = 0 (rf); alpha <= 0 (ba); a common spike, i.e. readout "
         "'constant' or 'rademacher' with an odd activation (srf); a Gaussian readout with 0 < alpha < 1/2 (moniri)"
@@ -178,16 +184,16 @@ def select_method(setup, lr=None):
 
 def _check_method_applies(setup, method, lr):
     if method == "srf" and lr != 0.0 and not common_spike_readout(setup):
-        raise ValueError(
+        raise NotApplicable(
             f"method 'srf' needs every neuron to receive the same spike: readout 'constant', or 'rademacher' with an "
             f"odd activation; got readout {setup.readout!r} with activation {setup.activation.name!r}"
         )
     if method == "moniri":
         alpha = math.log(abs(lr) * math.sqrt(setup.width)) / math.log(setup.n) if lr != 0 else -math.inf
         if not 0.0 < alpha < 0.5:
-            raise ValueError(f"method 'moniri' needs Moniri's alpha = log(lr sqrt(width))/log(n) in (0, 1/2); got {alpha:.4g}")
+            raise NotApplicable(f"method 'moniri' needs Moniri's alpha = log(lr sqrt(width))/log(n) in (0, 1/2); got {alpha:.4g}")
         if setup.readout != "gaussian":
-            raise ValueError(
+            raise NotApplicable(
                 f"method 'moniri' needs readout='gaussian' (the spikes a^(k) are then distinct directions); got "
                 f"{setup.readout!r} (use method='srf' for a common spike)"
             )
@@ -195,7 +201,7 @@ def _check_method_applies(setup, method, lr):
 
         lo = learned_overlap(setup.with_(lr=lr))
         if lo.f0_component > 0.05 * math.sqrt(lo.norm_sq):
-            raise ValueError(
+            raise NotApplicable(
                 "method 'moniri' needs a learned direction independent of the initial features: with residual='full' "
                 f"and output_scale {setup.effective_output_scale:g} the step carries the initial network's component "
                 f"(relative size {lo.f0_component / math.sqrt(lo.norm_sq):.3g}, notes/spikes.md B.5), which is "
@@ -287,7 +293,7 @@ def _spiked_model(setup, st, method, *, degrees, strength, bulk_noise=True):
     beta = setup.width_ratio
     if strength == "infinite":
         if setup.readout != "gaussian":
-            raise ValueError("strength='infinite' needs readout='gaussian' (distinct spike directions s^(k))")
+            raise NotApplicable("strength='infinite' needs readout='gaussian' (distinct spike directions s^(k))")
         channels = [_channel(kd.mu0, "ones", p)]
         return kd, channels, np.zeros((1, 1)), [kd.nodes**k for k in degs], c_bulk, params
     ms = readout_power_moments(setup.readout, 2 * kmax)
@@ -414,6 +420,60 @@ class _Model:
         return self._fine
 
 
+# ----------------------------------------------------------------------------- one point, and the ridgeless limit
+_RIDGELESS_LAMS = tuple(10.0 ** -k for k in range(5, 15))  # lam -> 0+ (relative to the unit-scale features)
+_RIDGELESS_RTOL = 1e-7
+
+
+def _solve_point(mdl, alpha, lam, x0, *, tol, max_iter, accelerate):
+    """Solve at one ``(alpha, lam)``; on the Marchenko-Pastur spectrum, re-check (and refine) on three times the
+    nodes. Every evaluation counts against ``max_iter``. Returns ``(solution, n_iter, quadrature_residual)``."""
+    sol = mdl.system.solve(alpha, lam, x0=x0, tol=tol, max_iter=max_iter, accelerate=accelerate)
+    n_it = sol.n_iter
+    q = float("nan")
+    if mdl.kind == "mp" and sol.status == "converged":
+        fine = mdl.fine_system()
+        q = residual_norm(sol.x, fine.map(sol.x, alpha, lam))
+        if q > 10 * tol:
+            left = max_iter - n_it
+            if left < 1:
+                return replace(sol, status="max_iter"), n_it, q
+            sol = fine.solve(alpha, lam, x0=sol.x, tol=tol, max_iter=left, accelerate=accelerate)
+            n_it += sol.n_iter
+            q = sol.residual
+    return sol, n_it, q
+
+
+def _ridgeless_limit(mdl, alpha, x0, *, tol, max_iter, accelerate):
+    r"""``lam = 0`` with fewer ridge samples than features: the minimum-norm limit :math:`\lambda\to0^+`.
+
+    At :math:`\lambda = 0` the susceptibilities of the equations are infinite when :math:`n_{ridge} < p`, so the
+    system is solved on :math:`\lambda = 10^{-5}, 10^{-6}, \dots, 10^{-14}` (warm-started) until the test error
+    settles: two successive changes below ``1e-7`` relative and shrinking at least fivefold per decade (the
+    :math:`O(\lambda)` approach of a minimum-norm interpolator). The limit is then the Richardson extrapolation
+    :math:`T(\lambda_k) - (T(\lambda_{k-1}) - T(\lambda_k))/9`, and the train error is 0 (the interpolator fits
+    the ridge batch). Otherwise the status is ``"unresolved"`` (no number), or that of the failed solve.
+    Returns ``(last solution, n_iter, quadrature_residual, (test, train) or None)``.
+    """
+    n_total, x, hist = 0, x0, []
+    sol, q = None, float("nan")
+    for lam in _RIDGELESS_LAMS:
+        left = max_iter - n_total
+        if left < 1:
+            return replace(sol, status="max_iter"), n_total, q, None
+        sol, n_it, q = _solve_point(mdl, alpha, lam, x, tol=tol, max_iter=left, accelerate=accelerate)
+        n_total += n_it
+        if sol.status != "converged":
+            return sol, n_total, q, None
+        x = sol.x
+        hist.append(sol.test_error)
+        if len(hist) >= 3:
+            d1, d2 = hist[-3] - hist[-2], hist[-2] - hist[-1]
+            if abs(d2) <= _RIDGELESS_RTOL * abs(hist[-1]) and abs(d2) <= 0.2 * abs(d1) + 1e-15 * abs(hist[-1]):
+                return sol, n_total, q, (hist[-1] - d2 / 9.0, 0.0)
+    return replace(sol, status="unresolved"), n_total, q, None
+
+
 # ----------------------------------------------------------------------------- the public function
 def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None, beta_star=None,
          degrees=None, strength: str = "finite", bulk_noise: bool = True, tol: float = 1e-10,
@@ -536,7 +596,7 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
         if m == "moniri":
             _check_method_applies(setup, m, lr_val)
         if alignment_term and m != "srf":
-            raise ValueError(f"alignment_term=True applies to method 'srf' only; the method is {m!r}")
+            raise NotApplicable(f"alignment_term=True applies to method 'srf' only; the method is {m!r}")
         if W1 is not None and m != "ba":
             raise ValueError(f"W1 is only used by method 'ba' (Ba et al.'s conditional formula); the method is {m!r}")
         if W1 is not None and len(np.unique(R)) > 1:
@@ -560,6 +620,13 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
     for i in range(size):
         mdl = models[float(R[i])]
         meth[i] = mdl.method
+        if L[i] == 0.0 and N[i] == setup.width:
+            # lam = 0 at n_ridge = width: the interpolation threshold, where the ridgeless error diverges
+            test[i] = train[i] = resid[i] = np.nan
+            status[i] = "interpolation_threshold"
+            thetas.append([])
+            ms.append([])
+            continue
         if mdl.conditional is not None:
             out = ba_conditional_risk(mdl.conditional, n_ridge=N[i], lam=L[i], noise_var=mdl.noise)
             test[i], train[i] = out.test_error, out.train_error
@@ -568,24 +635,27 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
             ms.append([])
             continue
         alpha = N[i] / setup.width
-        sol = mdl.system.solve(alpha, L[i], x0=x_prev.get(id(mdl)), tol=tol, max_iter=max_iter, accelerate=accelerate)
-        n_it = sol.n_iter
-        if mdl.kind == "mp" and sol.status == "converged":
-            fine = mdl.fine_system()
-            q = residual_norm(sol.x, fine.map(sol.x, alpha, L[i]))
-            if q > 10 * tol:
-                sol = fine.solve(alpha, L[i], x0=sol.x, tol=tol, max_iter=max_iter, accelerate=accelerate)
-                n_it += sol.n_iter
-                q = sol.residual
-            qres[i] = q
-        if sol.status == "converged":
+        kw = dict(tol=tol, max_iter=max_iter, accelerate=accelerate)
+        if L[i] == 0.0 and alpha < 1.0:
+            sol, n_it, qres[i], limit = _ridgeless_limit(mdl, alpha, x_prev.get(id(mdl)), **kw)
+        else:
+            sol, n_it, qres[i] = _solve_point(mdl, alpha, L[i], x_prev.get(id(mdl)), **kw)
+            limit = None
+        if sol.status == "converged" and limit is None:  # (a ridgeless limit's tiny lam is no warm start)
             x_prev[id(mdl)] = sol.x
-        test[i], train[i] = sol.test_error, sol.train_error
+        test[i], train[i] = (sol.test_error, sol.train_error) if limit is None else limit
         status[i], n_iter[i], resid[i] = sol.status, n_it, sol.residual
         for k in names:
             ops[k][i] = sol.overlaps[k]
         thetas.append(sol.overlaps["theta"])
         ms.append(sol.overlaps["m"])
+    # honest numbers: an error is reported only where the equations have a converged, physical solution
+    for i in range(size):
+        if status[i] == "converged" and not (np.isfinite(test[i]) and np.isfinite(train[i]) and test[i] >= 0
+                                             and train[i] >= 0):
+            status[i] = "no_solution"
+        if status[i] != "converged":
+            test[i] = train[i] = np.nan
     if strict and np.any(status != "converged"):
         bad = int(np.sum(status != "converged"))
         warnings.warn(f"theory.risk: {bad} of {size} points did not converge (see .status and .residual)",

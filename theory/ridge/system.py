@@ -205,14 +205,20 @@ class GESystem:
             v0 = np.asarray(x0, dtype=float)[2:4]
         else:
             v0 = T(np.zeros(2))  # one isotone step from below: positive
+        # every evaluation counts against max_iter (4 are kept for the explicit part below)
+        budget = max(int(max_iter) - 4, 1)
         if accelerate:
-            sol = newton_fixed_point(T, v0, tol=tol, max_iter=min(max_iter, 200), transform="log")
+            with np.errstate(over="ignore", invalid="ignore"):  # a failed Newton step falls back below
+                sol = newton_fixed_point(T, v0, tol=tol, max_iter=min(budget, 200), transform="log")
         if not accelerate or sol.status != "converged":
             # monotone damped iteration from below (the map is isotone and bounded when lam > 0)
             n0 = sol.n_iter if accelerate else 0
-            sol = fixed_point(T, np.zeros(2), tol=tol, max_iter=max_iter, accelerate=False, damping=damping,
-                              growth=np.inf)
-            sol = type(sol)(sol.x, sol.status, sol.n_iter + n0, sol.residual, sol.damping)
+            if budget - n0 >= 1:
+                sol = fixed_point(T, np.zeros(2), tol=tol, max_iter=budget - n0, accelerate=False, damping=damping,
+                                  growth=np.inf)
+                sol = type(sol)(sol.x, sol.status, sol.n_iter + n0, sol.residual, sol.damping)
+            else:
+                sol = type(sol)(sol.x, "max_iter", n0, sol.residual, sol.damping)
         n_iter = sol.n_iter
         V1, V2 = sol.x
         with np.errstate(all="ignore"):
@@ -220,7 +226,7 @@ class GESystem:
             c = self.map(np.array([0.0, 0.0, V1, V2, psi]), alpha, lam)[:2]
             A = np.column_stack([self.map(np.array([1.0, 0.0, V1, V2, psi]), alpha, lam)[:2] - c,
                                  self.map(np.array([0.0, 1.0, V1, V2, psi]), alpha, lam)[:2] - c])
-        n_iter += 4
+        n_iter = min(n_iter + 4, int(max_iter))
         status = sol.status
         if status == "converged":
             stable = np.all(np.isfinite(A)) and np.max(np.abs(np.linalg.eigvals(A))) < 1.0

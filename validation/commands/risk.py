@@ -37,6 +37,11 @@ def parse_grid(text: str, name: str) -> np.ndarray:
         raise ValueError(f"--{name} must be 'start:stop:count', a comma-separated list or a number; got {text!r}") from None
 
 
+def _cell(value: float, status: str) -> str:
+    """A number, or ``nan (status)`` where the theory has none (``theory.risk`` reports NaN with its status)."""
+    return f"{value:12.6g}" if np.isfinite(value) else f"nan ({status})".rjust(12)
+
+
 def register(sub) -> None:
     p = sub.add_parser("risk", help="limiting test and train error of ridge after one step (learning curve)")
     add_setup_arguments(p, d=2000, width=2000, n=40000, n_help="40000 = 20 d", lr=3.0)
@@ -93,7 +98,7 @@ def run(args) -> int:
              f"# test_error includes label noise ({res.noise_included}); test_risk does not; lam is lam_C",
              f"{'n/d':>8s} {'lam':>10s} {'test_error':>12s} {'test_risk':>12s} {'train_error':>12s}  status"]
     for r in rows:
-        lines.append(f"{r['n_ridge_ratio']:8.4g} {r['lam']:10.4g} {r['test_error']:12.6g} {r['test_risk']:12.6g} "
-                     f"{r['train_error']:12.6g}  {r['status']}")
+        cells = [_cell(r[k], r["status"]) for k in ("test_error", "test_risk", "train_error")]
+        lines.append(f"{r['n_ridge_ratio']:8.4g} {r['lam']:10.4g} {' '.join(cells)}  {r['status']}")
     emit(data, as_json=args.json, text="\n".join(lines))
     return 0
