@@ -8,7 +8,7 @@ r"""Guards of the Hermite engine: resource caps, checks of user callables, and t
   quadrature keeps its own ``kmax <= 400`` (:data:`theory.hermite.quadrature.MAX_KMAX`, where its
   weighted recurrence underflows).
 * **Callables** must be elementwise and vectorised: :func:`check_elementwise` compares ``f(x)`` on a
-  probe array with ``f`` applied to each element alone and to the array reshaped to 2-D, so
+  probe array with ``f`` applied to each half of it alone and to the array reshaped to 2-D, so
   ``lambda z: np.sum(z)`` (which would give coefficients of a constant) is refused, naming the
   argument.
 * **Accuracy**: an undeclared kink makes the double-precision quadrature converge only
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import warnings
+import weakref
 
 import numpy as np
 
@@ -93,54 +94,73 @@ def _call(f, x, name):
         ) from exc
 
 
+_CHECKED = weakref.WeakKeyDictionary()  # callables already found elementwise (a verdict cache, no data)
+
+
 def check_elementwise(f, name: str = "f", *, finite: bool = False) -> None:
     r"""Check that ``f`` acts elementwise on arrays of any shape (and, with ``finite``, is finite).
 
-    On the probe array ``x`` (10 fixed, unsorted points in :math:`[-3.3, 3.7]`): ``f(x)`` must have the shape
-    of ``x`` (or be a scalar, for a constant function), agree with ``f(x[i:i+1])`` for every ``i``
-    and with ``f(x.reshape(2, 5))``, to a relative ``1e-9``. Raises ``TypeError`` (wrong shape or a
-    failing call) or ``ValueError`` (not elementwise; not finite) naming ``name``.
+    On the probe array ``x`` (10 fixed, unsorted points in :math:`[-3.3, 3.7]`): ``f(x)`` must have
+    the shape of ``x`` (or be a scalar, for a constant function) and agree, to a relative ``1e-9``,
+    with ``f`` applied to each half of ``x`` alone (a sum, mean, sort or cumulative sum over the
+    array changes with its length) and to ``x.reshape(2, 5)`` (a function of one axis only). Raises
+    ``TypeError`` (wrong shape or a failing call) or ``ValueError`` (not elementwise; not finite)
+    naming ``name``. A callable that passed is remembered (weakly), so the check costs four calls
+    once per callable object.
 
     >>> check_elementwise(lambda z: np.sum(z), "f")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: f must act elementwise (value at each point alone): ...
+    ValueError: f must act elementwise (the first half of the array alone): ...
     """
     if not callable(f):
         raise TypeError(f"{name} must be callable; got {type(f).__name__}")
-    x = _PROBE.copy()
-    v = _call(f, x, name)
-    if v.ndim == 0:
-        v = np.broadcast_to(v, x.shape)
-    if v.shape != x.shape:
-        raise TypeError(f"{name} must be vectorised: for an input of shape {x.shape} it returned shape {v.shape}")
-    if np.iscomplexobj(v) and np.any(np.imag(v) != 0):
-        raise ValueError(f"{name} must return real values")
     try:
-        v = np.real(v).astype(float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must return numbers; got an array of {v.dtype}") from None
+        if _CHECKED.get(f, 0) >= 1 + finite:
+            return
+    except TypeError:  # not weakly referenceable or not hashable: check every time
+        pass
+    x = _PROBE.copy()
+    v = _as_values(_call(f, x, name), x.shape, name)
     if finite and not np.all(np.isfinite(v)):
         bad = x[~np.isfinite(v)][0]
         raise ValueError(f"{name} returned NaN or inf at z = {bad:g}: it must be finite on the real line")
-    single = np.array([np.real(np.broadcast_to(_call(f, x[i:i + 1], name), (1,))).astype(float)[0]
-                       for i in range(x.size)])
     w = _call(f, x.reshape(2, 5), name)
     if w.ndim and w.shape != (2, 5):
         raise TypeError(f"{name} must be vectorised over arrays of any shape: for an input of shape (2, 5) it "
                         f"returned shape {w.shape}")
-    two_d = np.real(np.broadcast_to(w, (2, 5))).astype(float).ravel()
-    scale = np.maximum(np.abs(v), 1e-300)
+    parts = (("the first half of the array alone", np.s_[:5], _as_values(_call(f, x[:5], name), (5,), name)),
+             ("the second half of the array alone", np.s_[5:], _as_values(_call(f, x[5:], name), (5,), name)),
+             ("the array reshaped to 2-D", np.s_[:], _as_values(w, (2, 5), name).ravel()))
     with np.errstate(invalid="ignore"):
-        for what, other in (("value at each point alone", single), ("array reshaped to 2-D", two_d)):
-            same = (other == v) | (np.abs(other - v) <= 1e-9 * scale) | (np.isnan(other) & np.isnan(v))
+        for what, sl, other in parts:
+            ref = v[sl]
+            same = (other == ref) | (np.abs(other - ref) <= 1e-9 * np.maximum(np.abs(ref), 1e-300)) \
+                | (np.isnan(other) & np.isnan(ref))
             if not np.all(same):
                 i = int(np.flatnonzero(~same)[0])
                 raise ValueError(
-                    f"{name} must act elementwise ({what}): f(x)[{i}] = {v[i]:.6g} but the same point gives "
-                    f"{other[i]:.6g} (z = {x[i]:g}); a function that mixes the entries of its argument "
-                    "(np.sum, np.mean, sorting...) is not a function of one Gaussian variable"
+                    f"{name} must act elementwise ({what}): at z = {x[sl][i]:g} it gave {other[i]:.6g} instead of "
+                    f"{ref[i]:.6g}; a function that mixes the entries of its argument (np.sum, np.mean, sorting...) "
+                    "is not a function of one Gaussian variable"
                 )
+    try:
+        _CHECKED[f] = max(_CHECKED.get(f, 0), 1 + finite)
+    except TypeError:
+        pass
+
+
+def _as_values(v, shape, name):
+    if v.ndim == 0:
+        v = np.broadcast_to(v, shape)
+    if v.shape != shape:
+        raise TypeError(f"{name} must be vectorised: for an input of shape {shape} it returned shape {v.shape}")
+    if np.iscomplexobj(v) and np.any(np.imag(v) != 0):
+        raise ValueError(f"{name} must return real values")
+    try:
+        return np.real(v).astype(float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must return numbers; got an array of {v.dtype}") from None
 
 
 def warn_if_inaccurate(result, f, kinks=(), name: str = "f", stacklevel: int = 3) -> None:
@@ -154,12 +174,16 @@ def warn_if_inaccurate(result, f, kinks=(), name: str = "f", stacklevel: int = 3
     """
     if result.method != "quadrature":
         return
-    on = result.in_basis("orthonormal")
-    err = np.asarray(on.error_estimate, dtype=float)
+    from .quadrature import basis_factors
+
+    fac = basis_factors(result.kmax, result.basis)  # cached; orthonormal = value / fac
+    with np.errstate(all="ignore"):
+        err = np.asarray(result.error_estimate, dtype=float) / fac
+        vals = np.asarray(result.values, dtype=float) / fac
     if not np.all(np.isfinite(err)) or not np.any(err > 0):
         return
     worst = float(np.max(err))
-    scale = float(np.sqrt(np.sum(np.asarray(on.values, dtype=float) ** 2)))
+    scale = float(np.sqrt(np.sum(vals[np.isfinite(vals)] ** 2)))
     if worst <= WARN_RELATIVE_ERROR * scale:
         return
     from .quadrature import gaussian_rule
