@@ -94,6 +94,18 @@ __all__ += [
     "symbolic",
 ]
 
+# --- the safe expression language: text -> sympy by a whitelist, numbers by a tree walk (docs/security.md)
+from .hermite.expressions import parse_expression  # noqa: E402
+from .hermite.expression_eval import check_expression, numeric_function  # noqa: E402
+
+__all__ += ["check_expression", "numeric_function", "parse_expression"]
+
+
+# --- "no prediction for this setup": theory functions raise it, validation.compare skips only it
+from ._applicability import NotApplicable  # noqa: E402
+
+__all__ += ["NotApplicable"]
+
 
 def __getattr__(name):
     """``theory.symbolic`` is imported on first use (it imports sympy, which is slow to load)."""
