@@ -85,7 +85,7 @@ class Activation:
         Structure :math:`f(z) = a + bz + g(z)` with ``linear_part = (a, b)`` and :math:`g` of parity
         ``remainder_parity`` (``1`` even, then ``a = 0``; ``-1`` odd, then ``b = 0``). Even
         remainder: :math:`\mu_1 = b` and :math:`\mu_k = 0` for odd :math:`k\ge3`; odd remainder:
-        :math:`\mu_0 = a` and :math:`\mu_k = 0` for even :math:`k\ge2` (e.g. ReLU = z/2 + |z|/2,
+        :math:`\mu_0 = a` and :math:`\mu_k = 0` for even :math:`k\ge2` (e.g. ReLU = :math:`z/2 + |z|/2`,
         sigmoid = 1/2 + odd, ``docs/theory/hermite.md#closed-forms``). Defaults to ``parity``.
     derived : callable, optional
         ``kmax -> (values, errors)``: orthonormal coefficients and error bounds (float arrays) obtained
