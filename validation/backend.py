@@ -142,7 +142,13 @@ def get_backend(name: str = "numpy", device=None) -> ArrayBackend:
     if name == "numpy":
         if device not in (None, "cpu"):
             raise ValueError(f"device must be None or 'cpu' with backend='numpy'; got {device!r}")
-        return ArrayBackend("numpy", np, None)
+        try:  # the standard namespace for numpy < 2.1 too; numpy >= 2.1 is one itself
+            import array_api_compat
+
+            xp = array_api_compat.array_namespace(np.empty(0))
+        except ImportError:
+            xp = np
+        return ArrayBackend("numpy", xp, None)
     try:
         import array_api_compat
         import torch
