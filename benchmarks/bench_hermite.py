@@ -2,7 +2,8 @@
 
 Usage (from the repository root)::
 
-    PYTHONPATH=. python benchmarks/bench_hermite.py [--reps 30] [--baseline-reps 3] [--ks all|5] [--only NAME ...] [--json]
+    PYTHONPATH=. python benchmarks/bench_hermite.py [--reps 30] [--baseline-reps 3] [--threads 1] [--ks all|5]
+        [--only NAME ...] [--accuracy] [--json]
 
 For every registry activation (``theory.available_activations()``; ``polynomial`` with
 ``coeffs=[0.5, -1, 0.25, 0.1]``), plain and shifted/scaled (``shift=0.5, scale=2`` and
@@ -19,7 +20,8 @@ all 41 coefficients (``kmax = 40``, plain basis) along two paths:
 
 Each time is the least of ``--reps`` calls (quad: of ``--baseline-reps`` runs), measured in
 interleaved rounds (one quad run, then a share of the engine calls), so that the load of other
-jobs on a shared machine disturbs both sides of a ratio alike and as little as possible. The baseline, in the same process, is one
+jobs on a shared machine disturbs both sides of a ratio alike and as little as possible; BLAS
+runs on ``--threads`` threads (1 by default, as quad). The baseline, in the same process, is one
 ``scipy.integrate.quad`` per coefficient of :math:`\\int f(z)He_k(z)\\varphi(z)dz` on a scalar
 (``math``-module) version of the function, split at the kinks (at 0 if none),
 ``epsabs=1e-15, epsrel=1e-13, limit=200`` (the accuracy at which both agree, see
@@ -161,13 +163,28 @@ def run_case(name, shift, scale, reps=30, ks=None, accuracy=False, baseline_reps
     return row
 
 
-def run(reps: int = 30, ks=None, names=None, variants=VARIANTS, accuracy=False, baseline_reps=3) -> dict:
+def run(reps: int = 30, ks=None, names=None, variants=VARIANTS, accuracy=False, baseline_reps=3, threads=1) -> dict:
     import theory
 
+    try:  # BLAS threads limited for both sides (quad is single-threaded)
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(threads) if threads else None
+    except ImportError:  # pragma: no cover - threadpoolctl is in the test extra
+        limit = None
+    try:
+        return _run(theory, reps, ks, names, variants, accuracy, baseline_reps, threads if limit else None)
+    finally:
+        if limit is not None:
+            limit.restore_original_limits()
+
+
+def _run(theory, reps, ks, names, variants, accuracy, baseline_reps, threads):
     names = list(theory.available_activations()) if not names else list(names)
     out = {
         "kmax": KMAX, "date": datetime.date.today().isoformat(), "python": platform.python_version(),
         "numpy": np.__version__, "machine": platform.machine(), "reps": reps, "baseline_reps": baseline_reps,
+        "blas_threads": threads,
         "quad_ks": "all" if ks is None else list(ks), "cases": [],
     }
     for name in names:
@@ -180,18 +197,20 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--reps", type=int, default=30)
     p.add_argument("--baseline-reps", type=int, default=3)
+    p.add_argument("--threads", type=int, default=1, help="BLAS threads (0: leave as is)")
     p.add_argument("--ks", choices=("all", "5"), default="all")
     p.add_argument("--only", nargs="*", default=None, metavar="NAME")
     p.add_argument("--accuracy", action="store_true")
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     ks = None if a.ks == "all" else [0, 10, 20, 30, 40]
-    res = run(a.reps, ks, a.only, accuracy=a.accuracy, baseline_reps=a.baseline_reps)
+    res = run(a.reps, ks, a.only, accuracy=a.accuracy, baseline_reps=a.baseline_reps, threads=a.threads)
     if a.json:
         print(json.dumps(res, indent=2))
         return 0
     print(f"all {KMAX + 1} coefficients, plain basis; {res['date']}, Python {res['python']}, numpy {res['numpy']}, "
-          f"{res['machine']}; least of {a.reps} calls (quad: of {a.baseline_reps} runs), interleaved; quad on k = {res['quad_ks']}")
+          f"{res['machine']}; least of {a.reps} calls (quad: of {a.baseline_reps} runs), interleaved; "
+          f"quad on k = {res['quad_ks']}; BLAS threads {res['blas_threads']}")
     print(f"{'activation':40s} {'method':12s} {'quad ms':>8s} {'cold ms':>8s} {'warm ms':>8s} {'call ms':>8s} "
           f"{'cold x':>7s} {'warm x':>7s} {'call x':>7s}")
     for r in res["cases"]:
