@@ -127,7 +127,7 @@ def check_elementwise(f, name: str = "f", *, finite: bool = False) -> None:
         raise ValueError(f"{name} returned NaN or inf at z = {bad:g}: it must be finite on the real line")
     w = _call(f, x.reshape(2, 5), name)
     if w.ndim and w.shape != (2, 5):
-        raise TypeError(f"{name} must be vectorised over arrays of any shape: for an input of shape (2, 5) it "
+        raise TypeError(f"{name} must act elementwise on arrays of any shape: for an input of shape (2, 5) it "
                         f"returned shape {w.shape}")
     parts = (("the first half of the array alone", np.s_[:5], _as_values(_call(f, x[:5], name), (5,), name)),
              ("the second half of the array alone", np.s_[5:], _as_values(_call(f, x[5:], name), (5,), name)),

@@ -21,6 +21,7 @@ import numpy as np
 from .._checks import check_choice, check_finite, check_integer, check_nonnegative, check_positive
 from .._result import Result, to_jsonable
 from ..hermite.activations import Activation, activation as _activation
+from ..hermite.guards import check_elementwise
 from . import conventions as _conv
 
 __all__ = ["OneStep", "READOUTS", "INITS", "RESIDUALS", "as_activation"]
@@ -37,6 +38,7 @@ def as_activation(f, name: str) -> Activation:
     if isinstance(f, str):
         return _activation(f)
     if callable(f):
+        check_elementwise(f, name, finite=True)  # vectorised, elementwise, finite: refused here, naming it
         label = getattr(f, "__name__", "callable")
         return Activation(name=label, func=lambda z, f=f: np.asarray(f(z), dtype=float))
     raise TypeError(f"{name} must be a registry name, an Activation or a vectorised callable; got {type(f).__name__}")
