@@ -291,9 +291,9 @@ def test_python_example_runs(ex, tmp_path, monkeypatch):
 def test_drift_is_caught():
     """The checks fail on the kinds of drift they exist for (synthetic examples)."""
     with pytest.raises(AssertionError, match="no option --simulate"):
-        test_command_exists_with_its_flags(Example("docs/x.md", 1, "command", "onegrad reproduce NAME [--simulate]"))
+        test_command_exists_with_its_flags(Example("README.md", 1, "command", "onegrad reproduce NAME [--simulate]"))
     with pytest.raises(AssertionError, match="names no subcommand"):
-        test_command_exists_with_its_flags(Example("docs/x.md", 1, "command", "onegrad no-such-command --d 3"))
-    assert not is_concrete(Example("docs/x.md", 1, "command", "onegrad risk ACT TARGET --d 2000"))
+        test_command_exists_with_its_flags(Example("README.md", 1, "command", "onegrad no-such-command --d 3"))
+    assert not is_concrete(Example("README.md", 1, "command", "onegrad risk ACT TARGET --d 2000"))
     assert reduce("compare", ["compare", "--d", "400"]) == ["compare", "--d", "100", "--trials", "2", "--n-test",
                                                            "1000", "--no-plot"]

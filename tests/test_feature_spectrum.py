@@ -1,4 +1,4 @@
-"""Feature-matrix spikes (theory/feature_spectrum.py): each link of the deterministic equivalent."""
+"""Feature-matrix spikes (theory/spikes/feature_spectrum.py): each link of the deterministic equivalent."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Multi-index targets and their Hermite tensors (notes/giant_step.md §3)."""
+"""Multi-index targets and their Hermite tensors (docs/theory/giant_step.md#hermite-tensors)."""
 
 import itertools
 import math
@@ -57,7 +57,7 @@ def test_notes_examples():
     for p in itertools.permutations(range(3)):
         ref[p] = 1.0
     assert np.array_equal(c3, ref)
-    # Example 1 of the notebook (notes §7): C1 = (2, 1/2).
+    # Example 1 of the notebook (docs/theory/giant_step.md#staircase): C1 = (2, 1/2).
     e1 = MultiIndexTarget("(4*z1 + z1**2 + z2)/2", 2)
     assert theory.hermite_tensor(e1, 1, exact=True).tolist() == [2, sympy.Rational(1, 2)]
 

@@ -1,4 +1,4 @@
-"""Spikes: interval theorem, learned direction, Ba's weight spike (theory/spikes.py)."""
+"""Spikes: interval theorem, learned direction, Ba's weight spike (theory/spikes/predictions.py)."""
 
 import math
 from fractions import Fraction

@@ -1,6 +1,6 @@
 """Exact sympy coefficients equal the closed forms of docs/theory/hermite.md#closed-forms (``simplify(a - b) == 0``).
 
-The closed forms below are typed from the notes (independent of ``theory/_closed_forms.py``), and
+The closed forms below are typed from docs/theory/hermite.md#closed-forms (independent of ``theory/hermite/closed_forms.py``), and
 the exact values are also compared with the numeric engine.
 """
 

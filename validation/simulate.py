@@ -1,6 +1,6 @@
 r"""Monte Carlo of the finite-size experiment: one (or a few) gradient steps, then ridge.
 
-The protocol is ``../shared/DESIGN.md`` §1 and ``notes/simulation.md`` §1-§3, for a
+The protocol is ``docs/theory/conventions.md#the-network`` and ``docs/theory/simulation.md#building-blocks``, for a
 :class:`theory.OneStep` ``setup`` (sizes rounded to integers); ``docs/simulate.md`` gives each
 paper's protocol in these terms.
 
@@ -21,14 +21,14 @@ paper's protocol in these terms.
   :math:`f(x) = \mathrm{output\_scale}\sum_i s_i\sigma(w_i\cdot x)` (``residual="full"``) or :math:`r=y`
   (``"labels"``). ``center_labels=True`` replaces :math:`y` by :math:`y - A - XB` with
   :math:`A = \bar y`, :math:`B = X^\top y/n` estimated on the same batch (Dandi et al.,
-  ``notes/simulation.md`` §2.4).
+  ``docs/theory/simulation.md#dandi-et-al``).
 * **Model** (``model=``): the features after the step are those of the real network
   (``"network"``), of Moniri et al.'s equivalent model (``"equivalent"``), or of Cui et al.'s spiked
   random features (``"srf"``); see :mod:`validation.surrogates`. All three use the same streams, so
   runs with the same seed share ``W0``, the step batch, the ridge pool and the test set (paired).
 * **Ridge** (:func:`validation.ridge.ridge_path`) on ``n_ridge`` fresh samples (``reuse=True``: the
   first step's batch), features :math:`A = \sigma(XW_1^\top)/\sqrt p`:
-  :math:`a = \arg\min |y - Aa|^2 + \lambda_C|a|^2` (``notes/risk.md`` §1); ``lam`` is read in the
+  :math:`a = \arg\min |y - Aa|^2 + \lambda_C|a|^2` (``docs/theory/conventions.md#ridge-normalisation``); ``lam`` is read in the
   convention ``lam_convention`` and converted to :math:`\lambda_C` (:mod:`theory.conventions`).
   ``n_ridge`` and ``lam`` may be arrays: a learning curve on nested subsets of one pool per trial.
   With ``center_labels`` the fit uses the subset's own :math:`A_m, B_m` and adds them back to the
@@ -37,7 +37,7 @@ paper's protocol in these terms.
   test error **with** label noise (``test_error``) and the risk against :math:`f^*` **without** it
   (``test_risk``); mean squared errors without a factor 1/2.
 
-Measures (``measures=``), recorded per trial (``notes/simulation.md`` §3); array-valued entries
+Measures (``measures=``), recorded per trial (``docs/theory/simulation.md#what-to-measure``); array-valued entries
 are summarised elementwise:
 
 ``"overlap"``
@@ -50,7 +50,7 @@ are summarised elementwise:
     :math:`\langle v_1,\hat\beta\rangle^2`, ``w1_overlap_readout_sq`` :math:`\langle u_1,\hat s\rangle^2`.
 ``"gradient"``
     ``gradient_rank_one_ratio`` :math:`\|\mathrm{diag}(s)G - \mu_1 s\beta^\top\|_{op}/\|\mathrm{diag}(s)G\|_{op}` of the first
-    step (Ba et al. Prop. 2, ``notes/spikes.md`` A.3), ``gradient_op_norm``
+    step (Ba et al. Prop. 2, ``docs/theory/step.md#rank-one-structure``), ``gradient_op_norm``
     :math:`\|\mathrm{diag}(s)G\|_{op}` (``model="network"``).
 ``"spectrum"``
     ``feature_singular_values``: the ``top_k`` largest singular values of :math:`F/\sqrt n`,
@@ -58,13 +58,13 @@ are summarised elementwise:
 ``"bulk_edge"``
     ``f0_singular_values``: the ``top_k`` largest singular values of :math:`F_0/\sqrt n`,
     :math:`F_0 = \sigma(\tilde XW_0^\top)` on the same batch (the bulk before the step; its top value
-    estimates the edge, ``notes/simulation.md`` §3).
+    estimates the edge, ``docs/theory/simulation.md#what-to-measure``).
 ``"alignment"``
     On the same :math:`F`: ``left_monomial_alignment`` (``(kmax+1) x top_k``)
     :math:`|\langle u_j, v_k\rangle|/\|v_k\|` with :math:`v_k = (\tilde X\beta)^{\circ k}`, :math:`k = 0..k_{\max}`;
     ``left_gs_alignment``: the same for the Gram-Schmidt orthonormalised monomials (sample Hermite
     features); ``right_readout_alignment`` (``kmax x top_k``): right vectors against
-    :math:`s^{\circ k}`, :math:`k = 1..k_{\max}` (``notes/spikes.md`` B.9). The direction is :math:`\beta`
+    :math:`s^{\circ k}`, :math:`k = 1..k_{\max}` (``docs/theory/spikes.md#spike-sizes``). The direction is :math:`\beta`
     (``srf``: the spike direction :math:`\hat v`).
 ``"spike_count"``
     ``feature_gap_ratios`` :math:`s_j/s_{j+1}` (:math:`j \le m_{\max}`), the same for a spike-free null
@@ -282,7 +282,7 @@ def _blocks(X, y, chunk):
 def gradient_step(W, s, X, y, setup, *, return_gradient: bool = False, chunk: int = _CHUNK):
     r"""One full-batch step: :math:`W + \tau\,\mathrm{diag}(s)\,G`, :math:`G = \frac1n(\sigma'(XW^\top)\odot r)^\top X`.
 
-    ``r = y - f(X)`` (``residual="full"``) or ``y`` (``"labels"``); ``notes/simulation.md`` §1 ("the
+    ``r = y - f(X)`` (``residual="full"``) or ``y`` (``"labels"``); ``docs/theory/simulation.md#building-blocks`` ("the
     step, for every paper"). It is :math:`-\tau/\mathrm{output\_scale}` times the gradient of
     :math:`\frac1{2n}\sum_\mu (y_\mu - f(x_\mu))^2` with respect to :math:`W` (``"full"``). The sum over
     samples is accumulated over blocks of ``chunk`` rows, so no ``n x width`` matrix is formed. Returns
@@ -321,7 +321,7 @@ def ridge_errors(W1, setup, a, H_train, y_train, test_rng, *, n_test: int, noise
 
 
 def lam_to_reference(lam, convention: str, n_ridge, width) -> np.ndarray:
-    r""":math:`\lambda_C` of the reference objective from a paper's penalty (``notes/risk.md`` §1).
+    r""":math:`\lambda_C` of the reference objective from a paper's penalty (``docs/theory/conventions.md#ridge-normalisation``).
 
     ``convention``: ``"reference"``, ``"cui"`` and ``"dandi"`` (the reference form itself; for Dandi
     et al. this reads their ``lamb`` as :math:`\lambda_C`, which the note marks open), ``"ba"``
