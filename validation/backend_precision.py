@@ -8,15 +8,16 @@ draws rounded) and finds every measured quantity within :math:`10^{-4}` relative
 regularise there. Rounding the features to float32 perturbs them by about :math:`u_{32} = 2^{-24}`
 relative, and the fitted readout moves by the condition number times that.
 
-:func:`ridge_condition_estimate` predicts that condition number before any draw, from the
-Marchenko-Pastur edges of the features' nonlinear bulk (Marchenko & Pastur 1967; for random
-features e.g. Mei & Montanari, arXiv:1908.05355, where the features' bulk has variance
+:func:`ridge_condition_estimate` predicts the relevant condition number before any draw, from the
+Marchenko-Pastur edges of the features' bulk (Marchenko & Pastur 1967; for random features e.g.
+Mei & Montanari, arXiv:1908.05355, where the features' bulk has variance
 :math:`v = E\sigma(z)^2 - (E\sigma(z))^2`, :math:`z \sim N(0,1)`): with :math:`A = H/\sqrt p` of size
-``n x p``, the nonzero eigenvalues of :math:`A^\top A` lie in
-:math:`\frac vp(\sqrt n \mp \sqrt p)^2`, plus the mean's outlier :math:`n\mu_0^2`; the ridge
-system :math:`A^\top A + \lambda_C I` then has
+``n x p``, the smallest nonzero eigenvalue of :math:`A^\top A` is about :math:`\frac vp(\sqrt n - \sqrt p)^2`.
+Rounding errors are incoherent entrywise perturbations of relative size :math:`u_{32}`, so their norm is
+that of a random matrix with entries of mean square :math:`E\sigma(z)^2/p`, about
+:math:`u_{32}\sqrt{E\sigma^2/p}\,(\sqrt n + \sqrt p)` (the mean's outlier of :math:`A` does not enter):
 
-.. math:: \hat\kappa = \sqrt{\frac{\frac vp(\sqrt n + \sqrt p)^2 + n\mu_0^2 + \lambda_C}
+.. math:: \hat\kappa = \sqrt{\frac{\frac{E\sigma^2}{p}(\sqrt n + \sqrt p)^2 + \lambda_C}
                                   {\frac vp(\sqrt n - \sqrt p)^2 + \lambda_C}}
 
 (the condition number of :math:`A` regularised by :math:`\lambda_C`). A relative perturbation
@@ -75,7 +76,7 @@ def ridge_condition_estimate(activation, n_ridge, width, lam_c) -> np.ndarray:
     n = np.atleast_1d(np.asarray(n_ridge, dtype=float))[:, None]
     p = float(width)
     lam = np.atleast_2d(np.asarray(lam_c, dtype=float))
-    top = v / p * (np.sqrt(n) + math.sqrt(p)) ** 2 + n * mu0**2 + lam
+    top = second / p * (np.sqrt(n) + math.sqrt(p)) ** 2 + lam
     bottom = v / p * (np.sqrt(n) - math.sqrt(p)) ** 2 + lam
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = np.sqrt(np.where(bottom > 0, top / bottom, np.inf))
