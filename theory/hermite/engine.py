@@ -16,6 +16,7 @@ import numpy as np
 
 from .activations import Activation, activation
 from .coefficients import resolved_coefficients
+from .guards import check_elementwise
 from .quadrature import (
     BASES,
     MAX_KMAX,
@@ -29,6 +30,7 @@ from .quadrature import (
 
 __all__ = [
     "HermiteResult",
+    "as_activation",
     "hermite_coefficients",
     "convert_basis",
     "basis_factors",
@@ -38,6 +40,23 @@ __all__ = [
     "BASES",
     "MAX_KMAX",
 ]
+
+
+def as_activation(f, name: str) -> Activation:
+    """Resolve a registry name, an :class:`Activation` or a vectorised callable to an Activation.
+
+    A callable is checked first (vectorised, elementwise, finite; the error names ``name``). This is the
+    resolver of every theory function that takes an activation or a target (``OneStep`` included).
+    """
+    if isinstance(f, Activation):
+        return f
+    if isinstance(f, str):
+        return activation(f)
+    if callable(f):
+        check_elementwise(f, name, finite=True)  # vectorised, elementwise, finite: refused here, naming it
+        label = getattr(f, "__name__", "callable")
+        return Activation(name=label, func=lambda z, f=f: np.asarray(f(z), dtype=float))
+    raise TypeError(f"{name} must be a registry name, an Activation or a vectorised callable; got {type(f).__name__}")
 
 
 def _resolve(f):

@@ -125,7 +125,7 @@ def gaussian_moments(f, *, label: str = "f") -> GaussianMoments:
     >>> bool(abs(m.deriv_mean - m.mu1) < 1e-12)
     True
     """
-    from ..model.onestep import as_activation
+    from .engine import as_activation
 
     return _moments(as_activation(f, label), label)
 

@@ -20,8 +20,8 @@ import numpy as np
 
 from .._checks import check_choice, check_finite, check_integer, check_nonnegative, check_positive
 from .._result import Result, to_jsonable
-from ..hermite.activations import Activation, activation as _activation
-from ..hermite.guards import check_elementwise
+from ..hermite.activations import Activation
+from ..hermite.engine import as_activation  # the resolver lives with the Hermite engine (no upward import)
 from . import conventions as _conv
 
 __all__ = ["OneStep", "READOUTS", "INITS", "RESIDUALS", "as_activation"]
@@ -29,19 +29,6 @@ __all__ = ["OneStep", "READOUTS", "INITS", "RESIDUALS", "as_activation"]
 READOUTS = ("gaussian", "rademacher", "symmetric", "constant")
 INITS = ("sphere", "gaussian")
 RESIDUALS = ("full", "labels")
-
-
-def as_activation(f, name: str) -> Activation:
-    """Resolve a registry name, an :class:`Activation` or a vectorised callable to an Activation."""
-    if isinstance(f, Activation):
-        return f
-    if isinstance(f, str):
-        return _activation(f)
-    if callable(f):
-        check_elementwise(f, name, finite=True)  # vectorised, elementwise, finite: refused here, naming it
-        label = getattr(f, "__name__", "callable")
-        return Activation(name=label, func=lambda z, f=f: np.asarray(f(z), dtype=float))
-    raise TypeError(f"{name} must be a registry name, an Activation or a vectorised callable; got {type(f).__name__}")
 
 
 def _is_multi_index(t) -> bool:
