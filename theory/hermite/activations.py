@@ -471,10 +471,15 @@ def _b_polynomial(coeffs=None, coeff_basis="monomial"):
         return cf.polynomial_coefficients(kmax, [_mp.mpf(x.numerator) / x.denominator for x in q])
 
     def kernel(rho, shift, scale):
-        # finite Mehler sum: K(rho) = sum_k c_k^2 rho^k with orthonormal c_k (exact for polynomials)
-        with _mp.workdps(30):
-            mu = closed(len(mono) - 1, shift, scale)
-            c2 = np.array([float(m * m / _mp.factorial(k)) for k, m in enumerate(mu)])
+        # finite Mehler sum: K(rho) = sum_k c_k^2 rho^k with orthonormal c_k (exact for polynomials);
+        # the c_k correctly rounded by the integer path, else in mpmath
+        fast = fast_closed_form("polynomial", len(mono) - 1, shift, scale, "orthonormal", monomial=mono_list)
+        if fast is not None:
+            c2 = np.square(fast[0])
+        else:
+            with _mp.workdps(30):
+                mu = closed(len(mono) - 1, shift, scale)
+                c2 = np.array([float(m * m / _mp.factorial(k)) for k, m in enumerate(mu)])
         return np.polynomial.polynomial.polyval(np.asarray(rho, dtype=float), c2)
 
     return dict(
