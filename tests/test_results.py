@@ -202,3 +202,13 @@ def test_learned_overlap_float_is_the_cosine(setup):
     assert float(res) == res.cos
     assert 0 < float(res) < 1
     assert math.isclose(float(res) ** 2, res.subspace_fraction, rel_tol=0.05)  # cos^2 = fraction to leading order
+
+
+def test_hermite_table_is_what_the_cli_prints(capsys):
+    from validation.cli import main
+
+    assert main(["hermite", "relu", "--kmax", "6", "--basis", "orthonormal"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    table = theory.hermite_coefficients("relu", 6, basis="orthonormal").table().splitlines()
+    assert printed[1:] == table[1:]  # the column header and every row; the first line names the activation
+    assert len(table) == 2 + 7 and float(table[3].split()[1]) == 0.5

@@ -154,6 +154,19 @@ class HermiteResult(Result):
             d["mp_values"] = [mpmath.nstr(v, self.dps or 30) for v in self.mp_values]
         return d
 
+    def table_data(self):
+        """Rows ``(k, value, error bound)``; the basis, method and kinks as notes."""
+        rows = [[k, float(v), float(e)] for k, (v, e) in enumerate(zip(np.asarray(self.values), np.asarray(self.error_estimate)))]
+        notes = [("basis", self.basis), ("method", self.method), ("kinks", self.kinks)]
+        return ["k", "value", "error_bound"], rows, notes
+
+    def table(self) -> str:
+        """The coefficients as ``onegrad hermite`` prints them: every value to 17 significant digits."""
+        lines = [f"# basis {self.basis!r}, method {self.method}" + (f", kinks {self.kinks}" if self.kinks else ""),
+                 "   k  value                     error_bound"]
+        lines += [f"{k:4d}  {v: .17e}  {e:.1e}" for k, v, e in self.table_data()[1]]
+        return "\n".join(lines)
+
 
 def _mp_factor(k: int, basis: str):
     """``basis`` factor of degree ``k`` in mpmath at the current precision."""
