@@ -212,3 +212,15 @@ def test_hermite_table_is_what_the_cli_prints(capsys):
     table = theory.hermite_coefficients("relu", 6, basis="orthonormal").table().splitlines()
     assert printed[1:] == table[1:]  # the column header and every row; the first line names the activation
     assert len(table) == 2 + 7 and float(table[3].split()[1]) == 0.5
+
+
+def test_results_carry_their_setup(setup):
+    # so that a table or a plot can state the units (d, n, lr) of what it shows; not in to_dict (callers
+    # record the setup once next to the results) nor in equality
+    for res in (setup.spikes(), theory.feature_spikes(setup), setup.learned_overlap(), setup.weight_spike()):
+        assert res.setup is setup, type(res).__name__
+        assert "setup" not in res.to_dict() and "setup=" not in repr(res)
+    import dataclasses
+
+    lo = setup.learned_overlap()
+    assert dataclasses.replace(lo, setup=None) == lo  # equality compares the numbers only

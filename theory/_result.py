@@ -23,7 +23,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["Result", "to_jsonable"]
+__all__ = ["Result", "setup_field", "short", "to_jsonable"]
 
 
 def to_jsonable(obj):
@@ -198,6 +198,13 @@ def _render_html(title, headers, rows, notes) -> str:
     return "".join(out)
 
 
+def setup_field():
+    """The ``setup`` field of a result computed for a :class:`theory.OneStep`: carried (``result.setup``) so
+    that tables and plots know the units, left out of ``repr``, equality and ``to_dict`` (whose callers
+    record the setup once, next to the results)."""
+    return dataclasses.field(default=None, repr=False, compare=False, metadata={"to_dict": False})
+
+
 def _pandas():
     try:
         import pandas
@@ -233,8 +240,9 @@ class Result:
         return [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self) if f.repr]
 
     def to_dict(self) -> dict:
-        """Return the fields as a JSON-ready dictionary (arrays become lists)."""
-        return {f.name: to_jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """Return the fields as a JSON-ready dictionary (arrays become lists; the carried setup is left out)."""
+        return {f.name: to_jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)
+                if f.metadata.get("to_dict", True)}
 
     # ------------------------------------------------------------------ text
     def _short_repr(self, depth: int = 0) -> str:

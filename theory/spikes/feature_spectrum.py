@@ -32,7 +32,7 @@ from scipy import optimize
 
 from .._checks import check_choice, check_integer, check_positive
 from .._applicability import NotApplicable
-from .._result import Result
+from .._result import Result, setup_field
 from ..hermite.engine import gauss_legendre_panels, orthonormal_hermite_matrix
 from ..hermite.moments import double_factorial, readout_power_moments
 from ..model.statistics import step_statistics
@@ -234,6 +234,8 @@ class SpikeSpectrum(Result):
     solver : BulkSolution or None
     n_features : int
         Number of rows of :math:`F` (default ``setup.n``).
+    setup : OneStep
+        The setup it was computed for (not in ``repr``, equality or ``to_dict``).
     """
 
     spikes: tuple
@@ -248,6 +250,7 @@ class SpikeSpectrum(Result):
     message: str = ""
     solver: BulkSolution | None = None
     n_features: float = float("nan")
+    setup: object = setup_field()  # the OneStep it was computed for (set by theory.feature_spikes)
 
     @property
     def locations(self) -> np.ndarray:

@@ -31,7 +31,7 @@ import numpy as np
 from .._checks import check_choice, check_in_interval, check_integer
 from .._applicability import NotApplicable
 from ..model.statistics import READOUT_MOMENTS as _READOUT_MOMENTS, readout_moments, step_statistics
-from .._result import Result
+from .._result import Result, setup_field
 from ..hermite.engine import hermite_coefficients
 
 __all__ = [
@@ -286,6 +286,8 @@ class LearnedOverlap(Result):
     residual : str
     noise_included : bool
         Always ``True``: label noise enters :math:`E y^2`.
+    setup : OneStep
+        The setup it was computed for (not in ``repr``, equality or ``to_dict``).
     """
 
     norm_sq: float
@@ -296,6 +298,7 @@ class LearnedOverlap(Result):
     residual_second_moment: float
     residual: str
     noise_included: bool = True
+    setup: object = setup_field()  # the OneStep it was computed for
 
     def __float__(self) -> float:
         """``float(setup.learned_overlap())`` is the cosine, as the public surface promises."""
@@ -337,6 +340,7 @@ def learned_overlap(setup) -> LearnedOverlap:
         f0_component=abs(st.c1) * math.sqrt(st.f0_norm_sq),
         residual_second_moment=st.residual_second,
         residual=setup.residual,
+        setup=setup,
     )
 
 
@@ -378,6 +382,8 @@ class WeightSpike(Result):
         ``"ok"``, or ``"outside_regime"`` when ``bulk_noise > 0.1`` (the isotropic-noise
         correction is then not validated).
     message : str
+    setup : OneStep
+        The setup it was computed for (not in ``repr``, equality or ``to_dict``).
     """
 
     theta: float
@@ -393,6 +399,7 @@ class WeightSpike(Result):
     bulk_noise: float
     status: str
     message: str = ""
+    setup: object = setup_field()  # the OneStep it was computed for
 
 
 def _bbp_rectangular(theta_sq: float, psi: float):
@@ -526,11 +533,14 @@ def weight_spike(setup, *, strict: bool = False) -> WeightSpike:
         bulk_noise=noise,
         status=status,
         message=message,
+        setup=setup,
     )
 
 
 def feature_spikes(setup, **kw):
     """Predicted outliers of :math:`F/\\sqrt n` (see :func:`theory.spikes.feature_spectrum.feature_spikes`)."""
+    from dataclasses import replace
+
     from .feature_spectrum import feature_spikes as _fs
 
-    return _fs(setup, **kw)
+    return replace(_fs(setup, **kw), setup=setup)  # the spectrum carries its setup
