@@ -222,7 +222,10 @@ def _kill_all(pids):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="kill -9 and re-parenting are POSIX")
-def test_kill_9_of_the_parent_ends_its_workers(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_killing_the_parent_ends_its_workers(tmp_path, sig):
+    """kill -9: the workers die with the parent. Ctrl-C: the parent stops the running tasks at
+    once (it does not wait for them) and exits 130."""
     conf = write_toml(tmp_path / "s.toml", {"x": [0, 1, 2, 3]}, base={"sleep": 60}, task="sweep_tasks:sleeper")
     pids = tmp_path / "pids"
     pids.mkdir()
@@ -233,8 +236,9 @@ def test_kill_9_of_the_parent_ends_its_workers(tmp_path):
         wait_for(lambda: len(list(pids.iterdir())) >= 2, 40, "two workers to start a task")
         workers = [int(p.stem) for p in pids.iterdir()]
         assert proc.pid not in workers and all(_alive(w) for w in workers)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        proc.send_signal(sig)
+        rc = proc.wait(10)
+        assert rc == (-signal.SIGKILL if sig == signal.SIGKILL else 130)
         wait_for(lambda: not any(_alive(w) for w in workers), 5, f"workers {workers} to end after the parent died")
     finally:
         proc.kill()

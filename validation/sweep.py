@@ -769,6 +769,13 @@ def run_sweep(config, out=None, *, executor: cf.Executor | None = None, workers:
                        elapsed_s=time.perf_counter() - t0, records=recs)
 
 
+def _stop_workers(executor: cf.ProcessPoolExecutor) -> None:
+    """Terminate the worker processes of our own pool (their tasks are lost; a resume runs them)."""
+    for proc in list((getattr(executor, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            proc.terminate()
+
+
 def _progress_bar(total: int, progress: bool | None):
     if progress is None:
         progress = sys.stderr.isatty()
@@ -821,6 +828,8 @@ def _run_jobs(cfg, todo, writer, *, executor, workers, blas_threads, progress):
                 finish(rec)
         finally:
             if own:
+                if sys.exc_info()[0] is not None:  # interrupted (Ctrl-C): do not wait for the running tasks
+                    _stop_workers(executor)
                 executor.shutdown(wait=True, cancel_futures=True)
     finally:
         if bar is not None:
