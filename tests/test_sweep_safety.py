@@ -99,6 +99,8 @@ def test_second_sweep_refuses_at_once_naming_the_file_then_waits_with_wait(tmp_p
         with pytest.raises(SweepBusyError, match=r"r\.jsonl.*in use by another sweep \(pid \d+"):
             run_sweep(holder.cfg, out, allow_code=True)
         assert time.monotonic() - t < 1.0  # at once, not after a timeout
+        header, _ = load_results(out)  # reading needs no lock while the other run appends
+        assert header["config_hash"] == holder.cfg.hash
         waited = run_sweep(holder.cfg, out, allow_code=True, wait=True)
         assert not holder.thread.is_alive()  # it returned only after the holder finished
     assert holder.result.n_ran == 6 and waited.n_ran == 0 and waited.n_skipped == 6 and waited.ok
