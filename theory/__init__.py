@@ -106,6 +106,13 @@ from ._applicability import NotApplicable  # noqa: E402
 
 __all__ += ["NotApplicable"]
 
+# --- the regimes of one step (theory.regimes: one module each) and the step's statistics computed once
+from . import regimes  # noqa: E402
+from .regimes import register as register_regime  # noqa: E402
+from .model.statistics import StepStatistics, step_statistics  # noqa: E402
+
+__all__ += ["StepStatistics", "regimes", "register_regime", "step_statistics"]
+
 
 def __getattr__(name):
     """``theory.symbolic`` is imported on first use (it imports sympy, which is slow to load)."""

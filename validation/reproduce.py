@@ -45,6 +45,15 @@ from .stats import estimate
 __all__ = ["PAPERS", "Reproduction", "simulate_data", "reproduce", "load_data"]
 
 PAPERS = ("ba2022", "moniri2024", "cui2024", "dandi2024")
+# the regime of theory.regimes whose risk theory each figure draws (Dandi et al.'s has none; Moniri's draws spikes)
+_REGIME = {"ba2022": "ba", "cui2024": "srf"}
+
+
+def _method(name: str) -> str:
+    """The ``method`` of :func:`theory.risk` for paper ``name``, read from the registry of regimes."""
+    from theory import regimes
+
+    return regimes.get(_REGIME[name]).name
 SCALES = ("quick", "gallery")
 
 
@@ -130,8 +139,9 @@ def _cui_theory(data):
     curves, rows = {}, []
     for lr_s, pts in data["curves"].items():
         s = _cui_setup(d, float(lr_s))
-        curves[lr_s] = np.asarray(theory.risk(s, n_ridge=fine * d, lam=data["lam"]).test_error, dtype=float)
-        at = theory.risk(s, n_ridge=np.asarray(data["alphas"]) * d, lam=data["lam"])
+        curves[lr_s] = np.asarray(theory.risk(s, n_ridge=fine * d, lam=data["lam"], method=_method("cui2024")).test_error,
+                                  dtype=float)
+        at = theory.risk(s, n_ridge=np.asarray(data["alphas"]) * d, lam=data["lam"], method=_method("cui2024"))
         for x, t, e in zip(data["alphas"], np.asarray(at.test_error, dtype=float), pts):
             rows.append(_row(f"eta~={lr_s}", x, t, e, d))
     return {"x": fine, "curves": curves}, rows
@@ -193,9 +203,10 @@ def _ba_theory(data):
             for e, est in zip(data["etas"], data["overlap"])]
     s0 = _ba_setup(d, 1.0)
     nr, lam = data["sizes"]["n_ridge"], data["lam"]
-    th = theory.risk(s0, n_ridge=nr, lam=lam, lr=fine / math.sqrt(s0.width), method="ba")
+    th = theory.risk(s0, n_ridge=nr, lam=lam, lr=fine / math.sqrt(s0.width), method=_method("ba2022"))
     rf = theory.risk(s0.with_(lr=0.0), n_ridge=nr, lam=lam)
-    at = theory.risk(s0, n_ridge=nr, lam=lam, lr=np.asarray(data["etas"]) / math.sqrt(s0.width), method="ba")
+    at = theory.risk(s0, n_ridge=nr, lam=lam, lr=np.asarray(data["etas"]) / math.sqrt(s0.width),
+                     method=_method("ba2022"))
     rows += [_row("risk", e, t, est, d)
              for e, t, est in zip(data["etas"], np.asarray(at.test_risk, dtype=float).ravel(), data["risk"])]
     return {"x": fine, "overlap": [w.overlap_sq for w in ws],

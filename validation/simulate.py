@@ -124,10 +124,10 @@ from .surrogates import (
     NetworkFeatures,
     SpikedRFFeatures,
     apply_activation,
-    equivalent_coefficients,
     interval_degrees,
-    srf_weights,
+    surrogate_features,
 )
+from theory.regimes import simulator_models, simulator_regime
 
 __all__ = [
     "MEASURES",
@@ -151,7 +151,7 @@ __all__ = [
 
 MEASURES = ("overlap", "weight_spike", "spectrum", "ridge", "gradient", "alignment", "spike_count", "neurons",
             "bulk_edge")
-MODELS = ("network", "equivalent", "srf")
+MODELS = ("network",) + simulator_models()  # the regimes' equivalent models (theory.regimes)
 LAM_CONVENTIONS = ("reference", "cui", "dandi", "ba", "moniri", "per_sample")
 top_singular_values = _m.top_singular_values
 
@@ -521,16 +521,11 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
         direction = beta
         if cfg.mu1 is not None:
             shift = (setup.lr * cfg.mu1 * np.asarray(s, dtype=float), beta)
-    elif cfg.model == "srf":
-        Wsrf, v, prm = srf_weights(setup, W0, s, role_generator(tseq, "extra", 2))
-        fmap = SpikedRFFeatures(setup.activation, Wsrf, direction=v)
-        W = Wsrf
-        direction = v
-        shift = (prm.r * np.asarray(s, dtype=float), v)
-    else:
-        ck, c1 = cfg.coefficients
-        fmap = EquivalentFeatures(setup.activation, W0, s, beta, setup.lr, cfg.degrees, coefficients=ck, c1=c1)
-        direction = beta
+    else:  # a regime's equivalent model (theory.regimes): "srf" (Cui et al.), "equivalent" (Moniri et al.)
+        eq = simulator_regime(cfg.model).equivalent_model(setup, W0, s, beta, role_generator(tseq, "extra", 2),
+                                                          **cfg.coefficients)
+        fmap = surrogate_features(setup, eq)
+        W, direction, shift = eq.weights, eq.direction, eq.shift
 
     if "weight_spike" in ms:
         s1, u1, v1 = _m.lanczos_top_triples(W, 1)
@@ -749,7 +744,7 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
     m_max = check_integer(m_max, "m_max", minimum=1)
     workers = check_integer(workers, "workers", minimum=1)
     measures = _check_measures(measures)
-    model = check_choice(model, MODELS, "model")
+    model = check_choice(model, ("network",) + simulator_models(), "model")  # the registry, now
     check_choice(lam_convention, LAM_CONVENTIONS, "lam_convention")
     auto_dtype = dtype is None or (isinstance(dtype, str) and dtype == "auto")
     if not auto_dtype:
@@ -828,7 +823,7 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
         from theory import gaussian_moments
 
         mu1 = float(gaussian_moments(setup.activation).deriv_mean)
-    coefficients = equivalent_coefficients(setup.activation, degrees) if model == "equivalent" else None
+    coefficients = simulator_regime(model).equivalent_options(setup, degrees) if model != "network" else None
     cfg = _Config(measures, model, n_ridge, lam_c, n_test, top_k, kmax, m_max, dtype, bool(reuse),
                   bool(center_labels), degrees, mu1, lam_scalar, coefficients)
     root = as_seed_sequence(seed)

@@ -49,6 +49,7 @@ __all__ = [
     "srf_weights",
     "own_step_srf_weights",
     "equivalent_coefficients",
+    "surrogate_features",
 ]
 
 
@@ -73,35 +74,27 @@ class NetworkFeatures:
 
 def srf_weights(setup, W0, s, rng, *, alignment_term: bool = False):
     r"""Weights :math:`\sqrt c\,W_0 + r\,s\,\hat v^\top` of Cui et al.'s spiked random features and the
-    spike direction :math:`\hat v` (``docs/theory/simulation.md#cui-et-al``; :math:`(r,c,\gamma)` from
-    :func:`theory.srf_parameters`, ``docs/theory/step.md#spiked-rf-parameters``).
+    spike direction :math:`\hat v`: ``(W, v, parameters)`` of the srf regime's equivalent model
+    (:func:`theory.regimes.srf.equivalent_model`, ``docs/theory/simulation.md#cui-et-al``).
 
     ``rng`` draws :math:`\hat\zeta` (uniform on the unit sphere orthogonal to :math:`\beta_* = e_1`).
     Needs a single-index target, one step, and a readout of constant modulus (``"constant"``,
-    ``"rademacher"`` or ``"symmetric"``).
-
-    With ``alignment_term=True`` each row also gets :math:`\hat c\,s_i(w_i^0\cdot\hat v) w_i^0`, with
-    :math:`\hat c` the ``alignment_coefficient`` of :func:`theory.srf_parameters`: the part of the real
-    step that Cui et al.'s surrogate leaves out (``docs/validation/srf_gap.md``).
+    ``"rademacher"`` or ``"symmetric"``). With ``alignment_term=True`` each row also gets
+    :math:`\hat c\,s_i(w_i^0\cdot\hat v) w_i^0` (``docs/validation/srf_gap.md``).
     """
-    from theory import srf_parameters
+    from theory.regimes import get
 
-    if setup.readout == "gaussian":
-        raise ValueError("model='srf' needs readout values of constant modulus (constant, rademacher or "
-                         "symmetric); got readout='gaussian'")
-    prm = srf_parameters(setup)
-    d = W0.shape[1]
-    zeta = rng.standard_normal(d)
-    zeta[0] = 0.0
-    zeta /= np.linalg.norm(zeta)
-    v = prm.rho * zeta
-    v[0] += prm.gamma
-    W0f, sf = np.asarray(W0, dtype=float), np.asarray(s, dtype=float)
-    scale = np.full(W0f.shape[0], math.sqrt(prm.c))
-    if alignment_term:
-        scale = scale + prm.alignment_coefficient * sf * (W0f @ v)
-    W = scale[:, None] * W0f + prm.r * np.outer(sf, v)
-    return W.astype(W0.dtype, copy=False), v, prm
+    eq = get("srf").equivalent_model(setup, W0, s, None, rng, alignment_term=alignment_term)
+    return eq.weights, eq.direction, eq.parameters
+
+
+def surrogate_features(setup, eq):
+    """The feature map of a regime's :class:`theory.regimes.EquivalentModel` for ``setup``: additive polynomial
+    spikes (:class:`EquivalentFeatures`, amplitudes at ``setup.lr``) or spiked weights (:class:`SpikedRFFeatures`)."""
+    if eq.degrees:
+        return EquivalentFeatures(setup.activation, eq.weights, eq.readout, eq.direction, setup.lr, eq.degrees,
+                                  coefficients=eq.coefficients, c1=eq.c1)
+    return SpikedRFFeatures(setup.activation, eq.weights, direction=eq.direction)
 
 
 def own_step_srf_weights(W0, W1, direction) -> np.ndarray:
@@ -135,23 +128,18 @@ class SpikedRFFeatures(NetworkFeatures):
 
 def interval_degrees(alpha: float) -> tuple:
     r"""Degrees :math:`1..\ell` with :math:`\alpha > (k-1)/(2k)` (at least degree 1): Moniri et al.'s interval
-    theorem (``docs/theory/spikes.md#interval-theorem``). ``alpha`` must be below 1/2."""
-    alpha = float(alpha)
-    if not alpha < 0.5:
-        raise ValueError(f"the equivalent model needs alpha = setup.moniri_alpha < 1/2 (or explicit degrees); got {alpha:g}")
-    ell = 1
-    while alpha > ell / (2.0 * (ell + 1)):  # degree ell+1 present iff alpha > ell/(2(ell+1))
-        ell += 1
-    return tuple(range(1, ell + 1))
+    theorem (:func:`theory.regimes.moniri.interval_degrees`). ``alpha`` must be below 1/2."""
+    from theory.regimes.moniri import interval_degrees as _degrees
+
+    return _degrees(alpha)
 
 
 def equivalent_coefficients(activation, degrees) -> tuple:
     r"""``(c, c1)``: the series coefficients :math:`c_k` (:math:`\sigma = \sum c_k He_k`, index ``k``) up to
-    ``max(degrees)`` and :math:`c_1 = E\sigma'` (``theory.hermite_coefficients``, ``theory.gaussian_moments``)."""
-    from theory import gaussian_moments, hermite_coefficients
+    ``max(degrees)`` and :math:`c_1 = E\sigma'` (the moniri regime's :func:`~theory.regimes.moniri.equivalent_options`)."""
+    from theory.regimes.moniri import series_coefficients
 
-    ck = np.asarray(hermite_coefficients(activation, max(degrees), basis="series").values, dtype=float)
-    return ck, float(gaussian_moments(activation).deriv_mean)
+    return series_coefficients(activation, degrees)
 
 
 @dataclass(frozen=True)

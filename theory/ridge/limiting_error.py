@@ -45,19 +45,18 @@ import numpy as np
 from .._checks import check_array, check_choice, check_integer, check_positive
 from .._applicability import NotApplicable
 from .._result import Result
-from .ba_conditional import ba_conditional_risk, conditional_spectrum, unit_target
-from .conditional import constant_kappa_data, srf_kappa_data
+from .ba_conditional import ba_conditional_risk, unit_target
 from .system import GESystem
 from .marchenko_pastur import DEFAULT_MP_NODES
 from ..hermite.moments import readout_power_moments
-from ..model.statistics import step_statistics
 from .solvers import residual_norm
 from .spectral import finite_spectrum, mp_spectrum
-from .srf import common_spike_readout, srf_parameters
+from .. import regimes as _regimes
+from ..regimes._common import check_risk_setup, step_exponent
 
 __all__ = ["RiskResult", "risk", "select_method", "readout_power_moments", "METHODS"]
 
-METHODS = ("auto", "rf", "srf", "ba", "moniri")
+METHODS = ("auto",) + _regimes.available()  # at import; the registry (theory.regimes.available()) is the source
 
 
 @dataclass(frozen=True)
@@ -128,23 +127,11 @@ class RiskResult(Result):
 
 
 # ----------------------------------------------------------------------------- regime selection
-def _check_setup(setup):
-    from ..model.onestep import OneStep
-
-    if not isinstance(setup, OneStep):
-        raise TypeError(f"setup must be a theory.OneStep; got {type(setup).__name__}")
-    if setup.is_multi_index:
-        raise NotApplicable("theory.risk needs a single-index target; got a MultiIndexTarget "
-                         "(see theory.error_floor for multi-index targets)")
-    if setup.steps != 1:
-        raise NotApplicable(f"theory.risk describes one gradient step; got steps={setup.steps}")
-    if setup.readout == "symmetric":
-        raise NotApplicable("readout='symmetric' duplicates every neuron, which breaks the Gaussian equivalence of "
-                         "the bulk; theory.risk supports readout 'constant', 'rademacher' and 'gaussian'")
-
-
 def select_method(setup, lr=None):
     r"""The regime of one step and the method that describes it: ``(method, reason)``.
+
+    The regimes of :mod:`theory.regimes` are tried in their registration order; the first whose
+    ``selects`` predicate holds is chosen:
 
     * ``lr == 0``: ``"rf"``;
     * Moniri's :math:`\alpha = \log(\mathrm{lr}\sqrt N)/\log n \le 0` (:math:`\eta = \tau\sqrt N \le 1`):
@@ -153,60 +140,32 @@ def select_method(setup, lr=None):
       ``"srf"`` (Cui et al.; it covers every step size with this readout);
     * otherwise, with a Gaussian readout and :math:`0 < \alpha < \frac12`: ``"moniri"``.
 
-    Anything else raises a ``ValueError`` naming the regime.
+    Anything else raises :class:`theory.NotApplicable` (a ``ValueError``) naming the regime.
 
     >>> from theory import OneStep
     >>> select_method(OneStep(lr=0.0))[0], select_method(OneStep(lr=3.0, readout="constant"))[0]
     ('rf', 'srf')
-    >>> select_method(OneStep.from_moniri(alpha=0.3, d=1000, width=1000, n=2000, residual="labels"))[0]
+    >>> select_method(OneStep.from_moniri(alpha=0.3, d=1000, width=1000, n=2000))[0]
     'moniri'
     """
-    _check_setup(setup)
+    check_risk_setup(setup)
     lr = setup.lr if lr is None else float(lr)
-    if lr == 0.0:
-        return "rf", "lr = 0: random features at initialisation (notes/risk.md §2)"
-    alpha = math.log(abs(lr) * math.sqrt(setup.width)) / math.log(setup.n) if setup.n > 1 else float("inf")
-    if alpha <= 0.0:
-        return "ba", (f"Moniri alpha = log(lr sqrt(width))/log(n) = {alpha:.3g} <= 0: Ba et al.'s eta = Theta(1) "
-                      "regime, a weight spike of order one (notes/risk.md §4)")
-    if common_spike_readout(setup):
-        return "srf", (f"alpha = {alpha:.3g} > 0 and every neuron receives the same spike (readout "
-                       f"{setup.readout!r}): Cui et al.'s spiked random features (notes/risk.md §3)")
-    if setup.readout == "gaussian" and alpha < 0.5:
-        return "moniri", (f"alpha = {alpha:.3g} in (0, 1/2) with a Gaussian readout: Moniri et al.'s equivalent "
-                          "model with diverging spikes (notes/risk.md §5)")
+    for name in _regimes.available():
+        chosen = _regimes.get(name).selects(setup, lr)
+        if chosen:
+            return name, chosen.reason
+    alpha = step_exponent(setup, lr)
+    covered = "; ".join(_regimes.get(name).covers for name in _regimes.available())
     raise NotApplicable(
         f"no limiting theory for this regime: lr = {lr:g} (Moniri alpha = {alpha:.3g}), readout {setup.readout!r}, "
-        f"activation {setup.activation.name!r}. Covered: lr = 0 (rf); alpha <= 0 (ba); a common spike, i.e. readout "
-        "'constant' or 'rademacher' with an odd activation (srf); a Gaussian readout with 0 < alpha < 1/2 (moniri)"
+        f"activation {setup.activation.name!r}. Covered: {covered}"
     )
 
 
 def _check_method_applies(setup, method, lr):
-    if method == "srf" and lr != 0.0 and not common_spike_readout(setup):
-        raise NotApplicable(
-            f"method 'srf' needs every neuron to receive the same spike: readout 'constant', or 'rademacher' with an "
-            f"odd activation; got readout {setup.readout!r} with activation {setup.activation.name!r}"
-        )
-    if method == "moniri":
-        alpha = math.log(abs(lr) * math.sqrt(setup.width)) / math.log(setup.n) if lr != 0 else -math.inf
-        if not 0.0 < alpha < 0.5:
-            raise NotApplicable(f"method 'moniri' needs Moniri's alpha = log(lr sqrt(width))/log(n) in (0, 1/2); got {alpha:.4g}")
-        if setup.readout != "gaussian":
-            raise NotApplicable(
-                f"method 'moniri' needs readout='gaussian' (the spikes a^(k) are then distinct directions); got "
-                f"{setup.readout!r} (use method='srf' for a common spike)"
-            )
-        from ..spikes.predictions import learned_overlap
-
-        lo = learned_overlap(setup.with_(lr=lr))
-        if lo.f0_component > 0.05 * math.sqrt(lo.norm_sq):
-            raise NotApplicable(
-                "method 'moniri' needs a learned direction independent of the initial features: with residual='full' "
-                f"and output_scale {setup.effective_output_scale:g} the step carries the initial network's component "
-                f"(relative size {lo.f0_component / math.sqrt(lo.norm_sq):.3g}, notes/spikes.md B.5), which is "
-                "correlated with F0 and not covered; use residual='labels' or a smaller output_scale"
-            )
+    verdict = _regimes.get(method).applies(setup, lr)
+    if not verdict:
+        raise NotApplicable(verdict.reason)
 
 
 # ----------------------------------------------------------------------------- model building
@@ -237,100 +196,6 @@ def _check_weights(name, W, setup):
     return W
 
 
-def _scaled_series_coefficients(act, c: float, kmax: int) -> np.ndarray:
-    r""":math:`E[\sigma^{(k)}(\sqrt c z)]/k! = E[\sigma(\sqrt c z)He_k(z)]/(k!\,c^{k/2})`, :math:`k = 0..k_{max}`."""
-    from ..hermite.engine import hermite_coefficients
-
-    sc = math.sqrt(c)
-    if c == 1.0:
-        mu = hermite_coefficients(act, kmax).values
-    else:
-        f = act.func
-        mu = hermite_coefficients(lambda z: f(sc * z), kmax, kinks=tuple(k / sc for k in act.kinks)).values
-    k = np.arange(kmax + 1)
-    return np.asarray(mu) / np.array([math.factorial(int(j)) for j in k]) / sc**k
-
-
-def _spiked_model(setup, st, method, *, degrees, strength, bulk_noise=True):
-    r"""GE data of the equivalent model :math:`F_0 + \sum_k c_k(\tau c_1)^k(\tilde X\beta)^{\circ k}(s^{\circ k})^\top`.
-
-    ``docs/derivations/ge_system.md`` §3-4: with :math:`t = \tau E\sigma'|b|` (:math:`b` the part of
-    the learned direction independent of :math:`W_0`), :math:`\kappa = \hat b\cdot x`, the spike
-    of degree :math:`k` is the feature vector :math:`c_kt^ks^{\circ k}` times :math:`\kappa^k`. Its
-    component along :math:`\mathbf 1` joins the mean channel (vector :math:`\mathbf 1`, function
-    :math:`u(\kappa) = \mu_0 + \sum_kc_kt^kE[s^k]\kappa^k`); the centred parts form channels with
-    Gram :math:`p\,c_kc_lt^{k+l}\mathrm{Cov}(s^k, s^l)`, plus the bulk's own component
-    :math:`\mu_1\sqrt cW_0\hat b` (Gram :math:`\mu_1^2c\beta`) in the linear channel.
-
-    Returns ``(kd, channels, G_const, unreg, scale, params)``: the channels (:func:`_channel`), the
-    Gram part that does not involve :math:`W_0` (the readout parts), the unregularised functions
-    (``strength="infinite"``), the bulk scale :math:`c` and the parameters.
-    """
-    from ..spikes.predictions import spike_degrees
-
-    stats = step_statistics(st)
-    gamma = stats.gamma
-    # the bulk variance with the self-move factor, averaged over the readout (docs/derivations/bulk_variance.md)
-    c_bulk = stats.bulk_variance if bulk_noise else 1.0
-    t = st.lr * stats.c1_step * math.sqrt(stats.b_norm_sq)
-    if degrees is not None:
-        degs = tuple(sorted({int(k) for k in degrees}))
-        if not degs or degs[0] < 1:
-            raise ValueError(f"degrees must be positive integers; got {degrees!r}")
-    elif method == "ba":
-        degs = (1,)
-    else:
-        degs = tuple(spike_degrees(st.moniri_alpha, setup.activation).degrees)
-    kd = srf_kappa_data(setup.activation, setup.target, r=0.0, c=c_bulk, gamma=gamma, noise_var=setup.noise_var)
-    kmax = max(degs)
-    ck = _scaled_series_coefficients(setup.activation, c_bulk, kmax)
-    ck[1] = float(kd.mu1[0])
-    params = dict(gamma=gamma, t=t, theta=abs(t) * math.sqrt(setup.width), c=c_bulk, degrees=list(degs),
-                  alpha=stats.moniri_alpha, strength=strength)
-    p = setup.width
-    mu0 = float(kd.mu0[0])
-    mu1sq = float(kd.mu1[0]) ** 2
-    beta = setup.width_ratio
-    if strength == "infinite":
-        if setup.readout != "gaussian":
-            raise NotApplicable("strength='infinite' needs readout='gaussian' (distinct spike directions s^(k))")
-        channels = [_channel(kd.mu0, "ones", p)]
-        return kd, channels, np.zeros((1, 1)), [kd.nodes**k for k in degs], c_bulk, params
-    ms = readout_power_moments(setup.readout, 2 * kmax)
-    u = mu0 + sum(ck[k] * t**k * ms[k] * kd.nodes**k for k in degs)
-    channels = [_channel(u, "ones", p)]
-    for k in degs:
-        channels.append(_channel(kd.nodes**k, "spike" if k == 1 else None, mu1sq * c_bulk * beta if k == 1 else 0.0,
-                                 vec_coef=math.sqrt(mu1sq)))
-    K = len(channels)
-    G_const = np.zeros((K, K))
-    for i, k in enumerate(degs, start=1):
-        for j, l in enumerate(degs, start=1):
-            G_const[i, j] = p * ck[k] * ck[l] * t ** (k + l) * (ms[k + l] - ms[k] * ms[l])
-    return kd, channels, G_const, None, c_bulk, params
-
-
-def _channel(phi, vec, lim, vec_coef=1.0):
-    """One channel: function ``phi`` of kappa, its exact feature vector kind (``"ones"``, ``"spike"``
-    for ``vec_coef * W v`` or ``None``) and the limit of that vector's squared norm ``lim``."""
-    return dict(phi=np.asarray(phi, dtype=float), vec=vec, lim=float(lim), vec_coef=float(vec_coef))
-
-
-def _alignment_function(setup, prm, kd) -> np.ndarray:
-    r"""What the alignment term adds to the spike channel's function (``docs/derivations/srf_alignment.md``).
-
-    Neuron :math:`i`'s bulk scale is :math:`\sqrt c + \hat c\,(w_i^0\cdot\hat v)`, so its conditional mean
-    moves by :math:`\hat c\,(w_i^0\cdot\hat v)\,\partial_s E\sigma(sz + r\kappa)|_{s=\sqrt c}`, with
-    :math:`\partial_s E\sigma(sz+r\kappa) = E[(z^2-1)\sigma(sz+r\kappa)]/s`. The neuron vector
-    :math:`W_0\hat v` is the spike channel's :math:`W\hat v` over :math:`\sqrt c`, hence the function
-    :math:`\hat c\,E[(z^2-1)\sigma(\sqrt c z+r\kappa)]/c` on that channel.
-    """
-    from .conditional import smoothed_moments
-
-    he2 = smoothed_moments(setup.activation, prm.r * kd.nodes, math.sqrt(prm.c), he2=True)[3]
-    return prm.alignment_coefficient * he2 / prm.c
-
-
 class _Model:
     """A GE system (or Ba's conditional spectrum) for one (method, lr), independent of (n_ridge, lam)."""
 
@@ -346,43 +211,16 @@ class _Model:
         self._fine = None
         st = setup.with_(lr=lr)
         self.beta = setup.width_ratio
-        p = setup.width
-        stats = step_statistics(st)
-        act, tgt = stats.activation_moments, stats.target_moments
         self.kind = "finite" if (W0 is not None or W1 is not None) else "mp"
-        if method == "ba" and W1 is not None:
-            self.conditional = conditional_spectrum(W1, setup.activation, setup.target, beta_star)
+        regime = _regimes.get(method)
+        if W1 is not None:
+            self.conditional = regime.conditional(W1, setup.activation, setup.target, beta_star)
             self.params = dict(misspecification=self.conditional.s2)
             return
-        unreg = None
-        gamma = 0.0
-        if method == "rf":
-            kd = constant_kappa_data(mu0=act.mu0, mu1=act.mu1, mu2sq=act.mu_star_sq, h=tgt.mu0, h1=tgt.mu1,
-                                     hh=tgt.second, noise_var=self.noise)
-            channels = [_channel(kd.mu0, "ones", p)]
-            G_const = np.zeros((1, 1))
-            self.scale = 1.0
-            project = False
-            self.params = dict(mu0=act.mu0, mu1=act.mu1, mu_star_sq=act.mu_star_sq)
-        elif method == "srf":
-            prm = srf_parameters(st)
-            kd = srf_kappa_data(setup.activation, setup.target, r=prm.r, c=prm.c, gamma=prm.gamma, noise_var=self.noise)
-            spike_phi = kd.mu1 * kd.nodes
-            if alignment_term:
-                spike_phi = spike_phi + _alignment_function(setup, prm, kd)
-            channels = [_channel(kd.mu0, "ones", p), _channel(spike_phi, "spike", prm.c * self.beta)]
-            G_const = np.zeros((2, 2))
-            self.scale = prm.c
-            gamma = prm.gamma
-            project = True
-            self.params = dict(r=prm.r, c=prm.c, gamma=prm.gamma)
-            if alignment_term:
-                self.params["alignment_coefficient"] = prm.alignment_coefficient
-        else:
-            kd, channels, G_const, unreg, self.scale, self.params = _spiked_model(
-                setup, st, method, degrees=degrees, strength=strength, bulk_noise=bulk_noise)
-            gamma = self.params["gamma"]
-            project = True
+        cm = regime.channels(st, degrees=degrees, strength=strength, bulk_noise=bulk_noise,
+                             alignment_term=alignment_term)
+        kd, channels, G_const, unreg = cm.kappa, cm.channels, cm.gram_const, cm.unregularised
+        self.scale, project, gamma, self.params = cm.scale, cm.project, cm.gamma, cm.parameters
         # drop channels whose function vanishes identically (e.g. the mean of an odd activation)
         keep = [i for i, ch in enumerate(channels) if np.max(np.abs(ch["phi"])) > 1e-13]
         G_lim = G_const + np.diag([ch["lim"] for ch in channels])
@@ -491,8 +329,9 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
         and :math:`\beta = \mathrm{width}/d` (``notes/risk.md`` §3.7).
     lam : float or array_like
         Penalty :math:`\lambda_C \ge 0` of the reference objective.
-    method : {"auto", "rf", "srf", "ba", "moniri"}
-        See the module docstring and :func:`select_method`. A method that does not apply raises.
+    method : {"auto", "rf", "srf", "ba", "moniri"} or another registered regime
+        A regime of :mod:`theory.regimes` (``theory.regimes.available()``); see the module docstring and
+        :func:`select_method`. A method that does not apply raises :class:`theory.NotApplicable`.
     lr : float or array_like, optional
         Step sizes overriding ``setup.lr`` (a grid).
     W0 : ndarray, shape (width, d), optional
@@ -560,8 +399,8 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
     ...                 risk(s_relu, n_ridge=4000, lam=0.1).test_error, rtol=1e-10))
     True
     """
-    _check_setup(setup)
-    check_choice(method, METHODS, "method")
+    check_risk_setup(setup)
+    check_choice(method, ("auto",) + _regimes.available(), "method")
     check_choice(strength, ("finite", "infinite"), "strength")
     if not isinstance(alignment_term, (bool, np.bool_)):
         raise TypeError(f"alignment_term must be True or False; got {alignment_term!r}")
@@ -592,12 +431,11 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
             m, why = select_method(setup, lr_val)
         else:
             m, why = method, "requested"
-            _check_method_applies(setup, m, lr_val)
-        if m == "moniri":
-            _check_method_applies(setup, m, lr_val)
-        if alignment_term and m != "srf":
+        _check_method_applies(setup, m, lr_val)
+        regime = _regimes.get(m)
+        if alignment_term and "alignment_term" not in regime.options:
             raise NotApplicable(f"alignment_term=True applies to method 'srf' only; the method is {m!r}")
-        if W1 is not None and m != "ba":
+        if W1 is not None and regime.conditional is None:
             raise ValueError(f"W1 is only used by method 'ba' (Ba et al.'s conditional formula); the method is {m!r}")
         if W1 is not None and len(np.unique(R)) > 1:
             raise ValueError("W1 fixes the step: give a single lr with it")
