@@ -47,7 +47,10 @@ def register(sub) -> None:
     add_setup_arguments(p, d=2000, width=2000, n=40000, n_help="40000 = 20 d", lr=3.0)
     p.add_argument("--n-ridge-ratio", default="0.2:3:50", help="n_ridge/d grid: 'a:b:k', list or number (default 0.2:3:50)")
     p.add_argument("--lam", default="0.1", help="ridge penalty lam_C: number or list (default 0.1)")
-    p.add_argument("--method", default="auto", help="auto | rf | srf | ba | moniri (default auto)")
+    from theory.regimes import available
+
+    p.add_argument("--method", default="auto", choices=("auto",) + available(), metavar="METHOD",
+                   help=f"{' | '.join(('auto',) + available())}: a regime of theory.regimes (default auto)")
     p.add_argument("--strength", default="finite", help="moniri/ba spikes: finite | infinite (default finite)")
     p.add_argument("--alignment-term", action="store_true",
                    help="srf: add the alignment term (docs/derivations/srf_alignment.md); default Cui et al.'s model")
