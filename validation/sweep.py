@@ -81,6 +81,7 @@ __all__ = [
     "run_sweep",
     "load_results",
     "SweepBusyError",
+    "ResultsLock",
     "output_path",
     "check_custom_task",
     "resolve_params",
