@@ -1,7 +1,7 @@
 r"""Limiting train and test error of ridge regression on the features after one step.
 
 ``theory.risk(setup, n_ridge=..., lam=..., method="auto")`` returns the learning curve of the
-reference ridge problem (``notes/risk.md`` §1)
+reference ridge problem (``docs/theory/conventions.md#ridge-normalisation``)
 
 .. math:: \hat a = \arg\min_a \sum_{\mu=1}^{n} \big(y_\mu - a\cdot\sigma(W_1x_\mu)/\sqrt p\big)^2 + \lambda_C\|a\|^2
 
@@ -11,20 +11,20 @@ on ``n_ridge`` fresh samples, for four regimes of the per-neuron step ``lr``:
 ``method``    model and source
 ============  ===================================================================================
 ``"rf"``      random features at initialisation (``lr = 0``): the compact RF system of
-              ``notes/risk.md`` §2.2, i.e. the conditional GE system at :math:`(r, c, \gamma) = (0, 1, 0)`.
-``"srf"``     Cui et al. (2024) spiked random features, ``notes/risk.md`` §3.5-3.8, with
+              ``docs/theory/risk.md#random-features``, i.e. the conditional GE system at :math:`(r, c, \gamma) = (0, 1, 0)`.
+``"srf"``     Cui et al. (2024) spiked random features, ``docs/theory/risk.md#spiked-random-features``, with
               :math:`(r, c, \gamma)` from :func:`theory.ridge.srf.srf_parameters`.
 ``"ba"``      Ba et al. (2022), :math:`\eta = \Theta(1)`: given ``W1`` the conditional formula of
-              ``notes/risk.md`` §4; otherwise its deterministic limit, derived in
+              ``docs/theory/risk.md#ba-conditional-formula``; otherwise its deterministic limit, derived in
               ``docs/derivations/ge_system.md`` §3 (the GE system with one spike channel of
               Gram weight :math:`\beta + \theta^2`).
 ``"moniri"``  Moniri et al. (2024), :math:`\eta = n^\alpha`, :math:`0<\alpha<\frac12`: the equivalent
               model :math:`F_0 + \ell` diverging spikes, the candidate closed form of
-              ``notes/risk.md`` §5 (the GE system with the monomials :math:`\kappa^k`, :math:`k` in
+              ``docs/theory/risk.md#moniri-equivalent-model`` (the GE system with the monomials :math:`\kappa^k`, :math:`k` in
               the spike degrees, unregularised).
 ============  ===================================================================================
 
-All four are solved by one conditional Gaussian-equivalence system (:mod:`theory.ge_ridge`,
+All four are solved by one conditional Gaussian-equivalence system (:mod:`theory.ridge.system`,
 ``docs/derivations/ge_system.md``), deterministic (Marchenko-Pastur) by default, or on the spectrum
 of a given weight matrix (``W0=...``; theory draws nothing at random).
 
@@ -326,7 +326,7 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
         readout).
     n_ridge : float or array_like
         Number of fresh ridge samples (> 0). The theory uses :math:`\alpha = n_{ridge}/\mathrm{width}`
-        and :math:`\beta = \mathrm{width}/d` (``notes/risk.md`` §3.7).
+        and :math:`\beta = \mathrm{width}/d` (``docs/theory/risk.md#self-consistent-equations``).
     lam : float or array_like
         Penalty :math:`\lambda_C \ge 0` of the reference objective.
     method : {"auto", "rf", "srf", "ba", "moniri"} or another registered regime
@@ -347,7 +347,7 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
     strength : {"finite", "infinite"}
         ``"ba"``/``"moniri"``: the spikes with their finite-size strengths
         (``docs/derivations/ge_system.md`` §4), or infinitely strong, i.e. fit without penalty
-        (the candidate closed form of ``notes/risk.md`` §5; Gaussian readout only).
+        (the candidate closed form of ``docs/theory/risk.md#moniri-equivalent-model``; Gaussian readout only).
     bulk_noise : bool
         ``"ba"``/``"moniri"``: include the per-neuron part of the step in the bulk, with variance
         :math:`\bar c = E_s[(1 + \tau sE[r]E[z\sigma'])^2] + \tau^2E r^2\mathrm{Var}\,\sigma'/(n/d)` (self-move factor
