@@ -40,6 +40,22 @@ def test_lanczos_top_of_a_bulk_without_outlier():
     assert lanczos_top_triples(M, 1)[0][0] == pytest.approx(np.linalg.svd(M, compute_uv=False)[0], rel=1e-8)
 
 
+def test_lanczos_top_values_of_a_gram_matrix_agree_with_the_dense_eigensolver():
+    # the spectrum route at m >= LANCZOS_MIN: an outlier and a clustered bulk edge (k = 10 values,
+    # most of them bulk values a fraction of a percent apart); stated tolerance 1e-10 relative
+    from scipy import linalg as sla
+
+    from validation.measure import LANCZOS_MIN
+
+    M = spiked(n=900, p=LANCZOS_MIN + 100, strengths=(6.0,), seed=4)
+    G = M.T @ M
+    p = G.shape[0]
+    want = np.sqrt(sla.eigh(G, eigvals_only=True, subset_by_index=[p - 10, p - 1])[::-1])
+    got = top_values_of_gram(G, 10)
+    assert np.allclose(got, want, rtol=1e-10, atol=0)
+    assert np.min(want[1:-1] / want[2:]) < 1.01  # the bulk values are indeed clustered
+
+
 def test_dense_routes_agree_with_full_svd_and_rank_one_ratio_vanishes_on_rank_one():
     M = spiked(n=200, p=120)
     sv = np.linalg.svd(M, compute_uv=False)

@@ -74,14 +74,29 @@ def top_singular_values(M, k: int) -> np.ndarray:
     return np.sqrt(np.maximum(w[::-1], 0.0))
 
 
-def top_values_of_gram(gram, k: int) -> np.ndarray:
+#: Smallest Gram matrix for which :func:`top_values_of_gram` uses Lanczos (with ``k <= m / 20``).
+LANCZOS_MIN = 400
+
+
+def top_values_of_gram(gram, k: int, *, tol: float = 1e-12) -> np.ndarray:
     """Square roots of the ``k`` largest eigenvalues of a symmetric positive semi-definite ``gram``
     (descending; negative rounding errors clipped to 0): the top singular values of any ``M`` with
-    ``M^T M = gram``."""
+    ``M^T M = gram``.
+
+    For ``m >= LANCZOS_MIN`` and ``k <= m/20`` by implicitly restarted Lanczos (ARPACK ``eigsh``,
+    relative accuracy ``tol`` on each eigenvalue, deterministic start vector): a few hundred products
+    with ``gram`` instead of its tridiagonalisation (about half the time at ``m = 2000``, and the
+    same values to 1e-12 in ``tests/test_simulate_topk.py``); otherwise LAPACK ``?syevx``.
+    """
     gram = np.asarray(gram, dtype=float)
     m = gram.shape[0]
     k = min(int(k), m)
-    w = sla.eigh(gram, eigvals_only=True, check_finite=False, subset_by_index=[m - k, m - 1], driver="evx")
+    if m >= LANCZOS_MIN and 20 * k <= m:
+        from scipy.sparse.linalg import eigsh
+
+        w = np.sort(eigsh(gram, k=k, which="LA", tol=tol, v0=np.ones(m), return_eigenvectors=False))
+    else:
+        w = sla.eigh(gram, eigvals_only=True, check_finite=False, subset_by_index=[m - k, m - 1], driver="evx")
     return np.sqrt(np.maximum(w[::-1], 0.0))
 
 

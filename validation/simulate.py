@@ -616,7 +616,7 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
                 Xr[lo:hi] = Xc
             lo = hi
         first = None
-        path = ridge_path(H, yr, nr, cfg.lam_c, X=Xr, center=cfg.center, chunk=chunk)
+        path = ridge_path(H, yr, nr, cfg.lam_c, X=Xr, center=cfg.center)  # Gram blocks of CHUNK rows
         del H, Xr, yr
         nl = cfg.lam_c.shape[1]
         R = path.readouts.reshape(-1, path.readouts.shape[-1])
