@@ -32,7 +32,7 @@ import numpy as np
 
 from .._checks import check_integer
 from .._result import Result
-from .tensors import _exact_tensor, grid_values, hermite_tensors, second_moment
+from .tensors import _check_size as check_tensor_size, _exact_tensor, grid_values, hermite_tensors, second_moment
 from .targets import MultiIndexTarget, as_multi_index
 
 __all__ = [
@@ -358,6 +358,7 @@ def leap_index(target, *, kmax=None) -> LeapIndex:
     if kmax is None:
         kmax = t.degree if t.is_polynomial else _NUMERIC_KMAX
     kmax = check_integer(kmax, "kmax", minimum=1)
+    check_tensor_size(t.r, kmax, "kmax")  # before the search, which unfolds every order up to kmax
     dims = tuple(learnable_subspace(t, ell).dim for ell in range(1, kmax + 1))
     spanning = next((ell for ell, m in enumerate(dims, start=1) if m == t.r), None)
     first = next((ell for ell, m in enumerate(dims, start=1) if m > 0), None)

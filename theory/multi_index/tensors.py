@@ -44,6 +44,8 @@ __all__ = [
     "product_grid",
     "grid_values",
     "MAX_NUMERIC_R",
+    "MAX_TENSOR_ENTRIES",
+    "MAX_TENSOR_ORDER",
 ]
 
 _EPS = np.finfo(float).eps
@@ -101,10 +103,11 @@ def _exact_tensor(target: MultiIndexTarget, k: int):
     import sympy  # exact path only: sympy loads on first use (docs/architecture.md, light start)
 
     r = target.r
+    _check_size(r, k, "k")
     terms = target.poly.terms()
     if k == 0:
         flat = {(): sum((c * math.prod(gaussian_moment(a) for a in mon) for mon, c in terms), sympy.Integer(0))}
-        return sympy.Array(sympy.sympify(flat[()]))
+        return sympy.Array(flat[()])  # already a sympy number: no sympify of anything
     vals = {}
     for idx in itertools.combinations_with_replacement(range(r), k):
         alpha = _multiplicities(idx, r)
@@ -138,7 +141,7 @@ def tensor_hermite_polynomial(C, x):
     k = C.rank()
     r = len(x)
     if k == 0:
-        return sympy.sympify(C[()])
+        return C[()]  # an element of a sympy Array is already a sympy object
     out = sympy.Integer(0)
     for idx in itertools.combinations_with_replacement(range(r), k):
         alpha = _multiplicities(idx, r)
@@ -278,6 +281,7 @@ def _numeric_second_moment(target: MultiIndexTarget):
 @lru_cache(maxsize=32)
 def _numeric_tensors(target: MultiIndexTarget, kmax: int):
     _check_numeric_r(target.r)
+    _check_size(target.r, kmax, "kmax")
     A_f, R_f, T_f = _numeric_coefficients(target, kmax, "fine")
     A_c, _, _ = _numeric_coefficients(target, kmax, "coarse")
     err = np.abs(A_f - A_c) + 64 * _EPS * R_f + T_f
@@ -336,6 +340,26 @@ def _as_float(A) -> np.ndarray:
     return np.array(A.tolist(), dtype=float)
 
 
+#: Largest number of entries r**k of one Hermite tensor: the exact path holds them as sympy numbers and the
+#: subspace search unfolds every order up to the degree (at 2**16 entries the giant-step report of He(30, z1) with
+#: r = 2 ran for minutes, at 2**12 for 45 s): r = 2 reaches k = 10, r = 3 k = 6, r = 4 k = 5; the papers'
+#: targets use k <= 4.
+MAX_TENSOR_ENTRIES = 1024
+#: Largest order k: a tensor of order k is a numpy array with k dimensions, and numpy allows 32 (64 since 2.0).
+MAX_TENSOR_ORDER = 32
+
+
+def _check_size(r: int, k: int, name: str) -> None:
+    """Refuse tensors beyond MAX_TENSOR_ORDER or MAX_TENSOR_ENTRIES, before any is built."""
+    if k > MAX_TENSOR_ORDER:
+        raise ValueError(f"{name} = {k}: Hermite tensors of order above {MAX_TENSOR_ORDER} are not supported (a tensor "
+                         f"of order k is an array with k dimensions; numpy allows {MAX_TENSOR_ORDER})")
+    if r > 1 and k * math.log(r) > math.log(MAX_TENSOR_ENTRIES):
+        kmax = int(math.floor(math.log(MAX_TENSOR_ENTRIES) / math.log(r) + 1e-12))
+        raise ValueError(f"{name} = {k}: the Hermite tensor C_{k} of a target with r = {r} directions has r**{name} = "
+                         f"{r}**{k} entries; the limit is {MAX_TENSOR_ENTRIES} ({name} <= {kmax} for r = {r})")
+
+
 def hermite_tensors(target, kmax) -> HermiteTensors:
     r"""All Hermite tensors :math:`C_k = E[g^*(x)\mathbf{He}_k(x)]`, :math:`k=0..k_{max}` (``notes/giant_step.md`` §3).
 
@@ -349,6 +373,7 @@ def hermite_tensors(target, kmax) -> HermiteTensors:
     """
     t = _as_target(target)
     kmax = check_integer(kmax, "kmax", minimum=0)
+    _check_size(t.r, kmax, "kmax")
     if t.is_polynomial:
         ex = tuple(_exact_tensor(t, k) for k in range(kmax + 1))
         vals = tuple(_as_float(e) for e in ex)
@@ -386,6 +411,7 @@ def hermite_tensor(target, k, *, exact: bool = False):
     """
     t = _as_target(target)
     k = check_integer(k, "k", minimum=0)
+    _check_size(t.r, k, "k")
     if not isinstance(exact, (bool, np.bool_)):
         raise TypeError(f"exact must be a bool; got {type(exact).__name__}")
     if exact:
