@@ -1,4 +1,4 @@
-r"""Hermite tensors of a multi-index target (``notes/giant_step.md`` §3).
+r"""Hermite tensors of a multi-index target (``docs/theory/giant_step.md#hermite-tensors``).
 
 .. math::
     C_k(g) = E_{x\sim N(0, I_r)}\big[g(x)\,\mathbf{He}_k(x)\big] = E[\nabla^k g],
@@ -361,7 +361,7 @@ def _check_size(r: int, k: int, name: str) -> None:
 
 
 def hermite_tensors(target, kmax) -> HermiteTensors:
-    r"""All Hermite tensors :math:`C_k = E[g^*(x)\mathbf{He}_k(x)]`, :math:`k=0..k_{max}` (``notes/giant_step.md`` §3).
+    r"""All Hermite tensors :math:`C_k = E[g^*(x)\mathbf{He}_k(x)]`, :math:`k=0..k_{max}` (``docs/theory/giant_step.md#hermite-tensors``).
 
     Exact (Gaussian moments of :math:`\nabla^kg`) for polynomial expressions, tensor-product quadrature with
     a refinement error estimate otherwise (see the module docstring).
@@ -395,7 +395,7 @@ def hermite_tensor(target, k, *, exact: bool = False):
 
     Notes
     -----
-    ``notes/giant_step.md`` §3. Exact for polynomial expressions (Gaussian moments of :math:`\nabla^kg`);
+    ``docs/theory/giant_step.md#hermite-tensors``. Exact for polynomial expressions (Gaussian moments of :math:`\nabla^kg`);
     numeric otherwise, with the error estimate available from :func:`hermite_tensors`.
 
     Examples
