@@ -57,7 +57,8 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     p.add_argument("--n-test", type=positive_int, default=10_000, help="test points per trial (default 10000)")
     p.add_argument("--top-k", type=positive_int, default=10, help="singular values recorded by spectrum (default 10)")
-    p.add_argument("--dtype", default="float64", help="float64 | float32 (default float64)")
+    p.add_argument("--dtype", default="auto", help="auto | float64 | float32 (default auto: float32 unless the ridge "
+                                                   "system is ill-conditioned; docs/benchmarks/simulate.md)")
     p.add_argument("--workers", type=positive_int, default=1, help="threads running trials (default 1)")
     p.add_argument("--measures", default="overlap,spectrum,ridge",
                    help="comma-separated: overlap,weight_spike,spectrum,ridge,gradient,alignment,spike_count,neurons,bulk_edge")
@@ -81,11 +82,11 @@ def run(args) -> int:
     from theory._checks import check_choice
 
     from ..cli import emit, status
-    from ..resources import gib
+    from ..resources import LONG_RUN_FLOPS, estimate_simulation_flops, gib
     from ..simulate import simulate
 
     setup = setup_from_args(args, steps=args.steps)
-    dtype = check_choice(args.dtype, ("float64", "float32"), "--dtype")
+    dtype = check_choice(args.dtype, ("auto", "float64", "float32"), "--dtype")
     n_ridge = None if args.n_ridge is None else _sizes(args.n_ridge, "n-ridge")
     lam = None if args.lam is None else _floats(args.lam, "lam")
     measures = tuple(m for m in args.measures.split(",") if m)
@@ -93,8 +94,9 @@ def run(args) -> int:
               model=args.model, lam_convention=args.lam_convention, center_labels=args.center_labels,
               reuse=args.reuse, top_k=args.top_k, dtype=dtype, workers=args.workers)
     need = _guard(setup, kw, args.max_memory)
-    status("simulate", f"simulating d={args.d}, width={args.width}, n={args.n}, {args.trials} trial(s) "
-                       f"(peak memory about {gib(need)})...")
+    if estimate_simulation_flops(setup, n_ridge, measures=measures, n_test=args.n_test, trials=args.trials) > LONG_RUN_FLOPS:
+        status("simulate", f"simulating d={args.d}, width={args.width}, n={args.n}, {args.trials} trial(s) "
+                           f"(peak memory about {gib(need)})...")
     sim = simulate(setup, progress=True, max_memory_gb=args.max_memory, **kw)
     lines = [f"# onegrad simulate: {sim.sizes}, lr={setup.lr:g}, model={args.model}, {args.trials} trials, "
              f"seed {args.seed} ({sim.elapsed_s:.1f} s); test_error includes label noise, test_risk does not",
