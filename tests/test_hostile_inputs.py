@@ -249,3 +249,24 @@ def test_giant_step_report_refuses_oversized_tensors_at_once(text, r, words):
     assert time.perf_counter() - t0 < API_SECONDS
     for w in words:
         assert w in str(err.value), (w, str(err.value))
+
+
+def test_library_never_calls_code_generating_functions():
+    """No call of eval, exec, compile, sympify, S(...), parse_expr or lambdify anywhere in theory/ and
+    validation/ (found by walking each module's syntax tree, so comments and docstrings do not count)."""
+    import ast
+
+    banned = {"eval", "exec", "compile", "sympify", "parse_expr", "lambdify", "S", "__import__"}
+    found = []
+    for pkg in ("theory", "validation"):
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call):
+                    f = node.func
+                    name = f.id if isinstance(f, ast.Name) else (f.attr if isinstance(f, ast.Attribute) else None)
+                    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "re":
+                        continue  # re.compile
+                    if name in banned:
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}(...)")
+    assert not found, found

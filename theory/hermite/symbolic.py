@@ -304,7 +304,7 @@ def hermite_coefficients(expr, kmax, *, basis: str = "plain") -> tuple:
         mu = [m / sp.sqrt(sp.factorial(k)) for k, m in enumerate(mu)]
     elif basis == "series":
         mu = [m / sp.factorial(k) for k, m in enumerate(mu)]
-    return tuple(_tidy(sp.S(m)) for m in mu)
+    return tuple(_tidy(m) for m in mu)  # sympy objects already (no sympify)
 
 
 def expansion(expr, kmax, *, evaluate: bool = False):
