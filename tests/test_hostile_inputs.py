@@ -270,3 +270,16 @@ def test_library_never_calls_code_generating_functions():
                     if name in banned:
                         found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}(...)")
     assert not found, found
+
+
+def test_cli_hermite_refuses_a_hostile_activation_text(tmp_path):
+    marker = tmp_path / "marker"
+    proc, took = _cli("hermite", f"__import__('os').system('touch {marker}')", "--kmax", "4", cwd=tmp_path)
+    _assert_one_line_exit_2(proc, took)
+    assert "attribute access" in proc.stderr and not marker.exists()
+    ok, _ = _cli("hermite", "tanh(z) + 0.1*z**2", "--kmax", "2", "--basis", "series", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    # tanh's series coefficients (registry) plus 0.1 z^2 = 0.1 He_2 + 0.1
+    ref = theory.hermite_coefficients("tanh", 2, basis="series").values + np.array([0.1, 0.0, 0.1])
+    got = [float(line.split()[1]) for line in ok.stdout.splitlines() if line.strip() and line.split()[0].isdigit()]
+    np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-15)
