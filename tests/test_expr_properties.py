@@ -196,3 +196,31 @@ def test_grammar_expressions_parse_and_evaluate_like_sympy(text, a, b, c):
     if not ref.is_real or not ref.is_finite or not math.isfinite(got) or abs(float(ref)) > 1e12:
         return  # complex (log or sqrt of a negative value) or overflow: nothing to compare
     assert math.isclose(got, float(ref), rel_tol=1e-7, abs_tol=1e-7), (text, point, got, ref)
+
+
+# ----------------------------------------------------------------------------- activations as text
+@pytest.mark.parametrize("text, kinks", [
+    ("relu(z - 0.5)", (0.5,)), ("abs(z**2 - 1)", (-1.0, 1.0)), ("step(2*z + 1)", (-0.5,)),
+    ("Min(z, 1) + Max(z, -2)", (-2.0, 1.0)), ("tanh(z) + 0.1*z**2", ()),
+])
+def test_activation_text_has_its_kinks_and_derivative(text, kinks):
+    import warnings
+
+    a = theory.activation(text)
+    np.testing.assert_allclose(a.kinks, kinks, atol=1e-14)
+    f = numeric_function(text)
+    x = np.array([-2.6, -1.4, -0.2, 0.3, 0.9, 1.7, 2.8])  # away from the kinks
+    h = 1e-6
+    np.testing.assert_allclose(a.deriv(x), (f(x + h) - f(x - h)) / (2 * h), rtol=1e-6, atol=1e-7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # declared kinks: no AccuracyWarning
+        r = theory.hermite_coefficients(a, 6)
+    assert np.max(r.error_estimate) < 1e-12
+
+
+def test_activation_text_matches_the_registry():
+    mine = theory.hermite_coefficients("relu(z - 0.5)", 8)
+    ref = theory.hermite_coefficients(theory.activation("relu", shift=-0.5), 8)
+    assert np.all(np.abs(mine.values - ref.values) <= mine.error_estimate + ref.error_estimate)
+    exact = theory.symbolic.hermite_coefficients("relu(z - 1/2)", 3)
+    np.testing.assert_allclose([float(v) for v in exact], ref.values[:4], rtol=1e-14, atol=1e-16)
