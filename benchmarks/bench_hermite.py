@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     PYTHONPATH=. python benchmarks/bench_hermite.py [--reps 30] [--baseline-reps 3] [--threads 1] [--ks all|5]
-        [--only NAME ...] [--accuracy] [--json]
+        [--only NAME ...] [--accuracy] [--json | --markdown]
 
 For every registry activation (``theory.available_activations()``; ``polynomial`` with
 ``coeffs=[0.5, -1, 0.25, 0.1]``), plain and shifted/scaled (``shift=0.5, scale=2`` and
@@ -207,11 +207,19 @@ def main(argv=None) -> int:
     p.add_argument("--only", nargs="*", default=None, metavar="NAME")
     p.add_argument("--accuracy", action="store_true")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--markdown", action="store_true", help="the table as Markdown rows (docs/benchmarks/hermite.md)")
     a = p.parse_args(argv)
     ks = None if a.ks == "all" else [0, 10, 20, 30, 40]
     res = run(a.reps, ks, a.only, accuracy=a.accuracy, baseline_reps=a.baseline_reps, threads=a.threads)
     if a.json:
         print(json.dumps(res, indent=2))
+        return 0
+    if a.markdown:
+        print("| activation | method | quad ms | named cold ms | named warm ms | callable ms | cold x | warm x | callable x |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for r in res["cases"]:
+            print(f"| `{r['name']}` | {r['method']} | {r['quad_ms']:.1f} | {r['named_cold_ms']:.3f} | {r['named_warm_ms']:.3f} "
+                  f"| {r['callable_ms']:.3f} | {r['ratio_named_cold']:.0f} | {r['ratio_named_warm']:.0f} | {r['ratio_callable']:.0f} |")
         return 0
     print(f"all {KMAX + 1} coefficients, plain basis; {res['date']}, Python {res['python']}, numpy {res['numpy']}, "
           f"{res['machine']}; least of {a.reps} calls (quad: of {a.baseline_reps} runs), interleaved; "
