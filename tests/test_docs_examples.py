@@ -36,7 +36,7 @@ TIMEOUT = 300
 # Reduced sizes: flag -> value, replacing the example's value or added to it. Every value is a real
 # option of that subcommand (checked by test_reduced_flags_exist).
 REDUCED = {
-    "compare": {"--d": "100", "--trials": "2", "--n-test": "1000", "--no-plot": None, "--sizes": "100,200"},
+    "compare": {"--d": "100", "--trials": "2", "--n-test": "1000", "--no-plot": None, "--sizes": "150,200"},
     "simulate": {"--d": "100", "--width": "100", "--n": "400", "--trials": "2", "--n-test": "1000"},
     "spikes": {"--trials": "2"},
     "reproduce": {"--no-plot": None},
