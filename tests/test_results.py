@@ -224,3 +224,21 @@ def test_results_carry_their_setup(setup):
 
     lo = setup.learned_overlap()
     assert dataclasses.replace(lo, setup=None) == lo  # equality compares the numbers only
+
+
+def test_a_dictionary_of_results_is_one_row_per_key():
+    # e.g. SimulationResult.summary (name -> Estimate); checked on a small result built here
+    from dataclasses import dataclass
+
+    from theory._result import Result
+
+    @dataclass(frozen=True)
+    class Summary(Result):
+        summary: dict
+        trials: int
+
+    est = {"a": validation.estimate([1.0, 2.0, 3.0]), "b": validation.estimate([2.0, 2.0, 5.0])}
+    lines = Summary(est, 3).table().splitlines()
+    assert lines[0] == "# trials: 3"
+    assert lines[1].split()[:3] == ["quantity", "mean", "se"]
+    assert lines[2].split()[:2] == ["a", "2"] and lines[3].split()[:2] == ["b", "3"]

@@ -177,8 +177,8 @@ def _cell(value) -> str:
 def _render_text(headers, rows, notes) -> str:
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    # numbers are right-aligned, text columns (no number in them) left-aligned
-    text = [all(isinstance(row[i], str) for row in rows) and bool(rows) for i in range(len(headers))]
+    # columns of numbers are right-aligned, any other column left-aligned
+    text = [not all(isinstance(row[i], (numbers.Number, np.number, np.bool_)) for row in rows) for i in range(len(headers))]
     just = [(lambda c, w: c.ljust(w)) if t else (lambda c, w: c.rjust(w)) for t in text]
     lines = [f"# {k}: {_cell(v)}" for k, v in notes]
     lines.append("  ".join(j(h, w) for h, w, j in zip(headers, widths, just)).rstrip())
@@ -260,7 +260,7 @@ class Result:
         """``(headers, rows, notes)`` of :meth:`table`: column names, rows of values, ``(name, value)`` notes.
 
         The default: a field holding a tuple of results of one type gives one row per item (their
-        scalar fields are the columns); otherwise the one-dimensional fields of the most common
+        scalar fields are the columns), a dictionary of results one row per key; otherwise the one-dimensional fields of the most common
         length (at least 2) are the columns; every other field is a note. With neither, the rows are
         ``(field, value)`` pairs.
         """
@@ -270,6 +270,13 @@ class Result:
                 sub = [k for k, v in value[0]._fields() if _is_scalar(v)]
                 rows = [[getattr(item, k) for k in sub] for item in value]
                 return sub, rows, [(k, v) for k, v in fields if k != name]
+        for name, value in fields:
+            if isinstance(value, dict) and _is_result_rows(list(value.values())):
+                # e.g. the summary of a SimulationResult: one row per quantity, named in the first column
+                first = next(iter(value.values()))
+                sub = [k for k, _ in first._fields()]
+                rows = [[key] + [getattr(item, k) for k in sub] for key, item in value.items()]
+                return ["quantity"] + sub, rows, [(k, v) for k, v in fields if k != name]
         lengths = [len(v) for _, v in fields if _is_column(v) and len(v) > 1]
         if lengths:
             n = max(set(lengths), key=lambda m: (lengths.count(m), m))
