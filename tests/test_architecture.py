@@ -214,6 +214,7 @@ PUBLIC = {
         "random_features_error": F, "risk": F, "scaled_coefficients": F, "second_moment": F, "select_method": F,
         "solvers": M, "specialisation_law": F, "spike_degrees": F, "srf_parameters": F, "staircase": F,
         "symbolic": M, "weight_spike": F,
+        "StepStatistics": C, "regimes": M, "register_regime": F, "step_statistics": F,
     },
     "validation": {
         "Comparison": C, "Estimate": C, "SimulationResult": C, "as_seed_sequence": F, "compare": F,
