@@ -27,6 +27,7 @@ from scipy import special
 from . import closed_forms as cf
 from .closed_forms_fast import fast_closed_form
 from .coefficients import resolved_coefficients
+from .quadrature import double_precision_coefficients
 from .._checks import check_choice, check_finite, suggest
 
 __all__ = ["Activation", "activation", "available_activations", "register_activation", "hermite_values_at"]
@@ -610,13 +611,19 @@ _FAST_ENTRY = {
 def _fast_closed_form(entry, shift, s_abs, flip, amplitude, offset, monomial):
     """``(kmax, basis) -> (values, errors)`` tuples or ``None``, cached per activation."""
     monomial = None if monomial is None else tuple(monomial)
+    cache = {}  # (kmax, basis) -> result; a plain dict: building an activation must stay cheap
 
-    @lru_cache(maxsize=16)
     def fast(kmax: int, basis: str):
-        out = fast_closed_form(entry, kmax, shift, s_abs, basis, flip=flip, amplitude=amplitude,
-                               offset=offset, monomial=monomial)
-        return None if out is None else (tuple(out[0]), tuple(out[1]))
+        key = (kmax, basis)
+        if key not in cache:
+            out = fast_closed_form(entry, kmax, shift, s_abs, basis, flip=flip, amplitude=amplitude,
+                                   offset=offset, monomial=monomial)
+            if len(cache) >= 16:
+                cache.clear()
+            cache[key] = None if out is None else (tuple(out[0]), tuple(out[1]))
+        return cache[key]
 
+    fast.cache_clear = cache.clear
     return fast
 
 
@@ -677,7 +684,9 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
         def derived(kmax, dr0=dr0, unflipped=unflipped):
             def coefficients(entry, kk):
                 act = unflipped if entry == "self" else activation(entry, shift=shift, scale=s_abs)
-                r = resolved_coefficients(act, act, kk, basis="orthonormal")
+                # the numeric core directly: arguments are known good, and the accuracy of these inner
+                # smooth-function results is carried by their error bounds into the identity's
+                r = double_precision_coefficients(act, act, kk, (), "orthonormal")
                 return r.values, r.error_estimate
 
             values, errors = dr0(kmax, shift, s_abs, coefficients)
@@ -696,7 +705,7 @@ def _build(name, shift, scale, amplitude, offset, center, params) -> Activation:
     if center or (kernel is not None and offset != 0.0):
         tmp = Activation(name, func, kinks=kinks, closed_form=closed, linear_part=(a, b), remainder_parity=p,
                          derived=derived, closed_form_float=fast)
-        mean = float(resolved_coefficients(tmp, tmp, 0).values[0])
+        mean = float(double_precision_coefficients(tmp, tmp, 0, (), "plain").values[0])
     total_offset = offset - amplitude * mean if center else offset
     if amplitude != 1.0 or total_offset != 0.0:
         f1, d1, mp1, sym1, cl1, kr1 = func, derivative, func_mp, sympy_expr, closed, kernel

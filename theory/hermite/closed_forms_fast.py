@@ -172,20 +172,20 @@ def _recurrence(A: int, alpha: int, B: int, beta: int, F: int, N: int):
     u = 2.0**-F
     af = (abs(A) + alpha) * u
     bf = (abs(B) + beta) * u
-    ea, eb = alpha * u, beta * u
-    t = [0.0] * (N + 1)
+    # sources of the bound, n = 0..N-1: t_n + alpha u |g_n| + n beta u |g_{n-1}| (|g| as floats:
+    # rounding to nearest changes them by 2^-53 relative, covered by the inflation below)
+    src = [0.0] * N
     for n in lossy:
-        t[n] = 1.0
+        src[n] = 1.0
+    if alpha or beta:
+        ga = [abs(float(x)) for x in g[:N]]
+        for n in range(1, N):
+            src[n] += alpha * u * ga[n] + n * beta * u * ga[n - 1]
     inflate = 1.0 + 2.0**-30
     d0, d1 = 0.0, float(alpha)
     w = [0, alpha]
     for n in range(1, N):
-        src = t[n]
-        if alpha:
-            src += ea * abs(g[n])
-        if beta:
-            src += n * eb * abs(g[n - 1])
-        d0, d1 = d1, (af * d1 + n * bf * d0 + src) * inflate
+        d0, d1 = d1, (af * d1 + n * bf * d0 + src[n]) * inflate
         w.append(int(d1) + 1 if d1 else 0)
     return g, w[: N + 1]
 
@@ -260,7 +260,6 @@ def _kinked(kind: str, kmax: int, shift: float, scale: float, prec: int):
     N = max(kmax - lag, 0)
     F = _frac_bits(prec, N, cp, 1.0)
     A, alpha = _fixed(-cn * sd, cd * sn, F)
-    g, w = _recurrence(A, alpha, 1 << F, 0, F, N)
     if shift == 0.0:
         phi_c = libmp.mpf_div(libmp.fone, _const("sqrt2pi", Q), Q)
         big = (1, -1, 0) if kind in ("relu", "step") else (0, 0, 0)  # Phi(0) = 1/2, erf(0) = 0
@@ -280,7 +279,7 @@ def _kinked(kind: str, kmax: int, shift: float, scale: float, prec: int):
     else:
         k0 = _mul(phi, (2, 0, 0)) if two else phi
         head = [[(1, _ONE)]]
-    return [k0, big], head[: kmax + 1], ((0,), (1,), g, w, -F)
+    return [k0, big], head[: kmax + 1], _Hermite(A, alpha, F, N)
 
 
 def _cdf_family(kind: str, kmax: int, shift: float, scale: float, prec: int):
@@ -503,6 +502,62 @@ def fast_closed_form(entry: str, kmax: int, shift: float, scale: float, basis: s
     return None
 
 
+class _Hermite:
+    """A tail ``mu_k = T_0 He_{k - k0}(a)`` (``a = A 2^-F``, error ``alpha`` units) not yet evaluated."""
+
+    __slots__ = ("A", "alpha", "F", "N")
+
+    def __init__(self, A, alpha, F, N):
+        self.A, self.alpha, self.F, self.N = A, alpha, F, N
+
+
+def _hermite_tail(tail, const, k0, kmax, flip, values, errors):
+    """Plain-basis tail of :class:`_Hermite` in one pass: the recurrence of :func:`_recurrence`
+    (b = 1), its error bound and the rounding test of :func:`_finish` fused, term by term."""
+    A, alpha, F, N = tail.A, tail.alpha, tail.F, tail.N
+    cm, ce, cw = const
+    acm = abs(cm)
+    mask = (1 << F) - 1
+    u = 2.0**-F
+    af = (abs(A) + alpha) * u
+    eau = alpha * u
+    inflate = 1.0 + 2.0**-30
+    ldexp, ulp = math.ldexp, math.ulp
+    e = ce - F
+    g0, g1 = 1 << F, A
+    d0, d1 = 0.0, float(alpha)
+    n = 0
+    while True:
+        gm, gw = (g0, 0) if n == 0 else (g1, int(d1) + 1 if d1 else 0)
+        k = k0 + n
+        if gm or gw:
+            m = cm * gm
+            wt = acm * gw + abs(gm) * cw + cw * gw
+            if flip and k % 2 == 1:
+                m = -m
+            lo = float(m - wt)
+            if lo != float(m + wt):
+                return None
+            v = ldexp(lo, e)
+            if not _MIN_NORMAL <= abs(v) < math.inf:
+                return None
+            values.append(v)
+            errors.append(0.5 * ulp(v))
+        else:
+            values.append(0.0)
+            errors.append(0.0)
+        if k >= kmax:
+            return values, errors
+        if n >= 1:  # G_{n+1} = a G_n - n G_{n-1}
+            x = A * g1
+            t = 1.0 if x & mask else 0.0
+            if alpha:
+                t += eau * abs(float(g1))
+            g0, g1 = g1, (x >> F) - n * g0
+            d0, d1 = d1, (af * d1 + n * d0 + t) * inflate
+        n += 1
+
+
 def _finish(consts, head, tail, kmax, basis, prec, flip, amp, offset):
     """Combine, convert to ``basis`` and round; ``None`` if some rounding is undecided."""
     if amp != _ONE:
@@ -529,8 +584,13 @@ def _finish(consts, head, tail, kmax, basis, prec, flip, amp, offset):
         errors.append(out[1])
     if tail is None or len(head) > kmax:
         return values, errors
-    idx, sgn, g, w, ge = tail
     k = len(head)
+    if isinstance(tail, _Hermite):
+        if not orth and not (k == 0 and offset != 0.0):
+            return _hermite_tail(tail, consts[0], k, kmax, flip, values, errors)
+        g, w = _recurrence(tail.A, tail.alpha, 1 << tail.F, 0, tail.F, tail.N)
+        tail = ((0,), (1,), g, w, -tail.F)
+    idx, sgn, g, w, ge = tail
     period = max(len(idx), len(sgn), 2)  # 1, 2 or 4: a multiple of every cycle and of the flip
     if k == 0 and offset != 0.0:  # rare: mu_0 carries the offset, the generic path
         i, sg = idx[0], sgn[0]
