@@ -173,6 +173,54 @@ def test_no_import_cycles_in_theory():
     assert not stale, f"these cycles are gone: remove them from KNOWN_CYCLES in {Path(__file__).name}: {stale}"
 
 
+# The layers, bottom to top (docs/architecture.md): a module may import its own layer and the layers below.
+# theory.risk and method selection (ridge/limiting_error.py) sit above the regimes they read; the rest of
+# theory/ridge (GE system, solvers, spectra) below them.
+LAYERS = (
+    ("foundation", ("theory._checks", "theory._result", "theory._applicability")),
+    ("hermite", ("theory.hermite",)),
+    ("model", ("theory.model",)),
+    ("spikes, ridge, multi_index", ("theory.spikes", "theory.ridge", "theory.multi_index")),
+    ("regimes", ("theory.regimes",)),
+    ("risk", ("theory.ridge.limiting_error",)),
+    ("public surface", ("theory", "theory.symbolic", "theory.conventions", "theory.marchenko_pastur",
+                        "theory.solvers")),
+)
+
+# Imports that go up a layer today, each with its reason; the test fails on any other, and on an entry
+# that is gone (remove it).
+KNOWN_UPWARD = {
+    ("theory.model.onestep", "theory.spikes.predictions"):
+        "OneStep.spikes()/learned_overlap()/weight_spike(): public shortcuts to the spikes layer",
+    ("theory.model.statistics", "theory.multi_index.tensors"):
+        "the step's statistics of a multi-index target need its Hermite tensors C_0, C_1",
+    ("theory.multi_index.floors", "theory.ridge.limiting_error"):
+        "random_features_error is theory.risk(method='rf') of the target's linear part",
+}
+
+
+def layer_of(module: str) -> int:
+    best, found = -1, None
+    for i, (_, prefixes) in enumerate(LAYERS):
+        for p in prefixes:
+            if (module == p or module.startswith(p + ".")) and len(p) > best:
+                best, found = len(p), i
+    if found is None:
+        raise AssertionError(f"{module} is in no layer of LAYERS: add it (and to docs/architecture.md)")
+    return found
+
+
+def test_modules_import_only_their_layer_and_below():
+    graph, where = import_graph()
+    up = {(a, b) for a, bs in graph.items() for b in bs if layer_of(b) > layer_of(a)}
+    unknown = sorted(up - set(KNOWN_UPWARD))
+    assert not unknown, "imports that go up a layer (docs/architecture.md):\n" + "\n".join(
+        f"{a} (line {where[(a, b)]}) -> {b}: {LAYERS[layer_of(a)][0]} imports {LAYERS[layer_of(b)][0]}"
+        for a, b in unknown)
+    stale = sorted(set(KNOWN_UPWARD) - up)
+    assert not stale, f"these upward imports are gone: remove them from KNOWN_UPWARD: {stale}"
+
+
 def test_strongly_connected_finds_a_cycle():
     g = {"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}
     assert strongly_connected(g) == [["a", "b", "c"]]
