@@ -187,10 +187,10 @@ class Comparison(Result):
                          f"{r.verdict} ({r.basis})")
             if r.extrapolation:
                 ex = r.extrapolation
-                lim = ex["limit"]
                 if ex.get("verdict") in ("skipped", "error"):
                     lines.append(f"{'':24s} d -> inf: {ex['verdict']} ({ex.get('reason')})")
                     continue
+                lim = ex["limit"]
                 gaps = ", ".join(f"{100 * g:+.2f}%" for g in ex["rel_gaps"])
                 sizes = ", ".join(f"{d:g}" for d in ex["sizes"])
                 lines.append(f"{'':24s} gap at d = {sizes}: {gaps}; d -> inf: {100 * lim['mean']:+.2f}% "

@@ -59,6 +59,8 @@ __all__ = [
     "ResourceError",
     "chunk_rows",
     "estimate_simulation_memory",
+    "estimate_simulation_flops",
+    "LONG_RUN_FLOPS",
     "available_memory",
     "check_simulation_memory",
     "GIB",
@@ -211,6 +213,32 @@ def estimate_simulation_memory(setup, n_ridge=None, *, measures=("overlap", "spe
     return int(concurrent * per_trial)
 
 
+#: Work above which the command line says on stderr what it is doing (a few seconds on one laptop core).
+LONG_RUN_FLOPS = 5e9
+
+
+def estimate_simulation_flops(setup, n_ridge=None, *, measures=("overlap", "spectrum", "ridge"), n_test: int = 10_000,
+                              trials: int = 1) -> float:
+    r"""Floating-point operations of :func:`validation.simulate`, to the leading order of its products.
+
+    Per trial and step: :math:`4ndp` (pre-activations and the gradient); the spectrum
+    :math:`2ndp + np\min(n,p)`; the ridge fit :math:`2mdp + mp\min(m,p) + \min(m,p)^3/3`; the test set
+    :math:`2n_{
+m test}dp`. Used by the command line to say what it is doing before a long run.
+    """
+    d, p, n = _sizes(setup)
+    steps = max(1, int(getattr(setup, "steps", 1) or 1))
+    ms = set((measures,) if isinstance(measures, str) else measures)
+    f = 4.0 * n * d * p * steps
+    if {"spectrum", "alignment", "spike_count", "bulk_edge"} & ms:
+        f += 2.0 * n * d * p + n * p * min(n, p)
+    if "ridge" in ms and n_ridge is not None:
+        m = float(np.max(np.asarray(n_ridge, dtype=float)))
+        q = min(m, p)
+        f += 2.0 * m * d * p + m * p * q + q**3 / 3 + 2.0 * float(n_test) * d * p
+    return f * max(1, int(trials))
+
+
 def _read_int(path: str) -> int | None:
     try:
         with open(path) as fh:
@@ -266,7 +294,7 @@ def gib(nbytes) -> str:
     ('1371.0 GiB', '0.000977 GiB')
     """
     x = float(nbytes) / GIB
-    return f"{x:.1f} GiB" if x >= 1 else f"{x:.3g} GiB"
+    return f"{x:.1f} GiB" if 1 <= x < 1e5 else f"{x:.3g} GiB"
 
 
 def _limit_bytes(max_memory_gb) -> tuple[int | None, str]:
@@ -295,7 +323,8 @@ def check_simulation_memory(setup, n_ridge=None, *, max_memory_gb=None, what: st
     if limit is not None and need > limit:
         d, p, n = _sizes(setup)
         conc = max(1, min(int(kw.get("workers", 1)), int(kw.get("trials", 1))))
-        dt = np.dtype(kw.get("dtype", np.float64)).name
+        dt = kw.get("dtype", np.float64)
+        dt = "float64" if dt is None or (isinstance(dt, str) and dt == "auto") else np.dtype(dt).name
         raise ResourceError(
             f"{what} needs about {gib(need)} at its peak (d={d}, width={p}, n={n}"
             f"{'' if n_ridge is None else f', n_ridge={int(np.max(n_ridge))}'}, {dt}, {conc} trial(s) at once), "

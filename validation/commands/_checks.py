@@ -15,6 +15,10 @@ from pathlib import Path
 __all__ = ["positive_int", "nonnegative_int", "integer_size", "check_output_dir", "check_output_file", "check_cap"]
 
 
+#: Largest size a flag accepts: far beyond any machine (a 10^12 x 1 float64 array is 8 TB).
+MAX_SIZE = 10**12
+
+
 def _as_integer(text: str, *, minimum: int) -> int:
     """``text`` as an integer (``"2000"``, ``"2e3"`` and ``"2000.0"`` are 2000); ValueError otherwise."""
     s = str(text).strip()
@@ -25,7 +29,7 @@ def _as_integer(text: str, *, minimum: int) -> int:
         if not math.isfinite(x) or x != math.floor(x):
             raise ValueError(s) from None
         return_value = int(x)
-    if return_value < minimum:
+    if return_value < minimum or return_value > MAX_SIZE:
         raise ValueError(s)
     return return_value
 
@@ -35,7 +39,7 @@ def positive_int(text: str) -> int:
     try:
         return _as_integer(text, minimum=1)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"must be a positive integer (at most {MAX_SIZE:.0e}); got {text!r}") from None
 
 
 def nonnegative_int(text: str) -> int:
@@ -43,15 +47,15 @@ def nonnegative_int(text: str) -> int:
     try:
         return _as_integer(text, minimum=0)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0 (at most {MAX_SIZE:.0e}); got {text!r}") from None
 
 
 def integer_size(value: float, flag: str) -> int:
     """``value`` (a size computed from the flags, e.g. a ratio times ``--d``) as an integer, or a ValueError
     naming ``flag``: a simulation cannot have 37.5 neurons, and rounding would silently change the experiment."""
     x = float(value)
-    if not math.isfinite(x) or x < 1:
-        raise ValueError(f"{flag} must give a positive integer size; got {value!r}")
+    if not math.isfinite(x) or x < 1 or x > MAX_SIZE:
+        raise ValueError(f"{flag} must give a positive integer size (at most {MAX_SIZE:.0e}); got {value!r}")
     r = round(x)
     if abs(x - r) > 1e-9 * max(1.0, abs(x)):
         raise ValueError(f"{flag} must give an integer size; got {x:g} (sizes are not rounded)")

@@ -99,7 +99,7 @@ def run(args) -> int:
 
     from ..cli import emit, status
     from ..compare import check_compare_memory, compare
-    from ..resources import gib
+    from ..resources import LONG_RUN_FLOPS, estimate_simulation_flops, gib
 
     setup, n_ridge = build_setup(args)
     sizes = _csv(args.sizes, float, "sizes")
@@ -115,9 +115,13 @@ def run(args) -> int:
         raise ValueError(f"--max-memory must be a positive number of GiB; got {args.max_memory:g}")
     need = check_compare_memory(setup, n_ridge=n_ridge, lam=args.lam, quantities=quantities, sizes=sizes,
                                 n_test=args.n_test, max_memory_gb=args.max_memory)
-    status("compare", f"simulating d={setup.d:g}, width={setup.width:g}, n={setup.n:g}, {args.trials} trials"
-                      f"{'' if not sizes else ' at d = ' + ', '.join(map(str, sizes))} (peak memory about "
-                      f"{gib(need)})...")
+    work = sum(estimate_simulation_flops(setup.with_(d=d, width=setup.width * d / setup.d, n=setup.n * d / setup.d),
+                                         n_ridge * d / setup.d, measures=("overlap", "spectrum", "ridge"),
+                                         n_test=args.n_test, trials=args.trials) for d in [setup.d, *(sizes or [])])
+    if work > LONG_RUN_FLOPS:
+        status("compare", f"simulating d={setup.d:g}, width={setup.width:g}, n={setup.n:g}, {args.trials} trials"
+                          f"{'' if not sizes else ' and at d = ' + ', '.join(map(str, sizes))} (peak memory about "
+                          f"{gib(need)})...")
     cmp = compare(setup, n_ridge=n_ridge, lam=args.lam, trials=args.trials, seed=args.seed, n_test=args.n_test,
                   quantities=quantities, sizes=sizes, tolerance=args.tolerance, max_memory_gb=args.max_memory,
                   risk_kw={"alignment_term": True} if args.alignment_term else None)
@@ -140,6 +144,7 @@ def run(args) -> int:
     text = cmp.table() + "\n# wrote " + ", ".join(written)
     emit(data, as_json=args.json, text=text)
     if cmp.errors:
-        status("compare", "error: " + "; ".join(f"{r.name}: {r.reason}" for r in cmp.errors))
+        why = [f"{r.name}: {r.reason or (r.extrapolation or {}).get('reason', '')}" for r in cmp.errors]
+        status("compare", "error: " + "; ".join(why))
         return 1
     return 0

@@ -76,10 +76,33 @@ def _text(data: dict) -> str:
     return "\n".join(lines)
 
 
+#: Caps on the work one command may start (the reason is in each message).
+MAX_STEPS = 50
+MAX_TENSOR_ENTRIES = 10**6
+
+
+def _check_work(args) -> None:
+    """Refuse, before any work, a staircase or tensors too large to finish in reasonable time."""
+    from ._checks import check_cap
+
+    if isinstance(args.r, int) and args.r >= 1:
+        check_cap(args.steps, MAX_STEPS, "--steps", f"each step that is not the fixed point adds a direction, so the staircase is "
+                  f"done within r steps (here r = {args.r}); more steps only take time")
+        for ell in args.ells:
+            if ell < 1:
+                raise ValueError(f"--ells must be positive integers; got {ell}")
+        kmax = max(args.ells)
+        if args.r ** kmax > MAX_TENSOR_ENTRIES:
+            raise ValueError(f"--ells: the degree-{kmax} Hermite tensor in r = {args.r} directions has r^{kmax} = "
+                             f"{float(args.r) ** kmax:.3g} entries, more than {MAX_TENSOR_ENTRIES:.0e} "
+                             "(use smaller --ells or fewer directions)")
+
+
 def run(args) -> int:
     import theory
     from ..cli import emit
 
+    _check_work(args)
     target = theory.MultiIndexTarget(args.target, args.r, noise_var=args.noise_var)
     data = report(target, args.steps, args.ells, activation=args.activation, lr=args.lr, alpha=args.alpha)
     emit(data, as_json=args.json, text=_text(data))

@@ -22,9 +22,16 @@ def register(sub) -> None:
 
 def run(args) -> int:
     import theory
-    from ..cli import emit
+    from ..cli import emit, status
+
+    from theory.hermite.guards import check_work
 
     act = theory.activation(args.name, shift=args.shift, scale=args.scale)
+    if not args.exact:  # the engine's caps on kmax and dps (with the reason), before saying what we do
+        check_work(getattr(act, "closed_form", None) is not None, args.kmax, args.dps)
+    if (args.exact and args.kmax >= 20) or (args.dps or 0) >= 100:  # these can take from seconds to minutes
+        how = "exactly with sympy" if args.exact else f"with mpmath at {args.dps} digits"
+        status("hermite", f"computing the coefficients of {act.name} up to degree {args.kmax} {how}...")
     if args.exact:
         from theory import symbolic
 

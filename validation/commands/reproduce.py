@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ._checks import check_output_dir
+
 __all__ = ["register", "run"]
 
 
@@ -31,13 +33,17 @@ def run(args) -> int:
     from theory._checks import check_choice
     from theory._result import to_jsonable
 
-    from ..cli import emit
+    from ..cli import emit, status
     from ..reproduce import PAPERS, SCALES, reproduce
 
     check_choice(args.name, PAPERS, "NAME")
     check_choice(args.scale, SCALES, "--scale")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    if args.data is not None and not Path(args.data).is_file():
+        raise ValueError(f"--data: {args.data!r} is not a readable file")
+    out = check_output_dir(args.out, "--out")  # before the work
+    if args.data is None:
+        status("reproduce", f"simulating the points of {args.name} at scale {args.scale!r} "
+                            f"({'about a minute' if args.scale == 'quick' else 'several minutes'})...")
     res = reproduce(args.name, data=args.data, out=None if args.no_plot else out, scale=args.scale, seed=args.seed)
     data = res.to_dict()
     (out / f"{args.name}.json").write_text(json.dumps(to_jsonable(data), indent=2) + "\n")

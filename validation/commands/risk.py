@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_cap, check_output_file
 from ._setup_args import add_setup_arguments, setup_from_args
+
+#: Most (n_ridge, lam) points one command solves (each takes about 20 ms on a laptop core).
+MAX_POINTS = 2000
 
 __all__ = ["register", "run", "parse_grid"]
 
@@ -31,8 +35,13 @@ def parse_grid(text: str, name: str) -> np.ndarray:
             a, b, k = float(parts[0]), float(parts[1]), int(parts[2])
             if k < 1:
                 raise ValueError
+            if k > MAX_POINTS:
+                raise OverflowError
             return np.linspace(a, b, k)
         return np.array([float(x) for x in text.split(",") if x.strip()], dtype=float)
+    except OverflowError:
+        raise ValueError(f"--{name} must have at most {MAX_POINTS} points: each point solves the limiting equations "
+                         f"(about 20 ms), so {MAX_POINTS} already take about a minute; got {text!r}") from None
     except ValueError:
         raise ValueError(f"--{name} must be 'start:stop:count', a comma-separated list or a number; got {text!r}") from None
 
@@ -70,8 +79,17 @@ def run(args) -> int:
     lams = parse_grid(args.lam, "lam")
     if ratios.size == 0 or np.any(ratios <= 0):
         raise ValueError(f"--n-ridge-ratio must be positive; got {args.n_ridge_ratio!r}")
-    res = theory.risk(setup, n_ridge=ratios[None, :] * setup.d, lam=lams[:, None], method=args.method,
-                      strength=args.strength, alignment_term=args.alignment_term)
+    check_cap(ratios.size * lams.size, MAX_POINTS, "the number of points (--n-ridge-ratio times --lam)",
+              f"each point solves the limiting equations (about 20 ms), so {MAX_POINTS} already take about a minute")
+    if args.plot:
+        check_output_file(args.plot, "--plot")  # before the work
+    try:
+        res = theory.risk(setup, n_ridge=ratios[None, :] * setup.d, lam=lams[:, None], method=args.method,
+                          strength=args.strength, alignment_term=args.alignment_term)
+    except ArithmeticError as exc:  # e.g. lr**2 beyond the floating-point range
+        raise ValueError(f"the limiting equations overflow at these inputs ({type(exc).__name__}: {exc}); "
+                         f"--lr {args.lr:g}, --d {args.d:g}, --width {args.width:g}, --n {args.n:g}: "
+                         "is one of them too large?") from None
     rows = []
     for i, lam in enumerate(lams):
         for j, ratio in enumerate(ratios):

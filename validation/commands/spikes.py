@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_output_file, integer_size, positive_int
+from .simulate import add_memory_argument
+
 __all__ = ["register", "run", "report", "build_setup"]
 
 
@@ -32,8 +35,9 @@ def register(sub) -> None:
     p.add_argument("--noise-var", type=float, default=0.0, help="label-noise variance (default 0)")
     p.add_argument("--method", default="finite", help="finite (deterministic equivalent) | leading (default finite)")
     p.add_argument("--simulate", action="store_true", help="also simulate the network (validation.simulate)")
-    p.add_argument("--trials", type=int, default=3, help="Monte Carlo trials with --simulate (default 3)")
+    p.add_argument("--trials", type=positive_int, default=3, help="Monte Carlo trials with --simulate (default 3)")
     p.add_argument("--seed", type=int, default=0, help="root seed with --simulate (default 0)")
+    add_memory_argument(p)
     p.add_argument("--plot", default=None, help="write a figure of the spectrum with the predictions (needs matplotlib)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
@@ -113,22 +117,30 @@ def _text(data: dict, sim=None) -> str:
     return "\n".join(lines)
 
 
-def _simulate(setup, trials: int, seed: int):
-    try:
-        from validation import simulate
-    except ImportError as exc:  # pragma: no cover - until the simulator is installed
-        raise ValueError(f"--simulate needs validation.simulate: {exc}") from None
-    sim = simulate(setup, trials=trials, seed=seed, measures=("spectrum",))
+def _simulate(setup, trials: int, seed: int, max_memory_gb=None):
+    from ..simulate import simulate
+
+    sim = simulate(setup, trials=trials, seed=seed, measures=("spectrum",), max_memory_gb=max_memory_gb)
     est = sim.summary["feature_singular_values"]
     return np.array([e.mean for e in est]) if isinstance(est, (list, tuple)) else np.asarray(est.mean)
 
 
 def run(args) -> int:
-    from ..cli import emit
+    from ..cli import emit, status
+    from ..resources import LONG_RUN_FLOPS, check_simulation_memory, estimate_simulation_flops, gib
 
     setup = build_setup(args)
+    if args.plot:
+        check_output_file(args.plot, "--plot")  # before the work
+    if args.simulate:  # a simulation needs integer sizes and enough memory: checked before any work
+        for flag in ("d", "width", "n"):
+            integer_size(getattr(setup, flag), f"--{flag}" if getattr(args, flag) is not None else f"--{flag} (default)")
+        need = check_simulation_memory(setup, measures=("spectrum",), trials=args.trials, max_memory_gb=args.max_memory)
     data = report(setup, method=args.method)
-    sim = _simulate(setup, args.trials, args.seed) if args.simulate else None
+    if args.simulate and estimate_simulation_flops(setup, measures=("spectrum",), trials=args.trials) > LONG_RUN_FLOPS:
+        status("spikes", f"simulating d={setup.d:g}, width={setup.width:g}, n={setup.n:g}, {args.trials} trial(s) "
+                         f"(peak memory about {gib(need)})...")
+    sim = _simulate(setup, args.trials, args.seed, args.max_memory) if args.simulate else None
     if sim is not None:
         data["simulation"] = {"trials": args.trials, "seed": args.seed, "top_singular_values": sim.tolist()}
     if args.plot:
