@@ -105,7 +105,6 @@ True
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -639,24 +638,11 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
 
 
 def _progress_bar(progress, total):
-    """A callable ``tick()`` and ``close()`` for the progress report (tqdm on a terminal when asked)."""
-    if callable(progress):
-        state = {"done": 0}
+    """A callable ``tick()`` and ``close()`` for the progress report (:func:`validation.progress.tracker`)."""
+    from .progress import tracker
 
-        def tick():
-            state["done"] += 1
-            progress(state["done"], total)
-
-        return tick, (lambda: None)
-    if progress:
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            tqdm = None
-        if tqdm is not None and sys.stderr.isatty():
-            bar = tqdm(total=total, file=sys.stderr, leave=False, desc="trials")
-            return (lambda: bar.update(1)), bar.close
-    return (lambda: None), (lambda: None)
+    bar = tracker(progress, total, "simulate", unit="trial")
+    return (lambda: bar.update(1)), bar.close
 
 
 def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_test: int = 10_000,
@@ -714,8 +700,8 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
         Threads running trials concurrently (numpy releases the GIL in its kernels); results do not
         depend on it.
     progress : bool or callable
-        ``True``: a tqdm bar on stderr when tqdm is installed and stderr is a terminal; a callable
-        is called as ``progress(done, total)`` after each trial.
+        ``True``: a bar over trials on stderr when it is a terminal; a callable is called as
+        ``progress(done, total)`` after each trial (:mod:`validation.progress`).
     max_memory_gb : float, optional
         Refuse (``validation.resources.ResourceError``) when the estimated peak memory exceeds this
         many GiB; default the memory available now (:mod:`validation.resources`).
