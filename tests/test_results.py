@@ -90,9 +90,33 @@ def test_every_result_is_a_frozen_dataclass_with_the_short_repr():
         assert cls.__dataclass_params__.frozen, f"{cls.__module__}.{cls.__name__} is not frozen"
         for name in ("to_dict", "table", "to_frame", "_repr_html_", "table_data"):
             assert callable(getattr(cls, name)), (cls, name)
-        # either our short repr or one written by hand in the class (never the dataclass's long one)
+        # our short repr or one written by hand, never the long one @dataclass generates
         rep = cls.__repr__
-        assert rep is Result.__repr__ or "__repr__" in cls.__dict__ or getattr(rep, "_result_generic", False), cls
+        assert "__create_fn__" not in rep.__qualname__ and not hasattr(rep, "__wrapped__"), cls
+
+
+def test_a_repr_written_by_hand_is_inherited_by_dataclass_subclasses():
+    from dataclasses import dataclass
+
+    from theory._result import Result
+
+    @dataclass(frozen=True)
+    class Parent(Result):
+        x: float
+
+        def __repr__(self):
+            return f"Parent<{self.x}>"
+
+    @dataclass(frozen=True)
+    class Child(Parent):
+        y: float = 1.0
+
+    @dataclass(frozen=True)
+    class Plain(Result):
+        z: np.ndarray
+
+    assert repr(Child(2.0)) == "Parent<2.0>"
+    assert repr(Plain(np.arange(20.0))) == "Plain(z=array(20) [0, 1, 2, ..., 17, 18, 19])"
 
 
 @pytest.fixture(scope="module")

@@ -227,13 +227,11 @@ class Result:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # install the short repr in the class itself, so that @dataclass (which runs afterwards and only
-        # adds a __repr__ where the class has none) keeps it; a __repr__ written in a class body wins
-        if "__repr__" not in cls.__dict__ and not any(
-            "__repr__" in k.__dict__ and not getattr(k.__dict__["__repr__"], "_result_generic", False)
-            for k in cls.__mro__[1:] if k is not Result and issubclass(k, Result)
-        ):
-            cls.__repr__ = Result.__repr__
+        # put the inherited __repr__ (ours, or one written in a parent's body) into the class itself, so that
+        # @dataclass, which runs afterwards and adds its long __repr__ only where the class has none, keeps it;
+        # a __repr__ written in the class body wins
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = next(k.__dict__["__repr__"] for k in cls.__mro__[1:] if "__repr__" in k.__dict__)
 
     # ------------------------------------------------------------------ data
     def _fields(self):
