@@ -89,7 +89,8 @@ def _scalar(name, shift, scale, act):
 def clear_caches():
     """Forget everything the named path caches, for a cold first call with these parameters: the
     activation registry's cache (a rebuilt Activation also has empty coefficient caches) and the
-    tables of the fast closed forms (basis factors, square roots of pi and 2)."""
+    basis-factor tables of the fast closed forms (its square roots of pi and 2 are module constants,
+    computed at import)."""
     from theory.hermite import activations
 
     activations._build.cache_clear()
@@ -98,7 +99,6 @@ def clear_caches():
     except ImportError:  # a version before issue 14 (to time the previous state)
         return
     closed_forms_fast._FACTOR_TABLES.clear()
-    closed_forms_fast._CONSTANTS.clear()
 
 
 def _best_time(fn, reps, before=None):

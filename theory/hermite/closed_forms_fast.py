@@ -219,6 +219,10 @@ def _const(name: str, Q: int):
     return _CONSTANTS[key]
 
 
+for _name in ("sqrt2pi", "sqrtpi", "sqrt2"):  # the first precision's constants, at import (~10 us)
+    _const(_name, _PRECISIONS[0] + 32)
+
+
 def _npdf(x, Q):
     h = libmp.mpf_shift(libmp.mpf_mul(x, x, Q), -1)
     return libmp.mpf_div(libmp.mpf_exp(libmp.mpf_neg(h), Q), _const("sqrt2pi", Q), Q)
