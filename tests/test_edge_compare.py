@@ -119,3 +119,23 @@ def test_cli_compare_exits_1_on_an_error_row(monkeypatch, tmp_path, capsys):
     assert "ERROR weight_spike" in cap.out and "(the comparison fails)" in cap.out
     assert "onegrad compare: error: weight_spike: the theory failed: ValueError: boom" in cap.err
     assert json.loads((tmp_path / "compare.json").read_text())["all_agree"] is False
+
+
+def test_risk_statuses_in_compare(monkeypatch):
+    """The interpolation threshold (an infinite limiting error) is not applicable; any other status
+    than converged is a failure of the equations and an error row."""
+    import dataclasses
+
+    real = theory.risk
+
+    def with_status(status):
+        def fake(*a, **k):
+            return dataclasses.replace(real(*a, **k), status=status)
+        return fake
+
+    monkeypatch.setattr(theory, "risk", with_status("interpolation_threshold"))
+    cmp = validation.compare(small(), quantities=("errors",), **KW)
+    assert cmp.rows[0].verdict == "skipped" and "interpolation threshold" in cmp.rows[0].reason
+    monkeypatch.setattr(theory, "risk", with_status("max_iter"))
+    cmp = validation.compare(small(), quantities=("errors",), **KW)
+    assert cmp.rows[0].verdict == "error" and "'max_iter'" in cmp.rows[0].reason and not cmp.all_agree

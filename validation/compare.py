@@ -317,9 +317,12 @@ def _theory_errors(setup, n_ridge, lam, method, risk_kw=None):
         raise NotApplicable("compare takes one n_ridge and one lam; use a sweep for learning curves")
     risk_kw = dict(risk_kw or {})
     res = theory.risk(setup, n_ridge=n_ridge, lam=lam, method=method, **risk_kw)
-    status = getattr(res, "status", "converged")
-    if status != "converged":
-        raise NotApplicable(f"theory.risk did not converge (status {status!r}, residual {getattr(res, 'residual', None)})")
+    status = str(getattr(res, "status", "converged"))
+    if status == "interpolation_threshold":  # the limiting error is infinite there: nothing finite to compare
+        raise NotApplicable("theory.risk: lam = 0 at n_ridge = width, the interpolation threshold, where the "
+                            "limiting error diverges")
+    if status != "converged":  # the equations were not solved: a failure, reported as an error row
+        raise RuntimeError(f"theory.risk returned status {status!r} (residual {getattr(res, 'residual', None)})")
     extra = "".join(f", {k}={v!r}" for k, v in risk_kw.items())
     src = f"theory.risk(method={getattr(res, 'method', method)!r}{extra}) (docs/theory/risk.md)"
     noise = bool(getattr(res, "noise_included", True))
@@ -416,7 +419,7 @@ def _tolerances(tolerance, d: float) -> dict:
 
 def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantities=None, n_test: int = 10_000,
             tolerance=None, sizes=None, risk_method: str = "auto", simulate_kw: dict | None = None,
-            risk_kw: dict | None = None, max_memory_gb=None) -> Comparison:
+            risk_kw: dict | None = None, max_memory_gb=None, progress=False) -> Comparison:
     r"""Compare theory and simulation for one experiment.
 
     Parameters
@@ -450,6 +453,9 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
     max_memory_gb : float, optional
         Refuse (``validation.resources.ResourceError``) before any work when the simulation at the
         largest size would need more memory than this many GiB (default: the memory available now).
+    progress : bool or callable
+        ``True``: one bar over the trials of every simulation (all sizes) on stderr when it is a
+        terminal; a callable gets ``(done, total)`` (:mod:`validation.progress`).
 
     Returns
     -------
@@ -457,6 +463,7 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
     """
     from theory import OneStep
 
+    from .progress import tracker
     from .simulate import simulate
 
     t0 = time.perf_counter()
@@ -479,19 +486,21 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
         raise TypeError(f"risk_kw must be a dict of theory.risk keywords; got {type(risk_kw).__name__}")
     check_compare_memory(setup, n_ridge=n_ridge, lam=lam, quantities=groups, sizes=sizes, n_test=n_test,
                          trials=trials, simulate_kw=simulate_kw, max_memory_gb=max_memory_gb)
+    bar = tracker(progress, trials * (len(sizes) if sizes is not None else 1), "compare", unit="trial")
     specs = [s for g in groups for s in _theory_specs(setup, g, n_ridge, lam, risk_method, risk_kw)]
     active = [s for s in specs if s.value is not None]
     measures = tuple(dict.fromkeys(MEASURES[s.group] for s in active))
 
     def run_sim(stp, nr, seq):
         return simulate(stp, n_ridge=nr, lam=lam if nr is not None else None, trials=trials, seed=seq,
-                        n_test=n_test, measures=measures, max_memory_gb=max_memory_gb, **simulate_kw)
+                        n_test=n_test, measures=measures, max_memory_gb=max_memory_gb,
+                        progress=lambda done, total: bar.update(1), **simulate_kw)
 
     rows = []
-    sim = run_sim(setup, n_ridge, root) if active else None
     per_size = {}
-    if sizes is not None and active:
-        for d in sizes:
+    with bar:
+        sim = run_sim(setup, n_ridge, root) if active else None
+        for d in (sizes if sizes is not None and active else ()):
             if d == float(setup.d):
                 per_size[d] = (setup, sim, {s.name: s.value for s in active})
                 continue
