@@ -152,10 +152,22 @@ def subcommand(text: str) -> str | None:
     return tokens[1].rstrip(":")
 
 
+def takes_value(sub: str | None, flag: str) -> bool:
+    """Whether ``--flag`` of ``onegrad SUB`` takes a value (its usage shows a metavar after it)."""
+    return re.search(rf"{re.escape(flag)}[ =][A-Z]", cli_help(sub)) is not None
+
+
 def is_concrete(ex: Example) -> bool:
+    """A command to run: no placeholder; an inline span only when it is a full command line."""
     if _PLACEHOLDER.search(ex.text.split(" ", 1)[1] if " " in ex.text else ""):
         return False
-    return not ex.inline or "--" in ex.text
+    if not ex.inline:
+        return True
+    tokens = shlex.split(ex.text)
+    if not any(t.startswith("--") for t in tokens):
+        return False  # `onegrad risk`: a mention of the subcommand
+    # `onegrad risk --method`: a mention of an option, not a command line
+    return not (tokens[-1].startswith("--") and takes_value(subcommand(ex.text), tokens[-1]))
 
 
 def _env() -> dict:
@@ -295,5 +307,7 @@ def test_drift_is_caught():
     with pytest.raises(AssertionError, match="names no subcommand"):
         test_command_exists_with_its_flags(Example("README.md", 1, "command", "onegrad no-such-command --d 3"))
     assert not is_concrete(Example("README.md", 1, "command", "onegrad risk ACT TARGET --d 2000"))
+    assert not is_concrete(Example("README.md", 1, "command", "onegrad risk --method", inline=True))
+    assert is_concrete(Example("README.md", 1, "command", "onegrad compare --alignment-term", inline=True))
     assert reduce("compare", ["compare", "--d", "400"]) == ["compare", "--d", "100", "--trials", "2", "--n-test",
                                                            "1000", "--no-plot"]
