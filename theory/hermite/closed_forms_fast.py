@@ -94,15 +94,10 @@ def _round(x):
         sh = bl - 160
         m, w, e = m >> sh, (w >> sh) + 2, e + sh
     try:
-        lo, hi = float(m - w), float(m + w)
-        if lo != hi or (w and (m - w) * (m + w) <= 0):
-            return None
-        v = math.ldexp(float(m), e)
+        v = _decide(m, w, e)
     except OverflowError:
         return None
-    if not (_MIN_NORMAL <= abs(v) < math.inf):
-        return None
-    return v, 0.5 * math.ulp(v)
+    return None if v is None else (v, 0.5 * math.ulp(v))
 
 
 def _round_ratio(m: int, e: int, den: int):
@@ -202,10 +197,6 @@ def _ratio(x: float):
 
 
 # ----------------------------------------------------------------------------- constants (libmp)
-def _mp_args(shift: float, scale: float, Q: int):
-    return libmp.from_float(shift), libmp.from_float(scale)
-
-
 _CONSTANTS: dict = {}
 
 
@@ -506,6 +497,16 @@ def fast_closed_form(entry: str, kmax: int, shift: float, scale: float, basis: s
     return None
 
 
+def _decide(m: int, wt: int, e: int):
+    """The float64 of ``[(m - wt) 2^e, (m + wt) 2^e]`` if both ends round to it (then it is the
+    correctly rounded value of every point inside, the sign included) and it is normal, else None."""
+    lo = float(m - wt)
+    if lo != float(m + wt):
+        return None
+    v = math.ldexp(lo, e)
+    return v if _MIN_NORMAL <= abs(v) < math.inf else None
+
+
 class _Hermite:
     """A tail ``mu_k = T_0 He_{k - k0}(a)`` (``a = A 2^-F``, error ``alpha`` units) not yet evaluated."""
 
@@ -526,7 +527,7 @@ def _hermite_tail(tail, const, k0, kmax, flip, values, errors):
     af = (abs(A) + alpha) * u
     eau = alpha * u
     inflate = 1.0 + 2.0**-30
-    ldexp, ulp = math.ldexp, math.ulp
+    ulp = math.ulp
     e = ce - F
     g0, g1 = 1 << F, A
     d0, d1 = 0.0, float(alpha)
@@ -539,11 +540,8 @@ def _hermite_tail(tail, const, k0, kmax, flip, values, errors):
             wt = acm * gw + abs(gm) * cw + cw * gw
             if flip and k % 2 == 1:
                 m = -m
-            lo = float(m - wt)
-            if lo != float(m + wt):
-                return None
-            v = ldexp(lo, e)
-            if not _MIN_NORMAL <= abs(v) < math.inf:
+            v = _decide(m, wt, e)
+            if v is None:
                 return None
             values.append(v)
             errors.append(0.5 * ulp(v))
@@ -612,7 +610,7 @@ def _finish(consts, head, tail, kmax, basis, prec, flip, amp, offset):
         sg = sgn[r % len(sgn)] * (-1 if (flip and r % 2 == 1) else 1)
         cyc.append((sg * cm, abs(cm), cw, ce + ge))
     seq = [cyc[kk % period] for kk in range(k, kmax + 1)]
-    ldexp, ulp = math.ldexp, math.ulp
+    ulp = math.ulp
     if orth:
         _basis_factor(basis, prec, kmax)
         table = _FACTOR_TABLES[(basis, prec)]
@@ -635,11 +633,8 @@ def _finish(consts, head, tail, kmax, basis, prec, flip, amp, offset):
             values.append(out[0])
             errors.append(out[1])
             continue
-        lo = float(m - wt)
-        if lo != float(m + wt):  # both ends must round alike (then the sign is known too)
-            return None
-        v = ldexp(lo, e)
-        if not _MIN_NORMAL <= abs(v) < math.inf:
+        v = _decide(m, wt, e)
+        if v is None:
             return None
         values.append(v)
         errors.append(0.5 * ulp(v))
