@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 import sys
 import threading
 
@@ -83,14 +84,22 @@ def progress_bar(total: int, desc: str, *, unit: str = "it", always: bool = Fals
     """A tqdm bar of ``total`` steps on stderr, or a :class:`NoBar`.
 
     The bar is shown when stderr is a terminal and :func:`is_quiet` is false, or when ``always``.
-    It is drawn at once (0 of ``total``) and removed when closed.
+    It is drawn at once (0 of ``total``); on a terminal it is removed when closed, elsewhere
+    (``always``, e.g. a log file) its last state stays.
     """
     if total <= 0 or not (always or (_stderr_is_terminal() and not is_quiet())):
         return NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=int(total), desc=desc, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True,
-                mininterval=0.2)
+    # A terminal that reports no size (a bare pseudo-terminal, some CI runners) gets no bar at all
+    # from tqdm (it reads -1 rows and -1 columns): give it a fixed 80 x 24 instead.
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+        sized = size.columns > 0 and size.lines > 0
+    except (OSError, ValueError, AttributeError):
+        sized = False
+    return tqdm(total=int(total), desc=desc, unit=unit, file=sys.stderr, leave=always, mininterval=0.2,
+                **({"dynamic_ncols": True} if sized else {"ncols": 80, "nrows": 24}))
 
 
 def tracker(progress, total: int, desc: str, *, unit: str = "it"):

@@ -113,7 +113,7 @@ _CUI_ALPHAS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
 _CUI_LAM = 0.1
 
 
-def _cui_data(scale, seed):
+def _cui_data(scale, seed, tick):
     from .simulate import simulate
 
     cfg = _CUI[scale]
@@ -122,7 +122,7 @@ def _cui_data(scale, seed):
     for lr in _CUI_LRS:
         s = _cui_setup(d, lr)
         sim = simulate(s, n_ridge=np.array(_CUI_ALPHAS) * d, lam=_CUI_LAM, trials=cfg["trials"],
-                       seed=task_sequence(seed, f"cui lr={lr}"), n_test=5000, measures=("ridge",))
+                       seed=task_sequence(seed, f"cui lr={lr}"), n_test=5000, measures=("ridge",), progress=tick)
         te = sim.get("test_error")  # (trials, alphas): noiseless target, so test error = risk
         curves[f"{lr:g}"] = [_est_dict(te[:, j]) for j in range(len(_CUI_ALPHAS))]
     return {"paper": "cui2024", "sizes": {"d": d, "width": d, "n": 20 * d}, "trials": cfg["trials"], "seed": seed,
@@ -174,7 +174,7 @@ def _ba_setup(d, eta):
                                   noise_var=0.0625)
 
 
-def _ba_data(scale, seed):
+def _ba_data(scale, seed, tick):
     from .simulate import simulate
 
     cfg = _BA[scale]
@@ -183,7 +183,7 @@ def _ba_data(scale, seed):
     for eta in _BA_ETAS:
         s = _ba_setup(d, eta)
         sim = simulate(s, n_ridge=2 * d, lam=_BA_LAM, trials=cfg["trials"], seed=task_sequence(seed, f"ba eta={eta}"),
-                       n_test=5000, measures=("weight_spike", "ridge"))
+                       n_test=5000, measures=("weight_spike", "ridge"), progress=tick)
         ov.append(_est_dict(sim.get("w1_overlap_target_sq")))
         risk.append(_est_dict(sim.get("test_risk")))
     return {"paper": "ba2022", "sizes": {"d": d, "width": d // 2, "n": 2 * d, "n_ridge": 2 * d}, "trials": cfg["trials"],
@@ -248,7 +248,7 @@ def _moniri_setup(d, alpha):
                                       residual="full")
 
 
-def _moniri_data(scale, seed):
+def _moniri_data(scale, seed, tick):
     from .simulate import simulate
 
     cfg = _MONIRI[scale]
@@ -256,7 +256,7 @@ def _moniri_data(scale, seed):
     sv = []
     for a in _MONIRI_ALPHAS:
         sim = simulate(_moniri_setup(d, a), trials=cfg["trials"], seed=task_sequence(seed, f"moniri alpha={a}"),
-                       measures=("spectrum",), top_k=_MONIRI_K)
+                       measures=("spectrum",), top_k=_MONIRI_K, progress=tick)
         vals = sim.get("feature_singular_values")
         sv.append([_est_dict(vals[:, j]) for j in range(_MONIRI_K)])
     return {"paper": "moniri2024", "sizes": {"d": d, "width": d, "n": 4 * d}, "trials": cfg["trials"], "seed": seed,
@@ -314,7 +314,7 @@ def _dandi_setup(d, p, alpha):
                           init="sphere")
 
 
-def _dandi_data(scale, seed):
+def _dandi_data(scale, seed, tick):
     import theory
 
     from .giant_step import neuron_trials
@@ -325,6 +325,8 @@ def _dandi_data(scale, seed):
     for a in _DANDI_ALPHAS:
         s = _dandi_setup(d, p, a)
         rec = neuron_trials(s, trials=cfg["trials"], seed=task_sequence(seed, f"dandi alpha={a}"))
+        for _ in range(cfg["trials"]):
+            tick(None, None)
         v = theory.alignment_law(s).v_star
         for sign in (1.0, -1.0):
             per_trial = []
@@ -374,12 +376,25 @@ _THEORY = {"ba2022": _ba_theory, "moniri2024": _moniri_theory, "cui2024": _cui_t
 _PLOT = {"ba2022": _ba_plot, "moniri2024": _moniri_plot, "cui2024": _cui_plot, "dandi2024": _dandi_plot}
 
 
-def simulate_data(name: str, *, scale: str = "quick", seed: int = 0) -> dict:
-    """Run the simulations of ``name``'s figure and return the (small, JSON-ready) data."""
+#: (sizes per scale, number of simulated points) of each figure: the progress bar counts points x trials
+_WORK = {"ba2022": (_BA, len(_BA_ETAS)), "moniri2024": (_MONIRI, len(_MONIRI_ALPHAS)),
+         "cui2024": (_CUI, len(_CUI_LRS)), "dandi2024": (_DANDI, len(_DANDI_ALPHAS))}
+
+
+def simulate_data(name: str, *, scale: str = "quick", seed: int = 0, progress=False) -> dict:
+    """Run the simulations of ``name``'s figure and return the (small, JSON-ready) data.
+
+    ``progress``: ``True`` shows a bar over the trials of every point on stderr when it is a
+    terminal; a callable gets ``(done, total)`` (:mod:`validation.progress`).
+    """
+    from .progress import tracker
+
     check_choice(name, PAPERS, "name")
     check_choice(scale, SCALES, "scale")
     t0 = time.perf_counter()
-    data = _DATA[name](scale, seed)
+    sizes, points = _WORK[name]
+    with tracker(progress, points * sizes[scale]["trials"], name, unit="trial") as bar:
+        data = _DATA[name](scale, seed, lambda done, total: bar.update(1))
     data["scale"] = scale
     data["elapsed_s"] = time.perf_counter() - t0
     return to_jsonable(data)
@@ -399,16 +414,17 @@ def load_data(path) -> dict:
     return data
 
 
-def reproduce(name: str, *, data=None, out=None, scale: str = "quick", seed: int = 0, plot: bool = True) -> Reproduction:
+def reproduce(name: str, *, data=None, out=None, scale: str = "quick", seed: int = 0, plot: bool = True,
+              progress=False) -> Reproduction:
     """Draw ``name``'s figure: theory now, simulated points from ``data`` (dict or path) or a new simulation.
 
     ``out`` is a directory: the figure ``<name>.png`` is written there when matplotlib is
-    installed and ``plot`` is true.
+    installed and ``plot`` is true. ``progress``: as in :func:`simulate_data`.
     """
     check_choice(name, PAPERS, "name")
     t0 = time.perf_counter()
     if data is None:
-        data = simulate_data(name, scale=scale, seed=seed)
+        data = simulate_data(name, scale=scale, seed=seed, progress=progress)
     elif not isinstance(data, dict):
         data = load_data(data)
     if data.get("paper") != name:

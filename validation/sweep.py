@@ -700,7 +700,9 @@ def run_sweep(config, out=None, *, executor: cf.Executor | None = None, workers:
         BLAS threads per worker process, and in this process for a sequential run (``None``:
         leave them alone).
     progress : bool, optional
-        tqdm progress bar on stderr (default: when stderr is a terminal and tqdm is installed).
+        Progress bar over tasks on stderr, updated by this process as results arrive (worker
+        processes and dask included): ``None`` (default) when stderr is a terminal, ``True`` always,
+        ``False`` never, or a callable ``progress(done, total)`` (:mod:`validation.progress`).
     retry_failed : bool
         Run again the tasks recorded with ``status="error"``.
     allow_code : bool
@@ -778,15 +780,10 @@ def _stop_workers(executor: cf.ProcessPoolExecutor) -> None:
 
 
 def _progress_bar(total: int, progress: bool | None):
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress or total == 0:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, file=sys.stderr, unit="task", desc="sweep")
+    """The parent's bar over tasks (validation.progress): ``None`` on a terminal only, ``True`` always."""
+    from .progress import tracker
+
+    return tracker({None: True, True: "always", False: False}.get(progress, progress), total, "sweep", unit="task")
 
 
 def _run_jobs(cfg, todo, writer, *, executor, workers, blas_threads, progress):
@@ -810,13 +807,14 @@ def _run_jobs(cfg, todo, writer, *, executor, workers, blas_threads, progress):
                 for job in jobs:
                     finish(_execute(job))
             return new, 0
-        own = executor is None
-        with blas_env(blas_threads if own else None):  # workers start at submission
-            if own:
-                executor = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                                  initializer=_end_with_parent, initargs=(os.getpid(), True))
-            futures = {executor.submit(_execute, job): job for job in jobs}
+        own, pool = executor is None, None
         try:
+            with blas_env(blas_threads if own else None):  # workers start at submission
+                if own:
+                    pool = executor = cf.ProcessPoolExecutor(
+                        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                        initializer=_end_with_parent, initargs=(os.getpid(), True))
+                futures = {executor.submit(_execute, job): job for job in jobs}
             for fut in cf.as_completed(futures):
                 job = futures[fut]
                 try:
@@ -828,10 +826,10 @@ def _run_jobs(cfg, todo, writer, *, executor, workers, blas_threads, progress):
                     continue
                 finish(rec)
         finally:
-            if own:
+            if pool is not None:
                 if sys.exc_info()[0] is not None:  # interrupted (Ctrl-C): do not wait for the running tasks
-                    _stop_workers(executor)
-                executor.shutdown(wait=True, cancel_futures=True)
+                    _stop_workers(pool)
+                pool.shutdown(wait=True, cancel_futures=True)
     finally:
         if bar is not None:
             bar.close()

@@ -124,7 +124,7 @@ def run(args) -> int:
                           f"{gib(need)})...")
     cmp = compare(setup, n_ridge=n_ridge, lam=args.lam, trials=args.trials, seed=args.seed, n_test=args.n_test,
                   quantities=quantities, sizes=sizes, tolerance=args.tolerance, max_memory_gb=args.max_memory,
-                  risk_kw={"alignment_term": True} if args.alignment_term else None)
+                  risk_kw={"alignment_term": True} if args.alignment_term else None, progress=True)
     data = cmp.to_dict()
     json_path.write_text(json.dumps(to_jsonable(data), indent=2) + "\n")
     written = [str(json_path)]

@@ -44,7 +44,8 @@ def run(args) -> int:
     if args.data is None:
         status("reproduce", f"simulating the points of {args.name} at scale {args.scale!r} "
                             f"({'about a minute' if args.scale == 'quick' else 'several minutes'})...")
-    res = reproduce(args.name, data=args.data, out=None if args.no_plot else out, scale=args.scale, seed=args.seed)
+    res = reproduce(args.name, data=args.data, out=None if args.no_plot else out, scale=args.scale, seed=args.seed,
+                    progress=True)
     data = res.to_dict()
     (out / f"{args.name}.json").write_text(json.dumps(to_jsonable(data), indent=2) + "\n")
     written = [str(out / f"{args.name}.json")] + ([res.figure] if res.figure else [])
