@@ -238,11 +238,12 @@ def test_killing_the_parent_ends_its_workers(tmp_path, sig):
         workers = [int(p.stem) for p in pids.iterdir()]
         assert proc.pid not in workers and all(_alive(w) for w in workers)
         proc.send_signal(sig)
-        rc = proc.wait(10)
+        rc = proc.wait(30)  # generous for a loaded machine: the tasks would sleep 60 s
         assert rc == (-signal.SIGKILL if sig == signal.SIGKILL else 130)
         wait_for(lambda: not any(_alive(w) for w in workers), 5, f"workers {workers} to end after the parent died")
     finally:
         proc.kill()
+        proc.wait()
         _kill_all(workers)  # only if the test failed: never leave 60 s sleepers behind
 
 
@@ -279,6 +280,7 @@ def test_watchdog_alone_ends_an_orphaned_worker(tmp_path):
         wait_for(lambda: not _alive(child), 5, "the orphaned child to end")
     finally:
         proc.kill()
+        proc.wait()
         if child is not None:
             _kill_all([child])
 
