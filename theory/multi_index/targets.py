@@ -18,11 +18,11 @@ expression is evaluated by a checked tree walk onto numpy
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import sympy
 
 from .._checks import check_integer, check_nonnegative
 from .._result import to_jsonable
@@ -40,6 +40,8 @@ def target_symbols(r: int) -> tuple:
     >>> target_symbols(3)
     (z1, z2, z3)
     """
+    import sympy
+
     r = check_integer(r, "r", minimum=1)
     return tuple(sympy.Symbol(f"z{j}") for j in range(1, r + 1))
 
@@ -48,8 +50,15 @@ def _parse(text: str, r: int):
     return parse_expression(text, tuple(f"z{j}" for j in range(1, r + 1)), name="expr_or_callable")
 
 
+def _is_sympy(obj) -> bool:
+    sympy = sys.modules.get("sympy")
+    return sympy is not None and isinstance(obj, sympy.Basic)
+
+
 def _canonical_expr(expr, r: int):
     """Check that ``expr`` uses only z1..zr and rename its symbols to the canonical ones."""
+    import sympy
+
     if not isinstance(expr, sympy.Expr):
         raise TypeError(f"expr_or_callable must be a sympy expression, a string or a callable; got {type(expr).__name__}")
     allowed = {f"z{j}" for j in range(1, r + 1)}
@@ -131,8 +140,10 @@ class MultiIndexTarget:
         elif isinstance(src, str):
             expr, func = _canonical_expr(_parse(src, r), r), None
         elif isinstance(src, (int, float)) and not isinstance(src, bool):
+            import sympy
+
             expr, func = (sympy.Integer(int(src)) if float(src).is_integer() else sympy.Float(src)), None
-        elif isinstance(src, sympy.Basic):
+        elif _is_sympy(src):  # a sympy object means sympy is loaded already: no import here (light start)
             expr, func = _canonical_expr(src, r), None
         elif callable(src):
             expr, func = None, src
@@ -204,6 +215,8 @@ class MultiIndexTarget:
         """The target as a :class:`sympy.Poly` in z1..zr (``None`` if it is not a polynomial)."""
         if not self.is_polynomial:
             return None
+        import sympy
+
         return sympy.Poly(sympy.expand(self.expr), *self.symbols)
 
     @property
@@ -238,6 +251,8 @@ class MultiIndexTarget:
         >>> t.expr
         z1**2 - 1
         """
+        import sympy
+
         from .tensors import hermite_tensor, tensor_hermite_polynomial
 
         ell = check_integer(ell, "ell", minimum=1)
