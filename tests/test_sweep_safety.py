@@ -386,3 +386,11 @@ def test_unreachable_dask_scheduler_fails_fast_with_one_line(tmp_path, capsys):
     assert time.monotonic() - t < 15
     one_error_line(capsys.readouterr().err, "--dask", "tcp://127.0.0.1:1", "within 1 s")
     assert not (tmp_path / "r.jsonl").exists()
+
+
+@pytest.mark.parametrize("out", ["/tmp/elsewhere.jsonl", "../up.jsonl", "results/../../up.jsonl", ""])
+def test_a_sweep_file_cannot_send_its_results_outside_the_working_directory(tmp_path, out):
+    with pytest.raises(ValueError, match=r"\[sweep\] out must be a relative path below the working directory"):
+        SweepConfig.from_dict({"sweep": {"task": TASK, "out": out}, "grid": {"x": [1]}})
+    ok = SweepConfig.from_dict({"sweep": {"task": TASK, "out": "results/r.jsonl"}, "grid": {"x": [1]}})
+    assert ok.out == "results/r.jsonl"

@@ -343,6 +343,8 @@ class SweepConfig(Result):
         for key in ("out", "name", "description"):
             if key in head and not isinstance(head[key], str):
                 raise TypeError(f"{source}: [sweep] {key} must be a string; got {head[key]!r}")
+        if "out" in head:
+            _check_relative_out(head["out"], source)
         cfg = cls(task=task, seed=seed, base=dict(data.get("base", {})),
                   grid={k: _as_list(v, f"grid.{k}", source) for k, v in data.get("grid", {}).items()},
                   zip={k: _as_list(v, f"zip.{k}", source) for k, v in data.get("zip", {}).items()},
@@ -424,6 +426,18 @@ class SweepConfig(Result):
             except (TypeError, ValueError) as exc:
                 label = ", ".join(f"{k}={v!r}" for k, v in t.params.items() if k in self.grid or k in self.zip)
                 raise type(exc)(f"{source}: task {t.index} ({label}): {exc}") from None
+
+
+def _check_relative_out(out: str, source: str) -> None:
+    """A sweep file may name its results file only below the working directory.
+
+    A sweep file is data that may come from someone else: it must not choose to create files
+    elsewhere. ``--out`` / ``out=`` (chosen by the person running the sweep) can go anywhere.
+    """
+    p = Path(out)
+    if not out or p.is_absolute() or p.drive or ".." in p.parts:
+        raise ValueError(f"{source}: [sweep] out must be a relative path below the working directory "
+                         f"(no absolute path, no '..'); got {out!r}; choose another place with --out")
 
 
 def _as_list(v, name, source):
