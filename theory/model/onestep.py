@@ -24,11 +24,27 @@ from ..hermite.activations import Activation
 from ..hermite.engine import as_activation  # the resolver lives with the Hermite engine (no upward import)
 from . import conventions as _conv
 
-__all__ = ["OneStep", "READOUTS", "INITS", "RESIDUALS", "as_activation"]
+__all__ = ["OneStep", "READOUTS", "INITS", "RESIDUALS", "PRESETS", "as_activation"]
 
 READOUTS = ("gaussian", "rademacher", "symmetric", "constant")
 INITS = ("sphere", "gaussian")
 RESIDUALS = ("full", "labels")
+
+#: The paper presets of :meth:`OneStep.preset` (``onegrad ... --preset NAME``): each paper's main setting,
+#: built by its ``from_*`` constructor, with the sizes given as multiples of ``d``.
+PRESETS = {
+    "cui2024": "Cui et al. 2024 (arXiv:2402.04980): giant step eta~ = 3 on n = 20 d, width = d, tanh student, "
+               "sin target, constant readout, sphere init",
+    "moniri2024": "Moniri et al. 2024 (arXiv:2310.07891): eta = n^alpha with alpha = 0.3, width = d, n = 4 d, tanh "
+                  "student and target, Gaussian readout, f = a.sigma / sqrt(width), residual = labels",
+    "ba2022": "Ba et al. 2022 (arXiv:2205.01445): eta = 1, width = d/2, n = 2 d, tanh student, centred softplus "
+              "teacher, label-noise variance 0.0625, Gaussian W0 and readout",
+    "dandi2024": "Dandi et al. 2024 (arXiv:2305.18270): one giant step lr = 2 on n = 4 d, width = d/2, relu student, "
+                 "target (h(z1) + h(z2))/2 with h = He1 + He2/2 + He4/24, symmetric readout",
+}
+
+#: Dandi et al.'s notebook link h (He_k = probabilists' Hermite polynomials), used by :meth:`OneStep.from_dandi`.
+_DANDI_LINK = "He(1, {z}) + He(2, {z})/2 + He(4, {z})/24"
 
 
 def _is_multi_index(t) -> bool:
@@ -191,13 +207,54 @@ class OneStep(Result):
                    lr=_conv.lr_from_cui(eta_tilde), noise_var=noise_var, **kw)
 
     @classmethod
-    def from_dandi(cls, *, eta0, d, width, ell, n_ratio=1.0, activation="relu", target="identity", **kw) -> "OneStep":
-        r"""Dandi et al. (2024): :math:`n = n_{ratio} d^\ell`, :math:`\eta = \eta_0 p d^{(\ell-1)/2}`, :math:`\tau = \eta/p`."""
+    def from_dandi(cls, *, eta0, d, width, ell, n_ratio=1.0, activation="relu", target=None, **kw) -> "OneStep":
+        r"""Dandi et al. (2024): :math:`n = n_{ratio} d^\ell`, :math:`\eta = \eta_0 p d^{(\ell-1)/2}`, :math:`\tau = \eta/p`.
+
+        The giant-step laws (``theory.alignment_law``, ``theory.error_floor``...) describe a multi-index
+        target: ``target=None`` is the two-index target of Dandi et al.'s single-step experiment,
+        :math:`(h(z_1) + h(z_2))/2` with :math:`h = He_1 + He_2/2 + He_4/24`.
+        """
+        if target is None:
+            from ..multi_index.targets import MultiIndexTarget
+
+            target = MultiIndexTarget(f"({_DANDI_LINK.format(z='z1')} + {_DANDI_LINK.format(z='z2')})/2", 2)
         kw.setdefault("readout", "symmetric")
         kw.setdefault("init", "gaussian")
         eta = _conv.dandi_eta(eta0, width, d, ell)
         return cls(activation=activation, target=target, d=d, width=width, n=check_positive(n_ratio, "n_ratio") * d**ell,
                    lr=_conv.lr_from_dandi(eta, width), **kw)
+
+    @classmethod
+    def preset(cls, name: str, *, d: float = 1000, **changes) -> "OneStep":
+        r"""The main setting of a paper (:data:`PRESETS`) at input dimension ``d``, with ``changes`` applied.
+
+        Each preset is built by the paper's ``from_*`` constructor, so the methods of that paper accept it
+        (``cui2024``: ``risk(method="srf")``; ``moniri2024``: ``risk(method="moniri")`` and ``spikes()``;
+        ``ba2022``: ``risk(method="ba")`` and ``weight_spike()``; ``dandi2024``: ``alignment_law`` and the
+        error floors). ``changes`` are :class:`OneStep` fields set afterwards (:meth:`with_`).
+
+        Examples
+        --------
+        >>> s = OneStep.preset("cui2024", d=400)
+        >>> (s.d, s.width, s.n, s.lr, s.target.name)
+        (400.0, 400.0, 8000.0, 3.0, 'sin')
+        >>> OneStep.preset("ba2022", d=400, noise_var=0.0).noise_var
+        0.0
+        """
+        check_choice(name, tuple(PRESETS), "preset")
+        d = check_positive(d, "d")
+        if name == "cui2024":
+            s = cls.from_cui(eta_tilde=3.0, d=d, width=d, alpha0=20.0, activation="tanh", target="sin")
+        elif name == "moniri2024":
+            s = cls.from_moniri(alpha=0.3, d=d, width=d, n=4 * d, activation="tanh", target="tanh")
+        elif name == "ba2022":
+            from ..hermite.activations import activation as _activation
+
+            s = cls.from_ba(eta=1.0, d=d, width=d / 2, n=2 * d, activation="tanh",
+                            target=_activation("softplus", center=True), noise_var=0.0625)
+        else:
+            s = cls.from_dandi(eta0=2.0, d=d, width=d / 2, ell=1, n_ratio=4.0, activation="relu")
+        return s.with_(**changes) if changes else s
 
     # ------------------------------------------------------------------ theory shortcuts
     def spikes(self, **kw):
