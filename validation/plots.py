@@ -31,6 +31,96 @@ def get_axes(ax=None):
     return ax
 
 
+# ----------------------------------------------------------------------------- labels and titles
+__all__ += ["quantity_label", "setup_title"]
+
+#: Mathtext labels of the quantities that :func:`validation.compare.compare` and the simulator report.
+LABELS = {
+    "cos(beta, beta*)": r"$\cos(\beta, \beta_*)$",
+    "|beta|^2": r"$|\beta|^2$",
+    "s1(W_1)": r"$s_1(W_1)$",
+    "<v1, beta*>^2": r"$\langle v_1, \beta_*\rangle^2$",
+    "train error": r"train error $E_{\mathrm{train}}$",
+    "test error": r"test error $E_{\mathrm{test}}$",
+    "test risk": r"test risk $E_{\mathrm{test}} - \sigma^2$",
+    "train_error": r"train error $E_{\mathrm{train}}$",
+    "test_error": r"test error $E_{\mathrm{test}}$",
+    "test_risk": r"test risk $E_{\mathrm{test}} - \sigma^2$",
+}
+
+
+def quantity_label(name: str) -> str:
+    r"""The mathtext label of a quantity name (``"|beta|^2"`` -> ``$|\beta|^2$``).
+
+    ``"outlier j (degree k)"`` becomes :math:`s_j(F/\sqrt{n})` of degree ``k``; unknown names are
+    returned with ``$`` escaped (so that matplotlib prints them as they are).
+
+    >>> quantity_label("|beta|^2")
+    '$|\\beta|^2$'
+    >>> quantity_label("outlier 2 (degree 1)")
+    '$s_{2}(F/\\sqrt{n})$, degree 1'
+    """
+    import re
+
+    if name in LABELS:
+        return LABELS[name]
+    m = re.fullmatch(r"outlier (\d+) \((.*)\)", name)
+    if m:
+        return rf"$s_{{{m.group(1)}}}(F/\sqrt{{n}})$, {m.group(2)}"
+    return str(name).replace("$", r"\$")
+
+
+def _num(x) -> str:
+    import numpy as np
+
+    v = np.ravel(np.asarray(x, dtype=float))
+    if v.size == 1:
+        return f"{float(v[0]):g}"
+    return f"{float(v.min()):g}..{float(v.max()):g}"
+
+
+def _name(obj) -> str:
+    return str(getattr(obj, "name", obj)).replace("$", r"\$")
+
+
+def setup_title(setup, **extra) -> str:
+    r"""A one-or-two-line title naming the model: activation, target, :math:`d`, width/d, n/d, lr.
+
+    ``setup`` is a :class:`theory.OneStep` (or its ``to_dict()``); ``extra`` adds ``key=value``
+    items (``n_ridge_ratio``, ``lam``, ``trials``, ...) with mathtext names where one is known.
+
+    >>> import theory
+    >>> setup_title(theory.OneStep(activation="relu", target="tanh", d=100, width=200, n=300, lr=2.0))
+    'relu student, tanh target: $d = 100$, width$/d = 2$, $n/d = 3$, $\\mathrm{lr} = 2$'
+    """
+    if setup is None:
+        return ""
+    get = (lambda k: setup.get(k)) if isinstance(setup, dict) else (lambda k: getattr(setup, k, None))
+    d, width, n = get("d"), get("width"), get("n")
+    parts = [f"$d = {_num(d)}$"]
+    if width is not None and d is not None:
+        parts.append(f"width$/d = {_num(float(width) / float(d))}$")
+    if n is not None and d is not None:
+        parts.append(f"$n/d = {_num(float(n) / float(d))}$")
+    if get("lr") is not None:
+        parts.append(rf"$\mathrm{{lr}} = {_num(get('lr'))}$")
+    names = {"n_ridge_ratio": r"$n_{\mathrm{ridge}}/d", "lam": r"$\lambda", "noise_var": r"$\sigma^2",
+             "alpha": r"$\alpha"}
+    tail = []
+    for k, v in extra.items():
+        if v is None:
+            continue
+        if k in names:
+            tail.append(f"{names[k]} = {_num(v)}$")
+        else:
+            tail.append(f"{k} = {v if isinstance(v, str) else _num(v)}")
+    noise = get("noise_var")
+    if noise and "noise_var" not in extra:
+        tail.insert(0, rf"$\sigma^2 = {_num(noise)}$")
+    head = f"{_name(get('activation'))} student, {_name(get('target'))} target: " + ", ".join(parts)
+    return head + ("\n" + ", ".join(tail) if tail else "")
+
+
 # ----------------------------------------------------------------------------- theory vs simulation
 __all__ += ["estimate_arrays", "errorbars", "plot_theory_vs_simulation", "plot_overlaps", "plot_comparison"]
 
@@ -143,9 +233,153 @@ def plot_comparison(comparison, *, ax=None):
     pts = [ax.errorbar(rel[i:i + 1], y[i:i + 1], xerr=xerr[:, i:i + 1], fmt="o", color=c, capsize=3, markersize=4)
            for i, c in enumerate(colors)]
     zero = ax.axvline(0.0, color="k", lw=0.8)
-    ax.set_yticks(y, names)
-    ax.set_xlabel("simulation / theory - 1 (95% interval; grey: finite-size tolerance)")
+    ax.set_yticks(y, [quantity_label(nm) for nm in names])
+    ax.set_xlabel(r"$y_{\mathrm{sim}}/y_{\mathrm{theory}} - 1$ (95% interval; grey: finite-size tolerance)")
+    setup = None if isinstance(comparison, dict) else comparison.setup
+    if setup is None and isinstance(comparison, dict):
+        setup = comparison.get("setup")
+    if setup is not None:
+        ax.set_title(setup_title(setup), fontsize="medium")
     return {"points": pts, "bands": bands, "zero": zero}
+
+
+__all__ += ["plot_compare"]
+
+
+def _comparison_parts(comparison):
+    """``(rows as dicts, setup, extra title items)`` of a Comparison or its ``to_dict()``."""
+    if isinstance(comparison, dict):
+        rows, setup = comparison["rows"], comparison.get("setup")
+        get = comparison.get
+    else:
+        rows, setup = [r.to_dict() for r in comparison.rows], comparison.setup
+        get = lambda k: getattr(comparison, k, None)  # noqa: E731
+    d = (setup.get("d") if isinstance(setup, dict) else getattr(setup, "d", None)) if setup is not None else None
+    n_ridge = get("n_ridge")
+    extra = {"n_ridge_ratio": None if n_ridge is None or d is None else float(n_ridge) / float(d),
+             "lam": get("lam"), "trials": None if get("trials") is None else f"{int(get('trials'))}"}
+    return rows, setup, extra
+
+
+def _extrapolation_fit(ex):
+    """The fitted relative gap ``(g_inf, b)`` of ``g(d) = g_inf + b d^{-1/2}`` (the fit of compare)."""
+    import numpy as np
+
+    from .stats import extrapolate
+
+    fit = extrapolate(np.asarray(ex["sizes"], dtype=float), np.asarray(ex["rel_gaps"], dtype=float),
+                      np.asarray(ex["rel_gap_ses"], dtype=float))
+    return float(fit.coefficients[0]), float(fit.coefficients[1])
+
+
+def plot_compare(comparison, *, fig=None, ncols: int = 4):
+    r"""The figure of ``onegrad compare``: one panel per compared quantity, in its own units.
+
+    Each panel's abscissa is :math:`d^{-1/2}` (ticks labelled by :math:`d`; :math:`d	o\infty` is
+    at 0). It shows the theory (a line through its values at each simulated size; a horizontal line
+    with the grey finite-size tolerance band at the main size) and the simulation mean with its 95%
+    interval at each size. When the comparison has an extrapolation (``compare(..., sizes=...)``),
+    a second panel below shows what compare fitted: the relative gap
+    :math:`g(d) = y_{\mathrm{sim}}/y_{\mathrm{theory}} - 1` per size (95% intervals), the
+    weighted fit :math:`g_\infty + b\,d^{-1/2}` drawn to :math:`d	o\infty`, the limit
+    :math:`g_\infty` with its 95% interval at 0, and the theory (:math:`g = 0`).
+
+    Parameters
+    ----------
+    comparison : validation.compare.Comparison or dict
+        A result of :func:`validation.compare.compare` (or its ``to_dict()``).
+    fig : matplotlib Figure, optional
+        Drawn into (cleared first); a new figure when ``None``.
+    ncols : int
+        Panels per row.
+
+    Returns
+    -------
+    dict
+        ``{"figure": Figure, "axes": {name: Axes}, "gap_axes": {name: Axes}, "fits": {name: Line2D}}``.
+    """
+    import math
+
+    import numpy as np
+
+    rows, setup, extra = _comparison_parts(comparison)
+    rows = [r for r in rows if r.get("verdict") in ("agrees", "disagrees")]
+    if not rows:
+        raise ValueError("the comparison has no compared quantity to draw (all skipped or failed)")
+    exs = {r["name"]: r.get("extrapolation") for r in rows}
+    with_gap = any(ex and "sizes" in ex for ex in exs.values())
+    ncols = max(1, min(int(ncols), len(rows)))
+    nrows = math.ceil(len(rows) / ncols)
+    plt = pyplot()
+    per = 2 if with_gap else 1
+    if fig is None:
+        fig = plt.figure(figsize=(3.3 * ncols, (2.7 if not with_gap else 4.6) * nrows + 0.6), constrained_layout=True)
+    else:
+        fig.clear()
+    grid = fig.add_gridspec(nrows * per, ncols, height_ratios=[3, 2] * nrows if with_gap else None)
+    d0 = None
+    if setup is not None:
+        d0 = float(setup.get("d") if isinstance(setup, dict) else setup.d)
+    out = {"figure": fig, "axes": {}, "gap_axes": {}, "fits": {}}
+    for i, r in enumerate(rows):
+        gi, gj = divmod(i, ncols)
+        ax = fig.add_subplot(grid[gi * per, gj])
+        out["axes"][r["name"]] = ax
+        ex = exs[r["name"]] if exs[r["name"]] and "sizes" in exs[r["name"]] else None
+        color = "C0" if r["verdict"] == "agrees" else "C3"
+        th, tol = float(r["theory"]), float(r.get("tolerance") or 0.0)
+        sim = r["simulation"]
+        if ex is not None:
+            ds = np.asarray(ex["sizes"], dtype=float)
+            x = ds ** -0.5
+            means, ses = np.asarray(ex["means"], dtype=float), np.asarray(ex["ses"], dtype=float)
+            ax.plot(x, ex["theory"], "-", color="k", lw=1.2, label="theory")
+            ax.errorbar(x, means, yerr=1.96 * ses, fmt="o", color=color, capsize=3, markersize=4,
+                        label="simulation (95%)")
+            ticks = ds
+        else:
+            d = d0 if d0 is not None else 1.0
+            x = np.array([d ** -0.5])
+            ax.errorbar(x, [float(sim["mean"])], yerr=[[float(sim["mean"]) - float(sim["ci_low"])],
+                                                          [float(sim["ci_high"]) - float(sim["mean"])]],
+                        fmt="o", color=color, capsize=3, markersize=5, label="simulation (95%)")
+            ticks = np.array([d])
+        if ex is None:  # with sizes the theory is the line through its value at each size
+            ax.axhline(th, color="k", lw=1.0, label="theory")
+        if tol > 0 and ex is None:
+            scale = abs(th) or 1.0
+            ax.axhspan(th - tol * scale, th + tol * scale, color="0.9", lw=0, zorder=0,
+                       label="finite-size tolerance")
+        xmax = float(np.max(ticks ** -0.5))
+        ax.set_xlim(-0.12 * xmax, 1.15 * xmax)
+        ax.set_xticks([0.0, *(ticks ** -0.5)], [r"$\infty$", *(f"{v:g}" for v in ticks)])
+        ax.set_title(quantity_label(r["name"]) + ("" if r["verdict"] == "agrees" else " (disagrees)"),
+                     fontsize="medium", color="k" if r["verdict"] == "agrees" else "C3")
+        if i == 0:
+            ax.legend(frameon=False, fontsize="x-small")
+        if ex is None:
+            ax.set_xlabel(r"$d$ (axis: $d^{-1/2}$)", fontsize="small")
+            continue
+        gax = fig.add_subplot(grid[gi * per + 1, gj], sharex=ax)
+        out["gap_axes"][r["name"]] = gax
+        gaps, gses = np.asarray(ex["rel_gaps"], dtype=float), np.asarray(ex["rel_gap_ses"], dtype=float)
+        gax.errorbar(x, gaps, yerr=1.96 * gses, fmt="o", color=color, capsize=3, markersize=4)
+        g_inf, b = _extrapolation_fit(ex)
+        xs = np.linspace(0.0, float(x.max()), 50)
+        (out["fits"][r["name"]],) = gax.plot(xs, g_inf + b * xs, "--", color=color, lw=1.0,
+                                             label=r"fit $g_\infty + b\,d^{-1/2}$")
+        lim = ex["limit"]
+        gax.errorbar([0.0], [float(lim["mean"])], yerr=[[float(lim["mean"]) - float(lim["ci_low"])],
+                                                         [float(lim["ci_high"]) - float(lim["mean"])]],
+                     fmt="s", color=color, capsize=4, markersize=5, label=r"$d\to\infty$ (95%)")
+        gax.axhline(0.0, color="k", lw=1.0, label="theory")
+        gax.set_ylabel(r"$y_{\mathrm{sim}}/y_{\mathrm{th}} - 1$", fontsize="small")
+        gax.set_xlabel(r"$d$ (axis: $d^{-1/2}$)", fontsize="small")
+        ax.tick_params(labelbottom=False)
+        if i == 0:
+            gax.legend(frameon=False, fontsize="x-small")
+    fig.suptitle(setup_title(setup, **extra) if setup is not None else "onegrad compare", fontsize="medium")
+    return out
 
 
 # ----------------------------------------------------------------------------- giant steps (docs/giant_step.md)
