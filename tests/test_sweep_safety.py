@@ -351,6 +351,19 @@ def test_hostile_multi_index_target_in_a_sweep_file_never_runs(tmp_path, capsys,
     assert not marker.exists() and not (tmp_path / "r.jsonl").exists()
 
 
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_activation_text_in_a_sweep_file_never_runs(tmp_path, capsys, text):
+    marker = tmp_path / "MARKER"
+    conf = tmp_path / "hostile.toml"
+    conf.write_text('[sweep]\ntask = "risk"\n[base]\ntarget = "sin"\nd = 20\nn_ridge = 40\nlam = 0.1\n'
+                    f"activation = {json.dumps(text.format(marker=marker).replace('z1', 'z'))}\n[grid]\nlr = [1.0]\n")
+    with pytest.raises(ValueError, match=r"hostile\.toml: task 0 \(lr=1\.0\): "):
+        SweepConfig.from_toml(conf)
+    assert main(["sweep", str(conf), "--out", str(tmp_path / "r.jsonl")]) == 2
+    one_error_line(capsys.readouterr().err)
+    assert not marker.exists() and not (tmp_path / "r.jsonl").exists()
+
+
 # ----------------------------------------------------------------------------- one line, exit 2
 def test_one_line_errors_exit_2(tmp_path, capsys):
     conf = write_toml(tmp_path / "s.toml", {"x": [1, 2]})
