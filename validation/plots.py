@@ -458,43 +458,77 @@ def plot_giant_step_errors(curves, floors=None, *, ax=None, xlabel=r"$\log n / \
 __all__ += ["plot_spectrum"]
 
 
-def plot_spectrum(singular_values, prediction=None, ax=None, *, bins=60, label="simulation"):
-    """Histogram of singular values of ``F/sqrt(n)`` with the predicted spikes and bulk edge marked.
+def _singular_values(values):
+    """Pooled singular values from an array or a ``SimulationResult`` (its ``feature_singular_values``)."""
+    import numpy as np
+
+    if hasattr(values, "records") and hasattr(values, "get"):
+        return np.ravel(values.get("feature_singular_values")), getattr(values, "setup", None)
+    return np.asarray(values, dtype=float).ravel(), None
+
+
+def plot_spectrum(singular_values, prediction=None, ax=None, *, bins=60, label="simulation", setup=None):
+    r"""The spectrum of :math:`F/\sqrt n` as a researcher draws it: the bulk as a density, the
+    predicted outliers as vertical lines labelled by their degree.
 
     Parameters
     ----------
-    singular_values : array_like
-        Singular values (one draw, or several pooled); may be empty to draw the prediction alone.
+    singular_values : array_like or validation.simulate.SimulationResult
+        Singular values of :math:`F/\sqrt n` (one draw, or several pooled: all of them, so that the
+        bulk shows; ``simulate(..., measures=("spectrum",), top_k=min(n, width))`` gives them), or a
+        simulation result whose ``feature_singular_values`` are pooled. May be empty to draw the
+        prediction alone: the bulk is then the shaded interval up to the predicted edge.
     prediction : theory.SpikeSpectrum or dict, optional
-        ``setup.spikes()`` (or its ``to_dict()``): each separated spike is a solid vertical line
+        ``setup.spikes()`` (or its ``to_dict()``): each separated outlier is a solid vertical line
         labelled with its degree, the bulk edge a dashed one.
     ax : matplotlib axes, optional
+    setup : theory.OneStep, optional
+        For the title (default: the prediction's or the simulation's setup).
 
     Returns
     -------
     dict
-        ``{"hist": ..., "spikes": [lines], "edge": line or None}``.
+        ``{"hist": (counts, edges, patches) or None, "spikes": [Line2D], "labels": [Text],
+        "edge": Line2D or None, "bulk": PolyCollection or None}``.
     """
     import numpy as np
 
     ax = get_axes(ax)
-    sv = np.asarray(singular_values, dtype=float).ravel()
-    out = {"hist": None, "spikes": [], "edge": None}
-    if sv.size:
-        out["hist"] = ax.hist(sv, bins=bins, color="0.6", label=label)
+    sv, sim_setup = _singular_values(singular_values)
+    out = {"hist": None, "spikes": [], "labels": [], "edge": None, "bulk": None}
+    pred = None
     if prediction is not None:
-        pred = prediction.to_dict() if hasattr(prediction, "to_dict") else prediction
-        edge = pred.get("bulk_edge")
-        if edge is not None and np.isfinite(edge):
-            out["edge"] = ax.axvline(edge, color="k", ls="--", lw=1, label="bulk edge (theory)")
-        for j, sp in enumerate(pred.get("spikes", ())):
-            deg = sp.get("degree")
-            name = "kernel" if deg is None else f"k = {deg}"
-            out["spikes"].append(ax.axvline(sp["location"], color=f"C{j % 10}", lw=1.5, label=f"spike {name} (theory)"))
+        pred = prediction.to_dict() if hasattr(prediction, "to_dict") else dict(prediction)
+        setup = setup if setup is not None else getattr(prediction, "setup", None)
+    setup = setup if setup is not None else sim_setup
+    edge = None if pred is None else pred.get("bulk_edge")
+    edge = float(edge) if edge is not None and np.isfinite(edge) else None
+    locs = [float(sp["location"]) for sp in (pred or {}).get("spikes", ())]
+    right = max([*(locs or [0.0]), *([edge] if edge else []), *(sv.tolist() if sv.size else [0.0])])
+    if sv.size:
+        out["hist"] = ax.hist(sv, bins=bins, density=True, color="0.65",
+                              label=f"{label}: {sv.size} singular values")
+        ax.set_ylabel("density")
+    elif edge is not None:
+        out["bulk"] = ax.axvspan(0.0, edge, color="0.85", lw=0, label="bulk (theory: up to its edge)")
+        ax.set_yticks([])
+    if edge is not None:
+        out["edge"] = ax.axvline(edge, color="k", ls="--", lw=1, label="bulk edge (theory)")
+    top = ax.get_ylim()[1]
+    for j, sp in enumerate((pred or {}).get("spikes", ())):
+        deg = sp.get("degree")
+        name = "kernel" if deg is None else f"$k = {deg}$"
+        line = ax.axvline(float(sp["location"]), color=f"C{j % 10}", lw=1.5,
+                          label=f"outlier, degree {name} (theory)")
+        out["spikes"].append(line)
+        out["labels"].append(ax.text(float(sp["location"]), top * (0.95 - 0.07 * (j % 3)), f" {name}",
+                                     color=line.get_color(), fontsize="small", va="top", ha="left"))
+    ax.set_xlim(0.0, 1.1 * right if right > 0 else 1.0)
     ax.set_xlabel(r"singular value of $F/\sqrt{n}$")
-    ax.set_ylabel("count")
-    if sv.size or out["spikes"]:
-        ax.legend(fontsize="small")
+    if setup is not None:
+        ax.set_title(setup_title(setup), fontsize="small")
+    if sv.size or out["spikes"] or out["edge"] is not None:
+        ax.legend(fontsize="x-small", frameon=False, loc="center right")
     return out
 
 

@@ -117,12 +117,15 @@ def _text(data: dict, sim=None) -> str:
     return "\n".join(lines)
 
 
-def _simulate(setup, trials: int, seed: int, max_memory_gb=None):
-    from ..simulate import simulate
+def _simulate(setup, trials: int, seed: int, max_memory_gb=None, *, every_value: bool = False):
+    """Mean top-10 singular values over trials and (``every_value``: for the figure's bulk) all of them, pooled."""
+    from ..simulate import simulate, sizes_of
 
-    sim = simulate(setup, trials=trials, seed=seed, measures=("spectrum",), max_memory_gb=max_memory_gb)
+    top_k = min(sizes_of(setup)["n"], sizes_of(setup)["width"]) if every_value else 10
+    sim = simulate(setup, trials=trials, seed=seed, measures=("spectrum",), top_k=top_k, max_memory_gb=max_memory_gb)
     est = sim.summary["feature_singular_values"]
-    return np.array([e.mean for e in est]) if isinstance(est, (list, tuple)) else np.asarray(est.mean)
+    means = np.array([e.mean for e in est]) if isinstance(est, (list, tuple)) else np.asarray(est.mean)
+    return means[:10], (np.ravel(sim.get("feature_singular_values")) if every_value else None)
 
 
 def run(args) -> int:
@@ -140,7 +143,8 @@ def run(args) -> int:
     if args.simulate and estimate_simulation_flops(setup, measures=("spectrum",), trials=args.trials) > LONG_RUN_FLOPS:
         status("spikes", f"simulating d={setup.d:g}, width={setup.width:g}, n={setup.n:g}, {args.trials} trial(s) "
                          f"(peak memory about {gib(need)})...")
-    sim = _simulate(setup, args.trials, args.seed, args.max_memory) if args.simulate else None
+    sim, pooled = _simulate(setup, args.trials, args.seed, args.max_memory, every_value=bool(args.plot)) \
+        if args.simulate else (None, None)
     if sim is not None:
         data["simulation"] = {"trials": args.trials, "seed": args.seed, "top_singular_values": sim.tolist()}
     if args.plot:
@@ -148,7 +152,7 @@ def run(args) -> int:
 
         spec = setup.spikes(method=args.method)
         ax = get_axes()
-        plot_spectrum(sim if sim is not None else np.zeros(0), prediction=spec, ax=ax)
+        plot_spectrum(pooled if pooled is not None else np.zeros(0), prediction=spec, ax=ax, setup=setup)
         ax.figure.savefig(args.plot)
         pyplot().close(ax.figure)
         data["plot"] = args.plot
