@@ -558,7 +558,7 @@ def activation(name, *, shift=0.0, scale=1.0, amplitude=1.0, offset=0.0, center=
         raise TypeError("parameters can only be given with a registry name, not with an Activation")
     if not isinstance(name, str):
         raise TypeError(f"name must be a registry name (str); got {type(name).__name__}")
-    if name not in _REGISTRY and not name.strip().isidentifier():
+    if name not in _REGISTRY and (not name.strip().isidentifier() or name.strip() == "z"):
         # an expression in z given as text, e.g. "tanh(z) + 0.1*z**2": read by the whitelisted parser
         from .expression_activation import expression_activation
 

@@ -81,7 +81,7 @@ def _as_expression(expr):
     from .activations import Activation, activation
 
     if isinstance(expr, str):
-        if _IDENTIFIER.match(expr.strip()):  # a registry name (unknown names get its suggestions)
+        if _IDENTIFIER.match(expr.strip()) and expr.strip() != "z":  # a registry name (unknown: suggestions)
             expr = activation(expr.strip())
         else:  # text: the whitelisted parser, never sympify (docs/security.md)
             expr = parse_expression(expr, ("z",), name="expr")
