@@ -536,54 +536,174 @@ def plot_spectrum(singular_values, prediction=None, ax=None, *, bins=60, label="
 __all__ += ["plot_learning_curve"]
 
 
+_UNITS = ("n_ridge/d", "n_ridge")
+
+
+def _check_units(x_units):
+    if x_units is not None and x_units not in _UNITS:
+        raise ValueError(f"x_units must be 'n_ridge/d' or 'n_ridge'; got {x_units!r}")
+    return x_units
+
+
+def _setup_d(obj):
+    setup = getattr(obj, "setup", None)
+    d = getattr(setup, "d", None) if setup is not None else None
+    return None if d is None else float(d)
+
+
+def _theory_rows(res, errors, lam_index):
+    """``[(name, n_ridge, values, lam)]`` curves of a RiskResult (one per lam row of a 2-d grid)."""
+    import numpy as np
+
+    rows = []
+    for name in errors:
+        vals = np.asarray(getattr(res, name), dtype=float)
+        n = np.broadcast_to(np.asarray(res.n_ridge, dtype=float), vals.shape)
+        lam = np.broadcast_to(np.asarray(res.lam, dtype=float), vals.shape)
+        if vals.ndim <= 1:
+            rows.append((name, n.ravel(), vals.ravel(), float(np.ravel(lam)[0])))
+            continue
+        vals2, n2, lam2 = (a.reshape(-1, a.shape[-1]) if a.ndim > 2 else a for a in (vals, n, lam))
+        if n2.shape[1] == 1 or (n2.shape[0] > 1 and np.ptp(n2[:, 0]) > 0 and np.ptp(n2[0]) == 0):
+            vals2, n2, lam2 = vals2.T, n2.T, lam2.T  # n_ridge along the first axis: one curve per column
+        idx = range(vals2.shape[0]) if lam_index is None else [lam_index]
+        rows += [(name, n2[i], vals2[i], float(lam2[i, 0])) for i in idx]
+    return rows
+
+
+def _simulation_rows(sim, errors):
+    """``[(name, n_ridge, estimates, lam)]`` of a ``SimulationResult`` with the ``ridge`` measure."""
+    import numpy as np
+
+    n_ridge = sim.settings.get("n_ridge")
+    if n_ridge is None:
+        raise ValueError("simulation has no ridge errors: simulate(..., measures=('ridge',), n_ridge=...)")
+    n = np.atleast_1d(np.asarray(n_ridge, dtype=float))
+    lam = np.atleast_1d(np.asarray(sim.settings.get("lam", np.nan), dtype=float))
+    rows = []
+    for name in errors:
+        est = sim.summary.get(name)
+        if est is None:
+            continue
+        mean, lo, hi = (np.asarray(getattr(est, k), dtype=float) for k in ("mean", "ci_low", "ci_high"))
+        mean, lo, hi = (a.reshape(n.size, -1) for a in (mean, lo, hi))  # (n_ridge, lam)
+        for j in range(mean.shape[1]):
+            ests = [{"mean": mean[i, j], "ci_low": lo[i, j], "ci_high": hi[i, j]} for i in range(n.size)]
+            rows.append((name, n, ests, float(lam[j]) if j < lam.size else float("nan")))
+    return rows
+
+
 def plot_learning_curve(theory=None, simulation=None, ax=None, *, x=None, d=None, errors=("test_error", "train_error"),
-                        lam_index=None, label=None):
-    """Learning curve: the limiting test/train errors of ``theory.risk`` against ``n_ridge/d``, with
-    simulated estimates as error bars (95% intervals).
+                        lam_index=None, label=None, x_units=None):
+    r"""Learning curve: ridge test/train errors against :math:`n_{\mathrm{ridge}}/d`, theory as lines
+    and simulation as points with 95% intervals, all on one axis.
 
     Parameters
     ----------
-    theory : theory.RiskResult, optional
-        A learning curve (``n_ridge`` an array; a 2-d grid draws one curve per ``lam`` row, or only
-        row ``lam_index``). The abscissa is ``n_ridge / d`` with ``d`` from ``d=`` or the result's
-        grid (``n_ridge`` itself when ``d`` is not known).
-    simulation : mapping, optional
-        ``{error_name: sequence of estimates}`` (``validation.stats.Estimate`` or their dicts), at
-        abscissae ``x``; e.g. ``{"test_error": sim_estimates}``.
+    theory : theory.RiskResult or validation.compare.Comparison, optional
+        A learning curve of ``theory.risk`` (``n_ridge`` an array; a 2-d grid draws one curve per
+        ``lam``, or only row ``lam_index``), or a comparison (its theory values of the errors at its
+        ``n_ridge``, as crosses, and its simulated errors with their intervals).
+    simulation : validation.simulate.SimulationResult or mapping, optional
+        A simulation with the ``ridge`` measure (``n_ridge`` and ``lam`` from its settings), or
+        ``{error_name: sequence of estimates}`` (``validation.stats.Estimate`` or their dicts) at the
+        abscissae ``x`` (in ``x_units``).
     ax : matplotlib axes, optional
     x : array_like, optional
-        Abscissae of ``simulation`` (required with it).
+        Abscissae of a mapping ``simulation`` (required with it).
+    d : float, optional
+        The input dimension, when a result does not carry its setup (``result.setup``).
     errors : tuple of str
-        Which theory errors to draw.
+        Which errors to draw (``test_error``, ``train_error``, ``test_risk``).
+    x_units : {"n_ridge/d", "n_ridge"}, optional
+        Units of ``x``. Default: ``n_ridge/d`` when ``d`` is known, else ``n_ridge``.
+
+    The axis is :math:`n_{\mathrm{ridge}}/d` whenever :math:`d` is known (from ``d=`` or a result's
+    ``setup``) and absolute :math:`n_{\mathrm{ridge}}` otherwise. Absolute sizes are converted with
+    :math:`d`; anything that cannot be put on the common axis is refused.
 
     Returns
     -------
     matplotlib axes
+
+    Raises
+    ------
+    ValueError
+        Mixed units: ``x`` in ``n_ridge/d`` with no ``d`` for the theory; results of different
+        :math:`d` on an ``n_ridge`` axis; ``d`` that disagrees with a result's setup.
     """
     import numpy as np
 
+    from validation.compare import Comparison
+
+    _check_units(x_units)
+    sim_result = simulation if hasattr(simulation, "summary") and hasattr(simulation, "settings") else None
+    if simulation is not None and sim_result is None and x is None:
+        raise ValueError("x (the abscissae of the simulated estimates) is required with simulation")
+    carried = {}
+    for what, obj in (("theory", theory), ("simulation", sim_result)):
+        if obj is not None and _setup_d(obj) is not None:
+            carried[what] = _setup_d(obj)
+    if d is not None:
+        d = float(d)
+        for what, dd in carried.items():
+            if dd != d:
+                raise ValueError(f"d={d:g} but the {what} result's setup has d={dd:g}: mixed units")
+    elif carried:
+        d = next(iter(carried.values()))
+    if d is None and x_units == "n_ridge/d":
+        raise ValueError("mixed units: x is in n_ridge/d but d is not known for the theory (pass d= or a result "
+                         "that carries its setup)")
+    if d is None and theory is not None and simulation is not None and sim_result is None and x_units is None:
+        raise ValueError("cannot tell the units of x: the theory is at absolute n_ridge (d unknown); pass "
+                         "x_units='n_ridge' or 'n_ridge/d' together with d= (or a result that carries its setup)")
+    axis_ratio = d is not None
+
+    def to_axis(n, what):
+        n = np.asarray(n, dtype=float)
+        if axis_ratio:
+            return n / (carried.get(what, d))
+        return n
+
     ax = get_axes(ax)
-    if theory is not None:
-        n = np.asarray(theory.n_ridge, dtype=float)
-        lam = np.asarray(theory.lam, dtype=float)
-        xs = n / float(d) if d is not None else n
+    setup = None
+    colors = {}
+
+    def color(name, lam):  # one colour per (error, lam): theory and simulation of it match
+        return colors.setdefault((name, round(float(lam), 12)), f"C{len(colors) % 10}")
+
+    if isinstance(theory, Comparison):
+        setup = theory.setup
+        xr = float(theory.n_ridge) / float(theory.setup.d) if axis_ratio else float(theory.n_ridge)
         for k, name in enumerate(errors):
-            vals = np.asarray(getattr(theory, name), dtype=float)
-            if vals.ndim <= 1:
-                rows = [(vals.ravel(), xs.ravel(), float(np.ravel(lam)[0]))]
-            else:
-                idx = range(vals.shape[0]) if lam_index is None else [lam_index]
-                rows = [(vals[i], xs[i], float(lam[i, 0])) for i in idx]
-            for j, (v, xv, lv) in enumerate(rows):
-                style = "-" if name == "test_error" else "--"
-                lab = label or f"{name.replace('_', ' ')} (theory, lam={lv:g})"
-                ax.plot(xv, v, style, color=f"C{j % 10}", label=lab)
-    if simulation is not None:
-        if x is None:
-            raise ValueError("x (the abscissae of the simulated estimates) is required with simulation")
+            row = next((r for r in theory.rows if r.name == name.replace("_", " ") and r.verdict in ("agrees", "disagrees")),
+                       None)
+            if row is None:
+                continue
+            ax.plot([xr], [row.theory], "x", color=f"C{k}", markersize=8, label=f"{quantity_label(name)} (theory)")
+            errorbars([xr], [row.simulation], ax=ax, color=f"C{k}", label=f"{quantity_label(name)} (simulation)")
+    elif theory is not None:
+        setup = getattr(theory, "setup", None)
+        for j, (name, n, v, lv) in enumerate(_theory_rows(theory, errors, lam_index)):
+            style = "-" if name == "test_error" else "--"
+            lab = label or rf"{quantity_label(name)} (theory, $\lambda = {lv:g}$)"
+            ax.plot(to_axis(n, "theory"), v, style, color=color(name, lv), label=lab)
+    if sim_result is not None:
+        setup = setup or sim_result.setup
+        for k, (name, n, ests, lv) in enumerate(_simulation_rows(sim_result, errors)):
+            errorbars(to_axis(n, "simulation"), ests, ax=ax, color=color(name, lv),
+                      label=rf"{quantity_label(name)} (simulation, $\lambda = {lv:g}$)")
+    elif simulation is not None:
+        xs = np.asarray(x, dtype=float)
+        units = x_units or ("n_ridge/d" if axis_ratio else "n_ridge")
+        if axis_ratio and units == "n_ridge":
+            xs = xs / d
         for k, (name, ests) in enumerate(simulation.items()):
-            errorbars(x, ests, ax=ax, label=f"{name.replace('_', ' ')} (simulation)", color=f"C{(k + 3) % 10}")
-    ax.set_xlabel(r"$n_{ridge}/d$" if d is not None else r"$n_{ridge}$")
+            lam0 = float(np.ravel(np.asarray(theory.lam, dtype=float))[0]) if hasattr(theory, "lam") else 0.0
+            errorbars(xs, ests, ax=ax, label=f"{quantity_label(name)} (simulation)", color=color(name, lam0))
+    ax.set_xlabel(r"$n_{\mathrm{ridge}}/d$" if axis_ratio else r"$n_{\mathrm{ridge}}$")
     ax.set_ylabel("error")
-    ax.legend(fontsize="small")
+    if setup is not None:
+        ax.set_title(setup_title(setup), fontsize="small")
+    ax.legend(fontsize="small", frameon=False)
     return ax
