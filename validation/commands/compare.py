@@ -128,14 +128,12 @@ def run(args) -> int:
     data = cmp.to_dict()
     json_path.write_text(json.dumps(to_jsonable(data), indent=2) + "\n")
     written = [str(json_path)]
-    if not args.no_plot:
+    if not args.no_plot and cmp.compared:  # nothing to draw when every quantity was skipped or failed
         try:
-            from ..plots import plot_comparison, pyplot
+            from ..plots import plot_compare, pyplot
 
             plt = pyplot()
-            fig, ax = plt.subplots(figsize=(7.0, 0.5 + 0.45 * max(1, len(cmp.compared))), constrained_layout=True)
-            plot_comparison(cmp, ax=ax)
-            ax.set_title(f"onegrad compare: d={setup.d:g}, {cmp.trials} trials", fontsize="medium")
+            fig = plot_compare(cmp)["figure"]  # each quantity in its units; the extrapolation with --sizes
             fig.savefig(fig_path, dpi=120)
             plt.close(fig)
             written.append(str(fig_path))
