@@ -85,3 +85,47 @@ def test_hermite_30_digits_are_the_exact_value():
     with mpmath.workdps(40):
         exact = 1 / mpmath.sqrt(2 * mpmath.pi)  # relu's c_0 = E max(z, 0) = 1/sqrt(2 pi)
         assert lines[2].split()[1] == mpmath.nstr(exact, 30, strip_zeros=False)
+
+
+# ----------------------------------------------------------------------------- through the command line
+def _cli(*args):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    return subprocess.run([sys.executable, "-m", "validation", *args], capture_output=True, text=True, env=env,
+                          timeout=180, cwd=root)
+
+
+def test_cli_simulate_learning_curve_table():
+    proc = _cli("simulate", "--d", "40", "--width", "40", "--n", "80", "--n-ridge", "20,40", "--lam", "0.01,0.1",
+                "--trials", "2", "--n-test", "200", "--measures", "ridge")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "{" not in out and "[1,0]" not in out and "array(" not in out
+    assert out.startswith("# onegrad simulate: d=40, width=40, n=80,")
+    assert "test_error  n_ridge=40  lam=0.01" in out
+    for line in out.splitlines():
+        if line.startswith(("test_error", "train_error", "test_risk")):
+            assert float(re.search(r"\[([^,]+),", line).group(1)) > 0, line
+
+
+def test_cli_giant_step_floor_table():
+    proc = _cli("giant-step", "--target", "z1 + z1*z2", "--r", "2")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    head = lines.index("error floors (MSE, label noise included):") + 1
+    assert lines[head].split()[:3] == ["setting", "dim", "U"]
+    assert not any(re.search(r"\s-1\s", line) for line in lines)
+    kernel = [line for line in lines if line.strip().startswith("kernel, n = d^2")][0]
+    assert kernel.split()[4] == "kernel"
+
+
+def test_cli_hermite_dps_30_prints_30_digits():
+    proc = _cli("hermite", "relu", "--kmax", "2", "--dps", "30")
+    assert proc.returncode == 0, proc.stderr
+    row0 = proc.stdout.splitlines()[2].split()
+    assert row0[0] == "0" and row0[1] == "0.398942280401432677939946059934"

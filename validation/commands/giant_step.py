@@ -67,8 +67,9 @@ def _text(data: dict) -> str:
              f"staircase (n = O(d) steps): dims {data['staircase']['dims']}, fixed point {data['staircase']['fixed_point_dim']}"
              f" ({'staircase' if data['staircase']['is_staircase'] else 'not a staircase'})",
              "error floors (MSE, label noise included):"]
-    for row in data["error_floors"]:
-        lines.append(f"  {row['label']:<45s} dim {row['dim']:>2d}  {row['value']:.6g}")
+    from ..tables import error_floor_lines
+
+    lines += error_floor_lines(data["error_floors"])
     if "cosine_law" in data:
         c = data["cosine_law"]
         lines.append(f"l = 1 cosine law ({c['activation']}, lr = {c['lr']}, alpha = {c['alpha']}): cos(+) = {c['cos_plus']:.6f}, "

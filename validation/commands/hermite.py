@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 __all__ = ["register"]
 
 
@@ -42,9 +40,7 @@ def run(args) -> int:
         return 0
     res = theory.hermite_coefficients(act, args.kmax, basis=args.basis, dps=args.dps)
     data = {"name": act.name, **res.to_dict()}
-    lines = [f"# Hermite coefficients of {act.name} in basis {res.basis!r} (method: {res.method})",
-             "   k  value                     error_bound"]
-    for k, (v, e) in enumerate(zip(np.asarray(res.values), np.asarray(res.error_estimate))):
-        lines.append(f"{k:4d}  {float(v): .17e}  {float(e):.1e}")
-    emit(data, as_json=args.json, text="\n".join(lines))
+    from ..tables import hermite_lines
+
+    emit(data, as_json=args.json, text="\n".join(hermite_lines(act.name, res, args.dps)))
     return 0

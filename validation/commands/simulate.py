@@ -98,14 +98,9 @@ def run(args) -> int:
         status("simulate", f"simulating d={args.d}, width={args.width}, n={args.n}, {args.trials} trial(s) "
                            f"(peak memory about {gib(need)})...")
     sim = simulate(setup, progress=True, max_memory_gb=args.max_memory, **kw)
-    lines = [f"# onegrad simulate: {sim.sizes}, lr={setup.lr:g}, model={args.model}, {args.trials} trials, "
-             f"seed {args.seed} ({sim.elapsed_s:.1f} s); test_error includes label noise, test_risk does not",
-             f"{'quantity':34s} {'mean':>12s} {'se':>10s}   95% interval"]
-    for k, e in sim.summary.items():
-        shape = np.shape(e.mean)
-        cols = [np.ravel(np.asarray(getattr(e, f), dtype=float)) for f in ("mean", "se", "ci_low", "ci_high")]
-        for j, (m, se, lo, hi) in enumerate(zip(*cols)):
-            name = k if not shape else f"{k}[{','.join(map(str, np.unravel_index(j, shape)))}]"
-            lines.append(f"{name:34s} {m:12.6g} {se:10.3g}   [{lo:.6g}, {hi:.6g}]")
-    emit(sim.to_dict(), as_json=args.json, text="\n".join(lines))
+    from ..tables import setup_text, simulation_table
+
+    title = (f"# onegrad simulate: {setup_text(sim.sizes)}, lr={setup.lr:g}, model={args.model}, {args.trials} trials, "
+             f"seed {args.seed} ({sim.elapsed_s:.1f} s); test_error includes label noise, test_risk does not")
+    emit(sim.to_dict(), as_json=args.json, text=simulation_table(sim, title=title))
     return 0
