@@ -76,3 +76,10 @@ def test_preset_changes_and_bad_names():
         OneStep.preset("cui2023")
     with pytest.raises(ValueError, match="d"):
         OneStep.preset("cui2024", d=-1)
+
+
+def test_preset_sizes_enter_the_constructor():
+    s = OneStep.preset("moniri2024", d=300, width=150, n=600)
+    assert (s.width, s.n) == (150, 600) and math.isclose(s.moniri_alpha, 0.3)  # lr recomputed at these sizes
+    s = OneStep.preset("cui2024", d=300, n=3000)
+    assert s.sample_ratio == 10 and s.lr == 3.0

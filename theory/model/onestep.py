@@ -225,13 +225,16 @@ class OneStep(Result):
                    lr=_conv.lr_from_dandi(eta, width), **kw)
 
     @classmethod
-    def preset(cls, name: str, *, d: float = 1000, **changes) -> "OneStep":
+    def preset(cls, name: str, *, d: float = 1000, width: float | None = None, n: float | None = None,
+               **changes) -> "OneStep":
         r"""The main setting of a paper (:data:`PRESETS`) at input dimension ``d``, with ``changes`` applied.
 
         Each preset is built by the paper's ``from_*`` constructor, so the methods of that paper accept it
         (``cui2024``: ``risk(method="srf")``; ``moniri2024``: ``risk(method="moniri")`` and ``spikes()``;
         ``ba2022``: ``risk(method="ba")`` and ``weight_spike()``; ``dandi2024``: ``alignment_law`` and the
-        error floors). ``changes`` are :class:`OneStep` fields set afterwards (:meth:`with_`).
+        error floors). ``width`` and ``n`` default to the paper's multiples of ``d`` and are passed to the
+        constructor (Moniri's and Ba's step size depend on them); ``changes`` are other :class:`OneStep`
+        fields, set afterwards (:meth:`with_`).
 
         Examples
         --------
@@ -243,17 +246,20 @@ class OneStep(Result):
         """
         check_choice(name, tuple(PRESETS), "preset")
         d = check_positive(d, "d")
+        ratios = {"cui2024": (1.0, 20.0), "moniri2024": (1.0, 4.0), "ba2022": (0.5, 2.0), "dandi2024": (0.5, 4.0)}
+        width = check_positive(ratios[name][0] * d if width is None else width, "width")
+        n = check_positive(ratios[name][1] * d if n is None else n, "n")
         if name == "cui2024":
-            s = cls.from_cui(eta_tilde=3.0, d=d, width=d, alpha0=20.0, activation="tanh", target="sin")
+            s = cls.from_cui(eta_tilde=3.0, d=d, width=width, alpha0=n / d, activation="tanh", target="sin")
         elif name == "moniri2024":
-            s = cls.from_moniri(alpha=0.3, d=d, width=d, n=4 * d, activation="tanh", target="tanh")
+            s = cls.from_moniri(alpha=0.3, d=d, width=width, n=n, activation="tanh", target="tanh")
         elif name == "ba2022":
             from ..hermite.activations import activation as _activation
 
-            s = cls.from_ba(eta=1.0, d=d, width=d / 2, n=2 * d, activation="tanh",
+            s = cls.from_ba(eta=1.0, d=d, width=width, n=n, activation="tanh",
                             target=_activation("softplus", center=True), noise_var=0.0625)
         else:
-            s = cls.from_dandi(eta0=2.0, d=d, width=d / 2, ell=1, n_ratio=4.0, activation="relu")
+            s = cls.from_dandi(eta0=2.0, d=d, width=width, ell=1, n_ratio=n / d, activation="relu")
         return s.with_(**changes) if changes else s
 
     # ------------------------------------------------------------------ theory shortcuts
