@@ -229,3 +229,26 @@ def test_results_render_as_tables_in_jupyter(comparison, simulation):
     for res in (comparison, simulation, theory.hermite_coefficients("relu", 3)):
         html = res._repr_html_()
         assert html.startswith("<table>") and type(res).__name__ in html
+
+
+# ----------------------------------------------------------------------------- the other helpers
+def test_other_helpers_name_the_setup_in_mathtext(setup, tmp_path):
+    from validation.stats import estimate
+
+    rng = np.random.default_rng(0)
+    ests = [estimate(rng.normal(m, 0.01, size=4)) for m in (0.3, 0.2, 0.1)]  # real Estimate objects
+    plt = plots.pyplot()
+    fig, axs = plt.subplots(1, 3, figsize=(9, 3))
+    a1 = plots.plot_overlaps([1, 2, 3], [0.3, 0.2, 0.1], ests, ax=axs[0], setup=setup)
+    a2 = plots.plot_neuron_cosines([1, 2], {1.0: [0.1, 0.2], -1.0: [-0.1, -0.2]},
+                                   points=([1, 2], [0.1, -0.2], [1.0, -1.0]), ax=axs[1], setup=setup)
+    a3 = plots.plot_giant_step_errors({1: ([0.5, 1, 1.5], ests)}, {1: 0.05}, ax=axs[2], setup=setup)
+    fig.savefig(tmp_path / "helpers.png", dpi=40)
+    for ax in axs:
+        assert ax.get_title() == plots.setup_title(setup)
+    labels = texts(fig)
+    assert r"overlap $\cos(\beta, \beta_*)$" in labels and "theory, $s = +1$" in labels
+    assert "floor $e^*(U_{1})$" in labels and "$T = 1$ step" in labels
+    assert np.allclose(a1["simulation"].lines[0].get_ydata(), [e.mean for e in ests])
+    assert set(a2["lines"]) == {1.0, -1.0} and a3["floors"][1].get_ydata()[0] == 0.05
+    plt.close(fig)

@@ -157,7 +157,7 @@ def errorbars(x, estimates, *, ax=None, label="simulation", **kwargs):
 
 
 def plot_theory_vs_simulation(x, theory, simulation=None, *, x_sim=None, ax=None, label=None,
-                              xlabel=None, ylabel=None, theory_kw=None, simulation_kw=None):
+                              xlabel=None, ylabel=None, theory_kw=None, simulation_kw=None, setup=None):
     """A theory curve and, optionally, simulated estimates with 95% error bars.
 
     Parameters
@@ -166,6 +166,8 @@ def plot_theory_vs_simulation(x, theory, simulation=None, *, x_sim=None, ax=None
         Abscissae and theory values (a line).
     simulation : sequence of estimates, optional
         ``validation.stats.Estimate`` objects (or their dicts), drawn at ``x_sim`` (default ``x``).
+    setup : theory.OneStep, optional
+        The model, named in the title (:func:`setup_title`).
 
     Returns
     -------
@@ -187,18 +189,20 @@ def plot_theory_vs_simulation(x, theory, simulation=None, *, x_sim=None, ax=None
         ax.set_xlabel(xlabel)
     if ylabel:
         ax.set_ylabel(ylabel)
+    if setup is not None:
+        ax.set_title(setup_title(setup), fontsize="small")
     ax.legend(frameon=False, fontsize="small")
     return {"theory": line, "simulation": bars}
 
 
 def plot_overlaps(alpha, theory, simulation=None, *, x_sim=None, ax=None, label=None,
-                  xlabel=r"$\alpha$", ylabel=r"overlap $\cos(\beta, \beta_*)$"):
+                  xlabel=r"$\alpha$", ylabel=r"overlap $\cos(\beta, \beta_*)$", setup=None):
     """Overlaps against a ratio or exponent ``alpha``: theory line, simulated points with 95% bars.
 
     Same arguments and return value as :func:`plot_theory_vs_simulation`; the y axis is [0, 1].
     """
     arts = plot_theory_vs_simulation(alpha, theory, simulation, x_sim=x_sim, ax=ax, label=label,
-                                     xlabel=xlabel, ylabel=ylabel)
+                                     xlabel=xlabel, ylabel=ylabel, setup=setup)
     arts["theory"].axes.set_ylim(0.0, 1.02)
     return arts
 
@@ -387,7 +391,7 @@ __all__ += ["plot_neuron_cosines", "plot_giant_step_errors"]
 
 
 def plot_neuron_cosines(x, theory_by_sign, points=None, *, ax=None, xlabel=r"$\alpha = n/d$",
-                        ylabel=r"$\cos(w_i^1, v^*)$"):
+                        ylabel=r"$\cos(w_i^1, v^*)$", setup=None):
     """Per-neuron cosines with :math:`v^*`: theory lines (one per readout sign) over simulated neurons.
 
     Parameters
@@ -398,6 +402,8 @@ def plot_neuron_cosines(x, theory_by_sign, points=None, *, ax=None, xlabel=r"$\a
         ``{s: values}``: the law ``theory.alignment_law(...).cosine(s)`` along ``x`` for each sign ``s``.
     points : tuple, optional
         ``(x_points, cosines, signs)`` of simulated neurons (flat arrays of equal length).
+    setup : theory.OneStep, optional
+        The model, named in the title (:func:`setup_title`).
 
     Returns
     -------
@@ -410,20 +416,23 @@ def plot_neuron_cosines(x, theory_by_sign, points=None, *, ax=None, xlabel=r"$\a
     lines, pts = {}, {}
     for s, vals in theory_by_sign.items():
         (lines[s],) = ax.plot(np.asarray(x, dtype=float), np.asarray(vals, dtype=float), lw=1.6,
-                              label=f"theory, s = {s:+g}")
+                              label=f"theory, $s = {s:+g}$")
     if points is not None:
         xp, cp, sp = (np.asarray(v, dtype=float) for v in points)
         for s, line in lines.items():
             sel = sp == s
-            pts[s] = ax.scatter(xp[sel], cp[sel], s=6, alpha=0.35, color=line.get_color(), label=f"neurons, s = {s:+g}")
+            pts[s] = ax.scatter(xp[sel], cp[sel], s=6, alpha=0.35, color=line.get_color(), label=f"neurons, $s = {s:+g}$")
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    if setup is not None:
+        ax.set_title(setup_title(setup), fontsize="small")
     ax.legend(frameon=False, fontsize="small")
     return {"lines": lines, "points": pts}
 
 
-def plot_giant_step_errors(curves, floors=None, *, ax=None, xlabel=r"$\log n / \log d$", ylabel="test error"):
+def plot_giant_step_errors(curves, floors=None, *, ax=None, xlabel=r"$\log n / \log d$", ylabel="test error",
+                           setup=None):
     """Test error against :math:`\\log n/\\log d` for 1..T steps, with the floors :math:`e^*(U_T)` as dashed lines.
 
     Parameters
@@ -432,6 +441,8 @@ def plot_giant_step_errors(curves, floors=None, *, ax=None, xlabel=r"$\log n / \
         ``{T: (x, estimates)}``; ``estimates`` are ``validation.stats.Estimate`` objects or dicts.
     floors : dict, optional
         ``{T: value}`` (``theory.error_table(...).values("staircase")``) or ``{label: value}`` baselines.
+    setup : theory.OneStep, optional
+        The model, named in the title (:func:`setup_title`).
 
     Returns
     -------
@@ -442,14 +453,16 @@ def plot_giant_step_errors(curves, floors=None, *, ax=None, xlabel=r"$\log n / \
     out = {"curves": {}, "floors": {}}
     colors = {}
     for T, (x, est) in curves.items():
-        bars = errorbars(x, est, ax=ax, label=f"{T} step(s)", fmt="o-")
+        bars = errorbars(x, est, ax=ax, label=f"$T = {T}$ step{'s' if T != 1 else ''}", fmt="o-")
         out["curves"][T] = bars
         colors[T] = bars.lines[0].get_color()
     for key, val in (floors or {}).items():
         out["floors"][key] = ax.axhline(float(val), ls="--", lw=1.0, color=colors.get(key, "0.4"),
-                                        label=f"floor e*(U_{key})" if key in colors else str(key))
+                                        label=f"floor $e^*(U_{{{key}}})$" if key in colors else str(key))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    if setup is not None:
+        ax.set_title(setup_title(setup), fontsize="small")
     ax.legend(frameon=False, fontsize="small")
     return out
 
