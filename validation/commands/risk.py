@@ -101,11 +101,11 @@ def run(args) -> int:
             })
     method = res.method if isinstance(res.method, str) else ",".join(sorted(set(np.ravel(res.method))))
     if args.plot:
-        from ..plots import plot_learning_curve, pyplot
+        from ..plots import plot_learning_curve, pyplot, setup_title
 
         plt = pyplot()
         ax = plot_learning_curve(theory=res, d=setup.d)
-        ax.set_title(f"{setup.activation.name} / {setup.target.name}, lr={setup.lr:g}: {method}")
+        ax.set_title(setup_title(setup, method=method), fontsize="small")
         ax.figure.savefig(args.plot, dpi=120)
         plt.close(ax.figure)
     header = ["n_ridge_ratio", "n_ridge", "lam", "test_error", "test_risk", "train_error", "status", "n_iter", "residual"]
