@@ -355,7 +355,9 @@ def _softplus_from_sigmoid(kmax, shift, scale, coefficients):
     r"""Stein: :math:`\mu_k[\mathrm{softplus}(sz+c)] = s\,\mu_{k-1}[\sigma(sz+c)]` for :math:`k\ge1`
     (``docs/theory/hermite.md#identities``, "softplus"), i.e. :math:`c_k = s\,c_{k-1}[\sigma]/\sqrt k` in the
     orthonormal basis; :math:`\mu_0` by quadrature of softplus itself."""
-    v0, e0 = coefficients("self", 0)
+    # mu_0 from the degree-3 rule: its window (L = 14) already holds softplus' linear growth, where
+    # degree 0's (L = 12) fails the tail check once and is widened (one function evaluation more)
+    v0, e0 = coefficients("self", 3)
     values, errors = np.empty(kmax + 1), np.empty(kmax + 1)
     values[0], errors[0] = v0[0], e0[0]
     if kmax >= 1:
