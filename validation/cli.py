@@ -109,10 +109,29 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
         pass
 
 
+def _linalg_error():
+    import numpy as np
+
+    return np.linalg.LinAlgError
+
+
+def _suspects(args) -> str:
+    """``"; check --lr 1e+300"``: the numeric flags whose size no computation in double precision survives."""
+    out = []
+    for name, value in sorted(vars(args).items()):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or name == "func":
+            continue
+        x = abs(float(value))
+        if x > 1e100 or 0 < x < 1e-100:
+            out.append(f"--{name.replace('_', '-')} {value:g}")
+    return f"; check {', '.join(out)}" if out else ""
+
+
 def _main(argv) -> int:
     import warnings
 
     with warnings.catch_warnings():  # restored when main returns (main may run inside a larger program)
+        warnings.simplefilter("default")  # the program's policy: each warning once per place, one line each
         warnings.showwarning = _show_warning
         return _run(argv)
 
@@ -136,6 +155,9 @@ def _run(argv) -> int:
     except KeyboardInterrupt:
         _error(cmd, "interrupted", kind="")
         return EXIT_INTERRUPTED
+    except _linalg_error() as exc:  # LAPACK on non-finite data: usually an input too large for the arithmetic
+        _error(cmd, f"linear algebra failed ({exc}); the numbers are probably not finite{_suspects(args)}")
+        return EXIT_BAD_INPUT
     except (ValueError, TypeError, LookupError) as exc:
         # bad input, including validation.resources.ResourceError (a ValueError)
         _error(cmd, str(exc) or type(exc).__name__)
@@ -146,7 +168,7 @@ def _run(argv) -> int:
         return EXIT_BAD_INPUT
     except ArithmeticError as exc:  # OverflowError, ZeroDivisionError, FloatingPointError
         _error(cmd, f"numerical {type(exc).__name__} ({exc}): an input is too large or too small for this "
-                    "computation")
+                    f"computation{_suspects(args)}")
         return EXIT_BAD_INPUT
     except OSError as exc:  # a file or folder that cannot be read or written
         where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
