@@ -150,26 +150,13 @@ def error_floor_lines(rows) -> list[str]:
 
 
 def hermite_lines(name: str, res, dps=None) -> list[str]:
-    """The rows of ``onegrad hermite`` (numeric): with ``dps``, the high-precision values to ``dps`` digits.
+    """The rows of ``onegrad hermite`` (numeric): the result's own table (:meth:`theory.HermiteResult.table`,
+    ``dps`` digits for a high-precision result) under a title naming the function.
 
-    The error bound (``res.error_estimate``) bounds the distance of the float64 value, and so of the
-    high-precision value it rounds, to the exact coefficient.
+    ``dps`` is the precision the result was computed with (``res.dps``); it only decides the title.
     """
-    import mpmath
-
-    mp_values = getattr(res, "mp_values", None)
-    digits = int(dps) if dps and mp_values else 17
+    digits = int(dps) if dps and getattr(res, "mp_values", None) else 17
     head = f"# Hermite coefficients of {name} in basis {res.basis!r} (method: {res.method})"
     if digits != 17:
         head += f", {digits} significant digits"
-    width = 24 if digits == 17 else digits + 8
-    lines = [head, f"   k  {'value':{width}s}  error_bound"]
-    errs = np.asarray(res.error_estimate, dtype=float)
-    if digits != 17:
-        vals = [mpmath.nstr(v, digits, strip_zeros=False) for v in mp_values]
-        vals = [v if v.startswith("-") else " " + v for v in vals]
-    else:
-        vals = [f"{float(v): .17e}" for v in np.asarray(res.values)]
-    for k, (v, e) in enumerate(zip(vals, errs)):
-        lines.append(f"{k:4d}  {v:{width}s}  {float(e):.1e}")
-    return lines
+    return [head] + res.table().splitlines()[1:]

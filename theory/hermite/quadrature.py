@@ -161,10 +161,24 @@ class HermiteResult(Result):
         return ["k", "value", "error_bound"], rows, notes
 
     def table(self) -> str:
-        """The coefficients as ``onegrad hermite`` prints them: every value to 17 significant digits."""
-        lines = [f"# basis {self.basis!r}, method {self.method}" + (f", kinks {self.kinks}" if self.kinks else ""),
-                 "   k  value                     error_bound"]
-        lines += [f"{k:4d}  {v: .17e}  {e:.1e}" for k, v, e in self.table_data()[1]]
+        """The coefficients as ``onegrad hermite`` prints them: one row per degree, value and error bound.
+
+        Values have 17 significant digits, or ``dps`` digits for a high-precision result (from
+        ``mp_values``); the error bound bounds the distance of the float64 value, and so of the
+        high-precision value it rounds, to the exact coefficient.
+        """
+        digits = int(self.dps) if self.dps and self.mp_values is not None else 17
+        head = f"# basis {self.basis!r}, method {self.method}" + (f", kinks {self.kinks}" if self.kinks else "")
+        if digits != 17:
+            head += f", {digits} significant digits"
+        width = 24 if digits == 17 else digits + 8
+        if digits != 17:
+            vals = [mpmath.nstr(v, digits, strip_zeros=False) for v in self.mp_values]
+            vals = [v if v.startswith("-") else " " + v for v in vals]
+        else:
+            vals = [f"{float(v): .17e}" for v in np.asarray(self.values)]
+        lines = [head, f"   k  {'value':{width}s}  error_bound"]
+        lines += [f"{k:4d}  {v:{width}s}  {float(e):.1e}" for k, (v, e) in enumerate(zip(vals, np.asarray(self.error_estimate)))]
         return "\n".join(lines)
 
 
