@@ -266,3 +266,14 @@ def test_a_dictionary_of_results_is_one_row_per_key():
     assert lines[0] == "# trials: 3"
     assert lines[1].split()[:3] == ["quantity", "mean", "se"]
     assert lines[2].split()[:2] == ["a", "2"] and lines[3].split()[:2] == ["b", "3"]
+
+
+def test_simulation_table_is_the_cli_table():
+    # SimulationResult.table() is onegrad simulate's table (validation.tables.simulation_table): labelled rows
+    s = theory.OneStep(activation="tanh", target="sin", d=80, width=80, n=160, lr=1.0)
+    sim = validation.simulate(s, n_ridge=[80, 160], lam=0.1, trials=2, seed=1, n_test=500)
+    lines = sim.table().splitlines()
+    assert lines[0].startswith("# simulation: d=80, width=80, n=160, lr=1, 2 trial(s)")
+    assert lines[1].split()[:3] == ["quantity", "mean", "se"]
+    row = next(ln for ln in lines if ln.startswith("test_error  n_ridge=160  lam=0.1"))
+    assert float(row.split()[3]) == pytest.approx(float(np.asarray(sim.summary["test_error"].mean).ravel()[1]), rel=1e-5)

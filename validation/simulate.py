@@ -360,6 +360,16 @@ class SimulationResult(Result):
     settings: dict = field(default_factory=dict)
     elapsed_s: float = 0.0
 
+    def table(self) -> str:
+        """The summary as ``onegrad simulate`` prints it (:func:`validation.tables.simulation_table`): each
+        quantity labelled by its ``n_ridge`` and ``lam``, mean, standard error and 95% interval."""
+        from .tables import setup_text, simulation_table
+
+        trials = len(self.records)
+        title = (f"# simulation: {setup_text(self.sizes)}, lr={self.setup.lr:g}, {trials} trial(s) "
+                 f"({self.elapsed_s:.1f} s); test_error includes label noise, test_risk does not")
+        return simulation_table(self, title=title)
+
     def get(self, name: str) -> np.ndarray:
         """Per-trial values of ``name`` stacked along the first axis."""
         if not self.records or name not in self.records[0]:
