@@ -72,7 +72,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     import theory
-    from ..cli import emit
+    from ..cli import emit, status
 
     setup = setup_from_args(args)
     ratios = parse_grid(args.n_ridge_ratio, "n-ridge-ratio")
@@ -83,6 +83,8 @@ def run(args) -> int:
               f"each point solves the limiting equations (about 20 ms), so {MAX_POINTS} already take about a minute")
     if args.plot:
         check_output_file(args.plot, "--plot")  # before the work
+    if ratios.size * lams.size > 250:  # about 20 ms a point: say what we do before a run of several seconds
+        status("risk", f"solving the limiting equations at {ratios.size * lams.size} points...")
     try:
         res = theory.risk(setup, n_ridge=ratios[None, :] * setup.d, lam=lams[:, None], method=args.method,
                           strength=args.strength, alignment_term=args.alignment_term)
