@@ -538,7 +538,9 @@ def double_precision_coefficients(act, f, kmax: int, kinks: tuple, basis: str, r
         c, err, used, abs_sum, suspected = _quadrature(f, kmax, kinks, "f")
     if rtol is not None:
         _check_rtol(c, err, abs_sum, rtol, what="in double precision")
-    fac = basis_factors(kmax, basis)
+    if basis == "orthonormal":
+        return HermiteResult(c + 0.0, err.copy(), basis, "quadrature", tuple(used), suspected)
+    fac = _sqrt_factorials(kmax, basis == "series")  # (arguments checked: the cached factors directly)
     values = c * fac
     err = err * fac + np.where(fac == 1.0, 0.0, 2.0 * _EPS * np.abs(values))
     return HermiteResult(values + 0.0, err, basis, "quadrature", tuple(used), suspected)
