@@ -232,7 +232,8 @@ def _erf_sqrt2(x, Q):
 # Each returns (consts, head, tail) for the plain basis and scale > 0, or None outside the fast
 # domain: consts is a list of intervals T_i; head[k] (k < len(head)) a list of (i, r) with
 # mu_k = sum_i T_i r; tail = (idx, sgn, g, w, e): for k = len(head) + j,
-# mu_k = sgn[k % len(sgn)] * T_{idx[k % len(idx)]} * (g[j] +- w[j]) 2^e.
+# mu_k = sgn[k % len(sgn)] * T_{idx[k % len(idx)]} * (g[j] +- w[j]) 2^e, or a _Hermite
+# (mu_k = T_0 He_j(a), evaluated by _finish in one pass), or None (head only).
 
 
 def _kinked(kind: str, kmax: int, shift: float, scale: float, prec: int):
@@ -302,16 +303,18 @@ def _cdf_family(kind: str, kmax: int, shift: float, scale: float, prec: int):
     B, beta = _fixed(f2 * sn * sn, vnum, F)
     g, w = _recurrence(A, alpha, B, beta, F, N)
     c_mp, s_mp = libmp.from_float(shift), libmp.from_float(scale)
-    v = libmp.mpf_add(libmp.fone, libmp.mpf_mul(libmp.from_int(f2), libmp.mpf_mul(s_mp, s_mp), Q), Q)
+    # v = 1 + S^2 exactly (binary); the exponent c^2/v with 64 guard bits, so that its rounding,
+    # |c^2/v| 2^-(Q+64) <= 2^-(Q+4) for |c| <= 2^30, stays far below the 2^-prec claimed for exp
+    v = libmp.mpf_add(libmp.fone, libmp.mpf_mul(libmp.from_int(f2), libmp.mpf_mul(s_mp, s_mp)))
     sv = libmp.mpf_sqrt(v, Q)
     if kind == "erf":
         # 2 T = 2 s exp(-c^2/v) / sqrt(pi v)
-        ex = libmp.mpf_exp(libmp.mpf_neg(libmp.mpf_div(libmp.mpf_mul(c_mp, c_mp), v, Q)), Q)
+        ex = libmp.mpf_exp(libmp.mpf_neg(libmp.mpf_div(libmp.mpf_mul(c_mp, c_mp), v, Q + 64)), Q)
         den = libmp.mpf_mul(_const("sqrtpi", Q), sv, Q)
         t = libmp.mpf_div(libmp.mpf_shift(libmp.mpf_mul(s_mp, ex, Q), 1), den, Q)
         c0 = (0, 0, 0) if shift == 0.0 else _mpf(libmp.mpf_erf(libmp.mpf_div(c_mp, sv, Q), Q), prec)
     else:
-        ex = libmp.mpf_exp(libmp.mpf_neg(libmp.mpf_shift(libmp.mpf_div(libmp.mpf_mul(c_mp, c_mp), v, Q), -1)), Q)
+        ex = libmp.mpf_exp(libmp.mpf_neg(libmp.mpf_shift(libmp.mpf_div(libmp.mpf_mul(c_mp, c_mp), v, Q + 64), -1)), Q)
         den = libmp.mpf_mul(_const("sqrt2pi", Q), sv, Q)
         t = libmp.mpf_div(libmp.mpf_mul(s_mp, ex, Q), den, Q)
         c0 = (1, -1, 0) if shift == 0.0 else _mpf(_ncdf(libmp.mpf_div(c_mp, sv, Q), Q), prec)
