@@ -192,6 +192,8 @@ LAYERS = (
 KNOWN_UPWARD = {
     ("theory.model.onestep", "theory.spikes.predictions"):
         "OneStep.spikes()/learned_overlap()/weight_spike(): public shortcuts to the spikes layer",
+    ("theory.model.onestep", "theory.multi_index.targets"):
+        "OneStep.from_dandi's default target is Dandi et al.'s two-index target, a MultiIndexTarget (lazy import)",
     ("theory.model.statistics", "theory.multi_index.tensors"):
         "the step's statistics of a multi-index target need its Hermite tensors C_0, C_1",
     ("theory.multi_index.floors", "theory.ridge.limiting_error"):

@@ -164,10 +164,10 @@ def test_simulate_reports_each_trial_through_a_callable():
     assert seen == [(1, 3), (2, 3), (3, 3)]
 
 
-def test_reproduce_counts_points_times_trials(monkeypatch):
+def test_reproduce_counts_points_times_trials():
     import validation.reproduce as rp
 
-    monkeypatch.setitem(rp._CUI, "quick", dict(d=40, trials=2))
     seen = []
-    rp.simulate_data("cui2024", seed=0, progress=lambda done, total: seen.append((done, total)))
-    assert seen[-1] == (2 * len(rp._CUI_LRS), 2 * len(rp._CUI_LRS)) and len(seen) == 2 * len(rp._CUI_LRS)
+    data = rp.simulate_data("dandi2024", seed=0, progress=lambda done, total: seen.append((done, total)))
+    total = data["trials"] * len(data["alphas"])
+    assert seen == [(k, total) for k in range(1, total + 1)]
