@@ -137,10 +137,6 @@ KNOWN_CYCLES = {
                "theory.model.statistics"}):
         "OneStep.spikes()/learned_overlap()/weight_spike() call the spikes layer, and predictions and "
         "feature_spectrum call each other; being reorganised with the step's statistics (issue 12 item 2)",
-    frozenset({"theory.hermite.expressions", "theory.hermite.expression_eval"}):
-        "new text parser (issue 11): expression_eval imports the parser's variable scan inside functions",
-    frozenset({"theory.hermite.activations", "theory.hermite.expression_activation"}):
-        "new text activations (issue 11): activation() imports expression_activation, which imports Activation",
 }
 
 

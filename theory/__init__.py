@@ -95,8 +95,8 @@ __all__ += [
 ]
 
 # --- the safe expression language: text -> sympy by a whitelist, numbers by a tree walk (docs/security.md)
-from .hermite.expressions import parse_expression  # noqa: E402
-from .hermite.expression_eval import check_expression, numeric_function  # noqa: E402
+from .hermite.expressions import numeric_function, parse_expression  # noqa: E402
+from .hermite.expression_eval import check_expression  # noqa: E402
 from .hermite.guards import AccuracyWarning  # noqa: E402
 
 __all__ += ["AccuracyWarning", "check_expression", "numeric_function", "parse_expression"]

@@ -25,6 +25,7 @@ import numpy as np
 from scipy import special
 
 from . import closed_forms as cf
+from .expression_activation import activation_fields
 from .closed_forms_fast import fast_closed_form
 from .coefficients import resolved_coefficients
 from .quadrature import double_precision_coefficients
@@ -531,7 +532,7 @@ def activation(name, *, shift=0.0, scale=1.0, amplitude=1.0, offset=0.0, center=
     name : str or Activation
         One of :func:`available_activations`, or an expression in ``z`` given as text (e.g.
         ``"tanh(z) + 0.1*z**2"``, read by :func:`theory.parse_expression`, see
-        :func:`theory.hermite.expression_activation.expression_activation`). An ``Activation`` is
+        :func:`theory.hermite.expression_activation.activation_fields`). An ``Activation`` is
         returned unchanged when no parameter is given.
     shift, scale : float
         Affine map of the argument (``scale != 0``). Kinks move to ``(kink - shift) / scale``;
@@ -562,12 +563,10 @@ def activation(name, *, shift=0.0, scale=1.0, amplitude=1.0, offset=0.0, center=
         raise TypeError(f"name must be a registry name (str); got {type(name).__name__}")
     if name not in _REGISTRY and (not name.strip().isidentifier() or name.strip() == "z"):
         # an expression in z given as text, e.g. "tanh(z) + 0.1*z**2": read by the whitelisted parser
-        from .expression_activation import expression_activation
-
         if (shift, scale, amplitude, offset, center) != (0.0, 1.0, 1.0, 0.0, False) or params:
             raise TypeError("shift, scale, amplitude, offset, center and entry parameters need a registry name; "
                             "write them into the expression instead")
-        return expression_activation(name, name="activation")
+        return Activation(**activation_fields(name, name="activation"))
     if name not in _REGISTRY:
         raise ValueError(
             f"unknown activation {name!r}{suggest(name, _REGISTRY)}; available: {', '.join(available_activations())}"

@@ -15,11 +15,10 @@ import itertools
 
 import numpy as np
 
-from .activations import Activation
 from .expression_eval import ExpressionFunction
 from .expressions import parse_expression
 
-__all__ = ["expression_activation"]
+__all__ = ["activation_fields"]
 
 
 def _switch_arguments(expr):
@@ -55,8 +54,11 @@ def _kinks(expr, z) -> tuple:
     return tuple(sorted(points))
 
 
-def expression_activation(text: str, *, name: str = "activation") -> Activation:
-    r"""An :class:`~theory.hermite.activations.Activation` from an expression in ``z`` given as text.
+def activation_fields(text: str, *, name: str = "activation") -> dict:
+    r"""The fields of an :class:`~theory.hermite.activations.Activation` for an expression in ``z`` given as text.
+
+    :func:`theory.activation` builds the Activation from them (``theory.activation("relu(z - 0.5)")``);
+    this module does not import the registry, so the two stay free of an import cycle.
 
     Parameters
     ----------
@@ -67,28 +69,26 @@ def expression_activation(text: str, *, name: str = "activation") -> Activation:
 
     Returns
     -------
-    Activation
-        ``func`` and ``derivative`` (the sympy derivative, a.e.) evaluated by a tree walk,
-        ``kinks`` as in the module docstring, ``sympy_expr`` for :mod:`theory.symbolic`.
+    dict
+        ``name``, ``func`` and ``derivative`` (the sympy derivative, a.e.) evaluated by a tree walk,
+        ``kinks`` as in the module docstring, ``sympy_expr`` for :mod:`theory.symbolic`, ``params``.
 
     Examples
     --------
-    >>> a = expression_activation("relu(z - 0.5) + z**2")
-    >>> a.kinks
+    >>> a = activation_fields("relu(z - 0.5) + z**2")
+    >>> a["kinks"]
     (0.5,)
-    >>> a(np.array([0.0, 1.0])).tolist(), a.deriv(np.array([0.0, 1.0])).tolist()
+    >>> a["func"](np.array([0.0, 1.0])).tolist(), a["derivative"](np.array([0.0, 1.0])).tolist()
     ([0.0, 1.5], [0.0, 3.0])
     """
     import sympy as sp
 
     expr = parse_expression(text, ("z",), name=name)
     z = sp.Symbol("z")
-    func = ExpressionFunction(expr, ("z",), name=name)
-    derivative = ExpressionFunction(_derivative(expr, z), ("z",), name=f"derivative of {name}")
-    return Activation(
+    return dict(
         name=text.strip(),
-        func=func,
-        derivative=derivative,
+        func=ExpressionFunction(expr, ("z",), name=name),
+        derivative=ExpressionFunction(_derivative(expr, z), ("z",), name=f"derivative of {name}"),
         kinks=_kinks(expr, z),
         sympy_expr=_Substitute(expr, z),
         params={"expression": text.strip()},

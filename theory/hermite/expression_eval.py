@@ -12,9 +12,13 @@ come from :func:`theory.hermite.expressions.parse_expression` (user text) or fro
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-__all__ = ["check_expression", "numeric_function", "ExpressionFunction"]
+__all__ = ["check_expression", "variable_names", "ExpressionFunction"]
+
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def _node_table():
@@ -135,10 +139,29 @@ def _evaluate(e, env, memo):
     return out
 
 
-def _variables(variables):
-    from .expressions import _variables as parse_variables
+def variable_names(variables) -> tuple:
+    """Variable names from a sequence of names (or one name), or ``z1..zr`` from an integer ``r``.
 
-    return parse_variables(variables)
+    >>> variable_names(3), variable_names("z")
+    (('z1', 'z2', 'z3'), ('z',))
+    """
+    if isinstance(variables, (int, np.integer)) and not isinstance(variables, bool):
+        if variables < 1:
+            raise ValueError(f"variables must be >= 1 when given as a number r (z1..zr); got {variables}")
+        return tuple(f"z{j}" for j in range(1, int(variables) + 1))
+    if isinstance(variables, str):
+        variables = (variables,)
+    try:
+        out = tuple(variables)
+    except TypeError:
+        raise TypeError(f"variables must be a sequence of names or an integer r; got {type(variables).__name__}") from None
+    for v in out:
+        if not isinstance(v, str) or not _NAME_RE.match(v):
+            raise ValueError(f"variables must be plain names such as 'z' or 'z1'; got {v!r}")
+    return out
+
+
+_variables = variable_names
 
 
 def _short(e, n: int = 40) -> str:
@@ -147,7 +170,7 @@ def _short(e, n: int = 40) -> str:
 
 
 def check_expression(expr, variables=("z",), *, name: str = "expression"):
-    r"""Check that a sympy expression only uses the node types :func:`numeric_function` evaluates.
+    r"""Check that a sympy expression only uses the node types :class:`ExpressionFunction` evaluates.
 
     Allowed: numbers (Integer, Rational, Float), ``pi``, ``E``, the symbols named in ``variables``,
     Add, Mul, Pow, the functions of :data:`FUNCTIONS` as sympy classes (exp, log, tanh, sinh, cosh,
@@ -234,18 +257,3 @@ class ExpressionFunction:
 
     def __repr__(self) -> str:
         return f"ExpressionFunction({self.expr}, variables={self.variables})"
-
-
-def numeric_function(expr, variables=("z",), *, name: str = "expression") -> ExpressionFunction:
-    """A vectorised numpy function of a checked sympy expression (see :class:`ExpressionFunction`).
-
-    ``expr`` may also be text, which is parsed with :func:`parse_expression` first.
-
-    >>> numeric_function("relu(z) + He(2, z)")(np.array([-1.0, 2.0]))
-    array([0., 5.])
-    """
-    if isinstance(expr, str):
-        from .expressions import parse_expression
-
-        expr = parse_expression(expr, variables, name=name)
-    return ExpressionFunction(expr, variables, name=name)

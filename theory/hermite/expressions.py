@@ -31,9 +31,9 @@ import warnings
 
 import numpy as np
 
-from .expression_eval import _evaluate, check_expression
+from .expression_eval import ExpressionFunction, _evaluate, check_expression, variable_names
 
-__all__ = ["parse_expression", "FUNCTIONS", "LIMITS"]
+__all__ = ["parse_expression", "numeric_function", "FUNCTIONS", "LIMITS"]
 
 #: Resource limits of the expression language.
 #: ``max_hermite_degree`` and ``max_degree``: the expanded :math:`He_{100}` has coefficients up
@@ -382,19 +382,10 @@ def _short(e, n: int = 40) -> str:
 
 
 def _variables(variables) -> tuple:
-    if isinstance(variables, (int, np.integer)) and not isinstance(variables, bool):
-        if variables < 1:
-            raise ValueError(f"variables must be >= 1 when given as a number r (z1..zr); got {variables}")
-        return tuple(f"z{j}" for j in range(1, int(variables) + 1))
-    if isinstance(variables, str):
-        variables = (variables,)
-    try:
-        out = tuple(variables)
-    except TypeError:
-        raise TypeError(f"variables must be a sequence of names or an integer r; got {type(variables).__name__}") from None
+    """The variable names (see :func:`theory.hermite.expression_eval.variable_names`), none of them a
+    constant or function of the language."""
+    out = variable_names(variables)
     for v in out:
-        if not isinstance(v, str) or not _SYMBOL_RE.match(v) or v.startswith("_"):
-            raise ValueError(f"variables must be plain names such as 'z' or 'z1'; got {v!r}")
         if v in _CONSTANTS or v in FUNCTIONS or v == "He":
             raise ValueError(f"variables: {v!r} is the name of a constant or function of the language")
     return out
@@ -484,3 +475,14 @@ def parse_expression(text, variables=("z",), *, name: str = "expression"):
     return check_expression(expr, variables, name=name)
 
 
+def numeric_function(expr, variables=("z",), *, name: str = "expression") -> ExpressionFunction:
+    """A vectorised numpy function of an expression: text (read by :func:`parse_expression`) or a sympy
+    expression (checked by :func:`~theory.hermite.expression_eval.check_expression`); see
+    :class:`~theory.hermite.expression_eval.ExpressionFunction`.
+
+    >>> numeric_function("relu(z) + He(2, z)")(np.array([-1.0, 2.0]))
+    array([0., 5.])
+    """
+    if isinstance(expr, str):
+        expr = parse_expression(expr, variables, name=name)
+    return ExpressionFunction(expr, variables, name=name)
