@@ -647,7 +647,7 @@ def plot_learning_curve(theory=None, simulation=None, ax=None, *, x=None, d=None
     """
     import numpy as np
 
-    from validation.compare import Comparison
+    from .compare import Comparison
 
     _check_units(x_units)
     sim_result = simulation if hasattr(simulation, "summary") and hasattr(simulation, "settings") else None
