@@ -6,7 +6,7 @@ import pytest
 
 import theory
 import validation
-from theory._applicability import NotApplicable
+from theory import NotApplicable
 from validation.cli import main
 from validation.compare import NotApplicable as ReExported
 
