@@ -277,3 +277,11 @@ def test_simulation_table_is_the_cli_table():
     assert lines[1].split()[:3] == ["quantity", "mean", "se"]
     row = next(ln for ln in lines if ln.startswith("test_error  n_ridge=160  lam=0.1"))
     assert float(row.split()[3]) == pytest.approx(float(np.asarray(sim.summary["test_error"].mean).ravel()[1]), rel=1e-5)
+
+
+def test_risk_result_carries_its_setup():
+    """theory.risk's result knows its setup (units for plots), without putting it into to_dict()."""
+    s = theory.OneStep(activation="tanh", target="sin", d=200, width=200, n=800, lr=1.0)
+    r = theory.risk(s, n_ridge=[100, 400], lam=0.1)
+    assert r.setup is s
+    assert "setup" not in r.to_dict()

@@ -44,7 +44,7 @@ import numpy as np
 
 from .._checks import check_array, check_choice, check_integer, check_positive
 from .._applicability import NotApplicable
-from .._result import Result
+from .._result import Result, setup_field
 from .ba_conditional import ba_conditional_risk, unit_target
 from .system import GESystem
 from .marchenko_pastur import DEFAULT_MP_NODES
@@ -101,6 +101,8 @@ class RiskResult(Result):
         ``q1, q2, V1, V2, psi`` (arrays), ``theta`` and ``m`` (arrays with a trailing axis).
     parameters : dict
         Model parameters per distinct ``lr`` (e.g. ``r, c, gamma`` for the sRF).
+    setup : OneStep
+        The setup the curve was computed for (units for tables and plots; not in ``to_dict``).
     """
 
     test_error: object
@@ -119,6 +121,7 @@ class RiskResult(Result):
     lr: np.ndarray
     order_parameters: dict = field(default_factory=dict)
     parameters: dict = field(default_factory=dict)
+    setup: object = setup_field()
 
     @property
     def converged(self) -> bool:
@@ -538,4 +541,5 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
         lr=np.broadcast_to(lr_arr, shape).copy(),
         order_parameters=order,
         parameters={f"{k:g}": m.params for k, m in models.items()},
+        setup=setup,
     )
