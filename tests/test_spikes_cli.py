@@ -34,7 +34,7 @@ def test_cli_spikes_text_and_plot(capsys, tmp_path):
 
 @pytest.mark.parametrize("argv, match", [
     (["spikes", "--alpha", "0.6", "--d", "100"], "--alpha must lie in"),
-    (["spikes", "--d", "100"], "exactly one of --alpha and --lr"),
+    (["spikes", "--d", "100", "--alpha", "0.3", "--lr", "1"], "at most one of --alpha and --lr"),
     (["spikes", "--alpha", "0.2", "--d", "-5"], "d must be a positive"),
     (["spikes", "--alpha", "0.2", "--d", "100", "--activation", "abs"], "no spike can form"),
     (["spikes", "--alpha", "0.2", "--d", "100", "--noise-var", "-1"], "noise_var"),

@@ -43,13 +43,27 @@ def build_parser() -> argparse.ArgumentParser:
                "130 interrupted (docs/cli.md).",
     )
     parser.add_argument("--version", action="version", version="onegrad 0.1.0")
+    _add_verbosity(parser, None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
         mod = importlib.import_module(f"{commands.__name__}.{info.name}")
         mod.register(sub)
+    for p in sub.choices.values():  # -q/-v also after the subcommand (onegrad compare -q)
+        _add_verbosity(p, argparse.SUPPRESS)
     return parser
+
+
+def _add_verbosity(p, default) -> None:
+    """``-q/--quiet`` and ``-v/--verbose`` (global options; a subcommand with its own ``-v`` keeps it)."""
+    taken = set(p._option_string_actions)
+    if "-q" not in taken:
+        p.add_argument("-q", "--quiet", action="store_true", default=False if default is None else default,
+                       help="no progress bar and no status lines on stderr (errors are still printed)")
+    if "-v" not in taken:
+        p.add_argument("-v", "--verbose", action="count", dest="verbosity", default=0 if default is None else default,
+                       help="more on stderr: -v the library's log (info), -vv debug")
 
 
 def emit(data, *, as_json: bool, text: str | None = None) -> None:
@@ -63,8 +77,27 @@ def emit(data, *, as_json: bool, text: str | None = None) -> None:
 
 
 def status(command: str, message: str) -> None:
-    """One line on stderr saying what a command that may take a while is doing (stdout stays clean)."""
-    print(f"onegrad {command}: {message}", file=sys.stderr, flush=True)
+    """One line on stderr saying what a command that may take a while is doing (stdout stays clean; not with ``-q``)."""
+    from .progress import is_quiet
+
+    if not is_quiet():
+        print(f"onegrad {command}: {message}", file=sys.stderr, flush=True)
+
+
+def _logging(verbosity: int) -> None:
+    """``-v``: the library's log records (``logging``) on stderr, info level; ``-vv`` debug."""
+    if not verbosity:
+        return
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("onegrad: %(levelname)s: %(name)s: %(message)s"))
+    for name in ("validation", "theory"):
+        log = logging.getLogger(name)
+        log.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
+        if not any(getattr(h, "_onegrad", False) for h in log.handlers):
+            handler._onegrad = True
+            log.addHandler(handler)
 
 
 def _one_line(text: str) -> str:
@@ -146,8 +179,12 @@ def _run(argv) -> int:
         parser.print_help()
         return 0
     cmd = args.command
+    from .progress import quiet
+
+    _logging(getattr(args, "verbosity", 0))
     try:
-        rc = int(args.func(args) or 0)
+        with quiet(bool(getattr(args, "quiet", False))):
+            rc = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows up here, inside the handler
         return rc
     except BrokenPipeError:

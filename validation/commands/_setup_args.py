@@ -1,36 +1,98 @@
-"""Command-line arguments that describe a :class:`theory.OneStep`, shared by the subcommands."""
+"""Command-line options that describe a :class:`theory.OneStep`: one vocabulary for every subcommand.
+
+Every subcommand that describes an experiment takes the same options, with the names of the
+fields of :class:`theory.OneStep` and its defaults (``docs/cli.md#setup-options``)::
+
+    --preset NAME        a paper's setting (theory.OneStep.preset): cui2024 | moniri2024 | ba2022 | dandi2024 | none
+    --activation --target --d --lr --noise-var --readout --init --residual --output-scale
+    --width W  | --width-ratio W/d     (one of the two)
+    --n N      | --sample-ratio N/d    (one of the two)
+
+The setup is the preset's (or ``OneStep()``'s) at dimension ``--d``, its width and batch kept at the
+same multiples of ``d`` unless given, then every option given on the command line replaces that
+field. A command with a documented default experiment names it in its help (``compare`` and
+``risk``: ``--preset cui2024``; ``compare`` at ``d = 400``, a laptop-size simulation).
+"""
 
 from __future__ import annotations
 
-__all__ = ["add_setup_arguments", "setup_from_args"]
+__all__ = ["add_setup_arguments", "setup_from_args", "PRESET_CHOICES"]
+
+#: ``--preset`` values: the papers of :data:`theory.model.onestep.PRESETS`, and ``none`` (``OneStep()``).
+PRESET_CHOICES = ("cui2024", "moniri2024", "ba2022", "dandi2024", "none")
+
+# OneStep's defaults, as the help shows them (tested against theory.OneStep() in tests/test_vocabulary.py)
+_DEFAULTS = {"activation": "tanh", "target": "tanh", "d": 1000, "width_ratio": 1.0, "sample_ratio": 2.0, "lr": 1.0,
+             "noise_var": 0.0, "readout": "constant", "init": "sphere", "residual": "full"}
 
 
-def add_setup_arguments(p, *, d: float, width: float, n: float, n_help: str, lr: float,
-                        readouts: str = "gaussian | rademacher | constant", integer_sizes: bool = False) -> None:
-    """Add ``--activation --target --d --width --n --lr --noise-var --readout --init --residual`` to ``p``.
+def add_setup_arguments(p, *, preset: str | None = None, d: float | None = None, integer_sizes: bool = False,
+                        **_old) -> None:
+    """Add the setup options to the parser ``p`` (see the module docstring).
 
-    ``integer_sizes``: ``--d --width --n`` must be integers (a simulation; ``2.5`` is refused, not
-    rounded); otherwise they are real numbers (the limiting theory only uses their ratios).
+    ``preset``: the command's default ``--preset`` (``None``: ``OneStep()``); ``d``: its default
+    ``--d`` (``None``: the preset's or OneStep's 1000). ``integer_sizes``: a simulation, so ``d``,
+    ``width`` and ``n`` must be integers (``2.5`` is refused, not rounded).
     """
     from ._checks import positive_int
 
     size = positive_int if integer_sizes else float
-    p.add_argument("--activation", default="tanh", help="student activation (default tanh)")
-    p.add_argument("--target", default="sin", help="target link (default sin)")
-    p.add_argument("--d", type=size, default=d, help=f"input dimension (default {d:g})")
-    p.add_argument("--width", type=size, default=width, help=f"number of neurons p (default {width:g})")
-    p.add_argument("--n", type=size, default=n, help=f"batch size of the step (default {n_help})")
-    p.add_argument("--lr", type=float, default=lr, help=f"per-neuron step tau (default {lr:g})")
-    p.add_argument("--noise-var", type=float, default=0.0, help="label-noise variance (default 0)")
-    p.add_argument("--readout", default="constant", help=f"{readouts} (default constant)")
-    p.add_argument("--init", default="sphere", help="sphere | gaussian (default sphere)")
-    p.add_argument("--residual", default="full", help="full (r = y - f0) | labels (r = y) (default full)")
+    D = _DEFAULTS
+    g = p.add_argument_group("setup (the fields of theory.OneStep; docs/cli.md#setup-options)")
+    g.add_argument("--preset", default=preset or "none", choices=PRESET_CHOICES, metavar="NAME",
+                   help=f"a paper's setting: {' | '.join(PRESET_CHOICES)} (default {preset or 'none'}: "
+                        f"{'theory.OneStep.preset(' + repr(preset) + ')' if preset else 'theory.OneStep()'}); "
+                        "options given below replace its fields")
+    g.add_argument("--activation", default=None, help=f"student activation (default {D['activation']})")
+    g.add_argument("--target", default=None, help=f"target link (default {D['target']})")
+    g.add_argument("--d", type=size, default=None, help=f"input dimension (default {d or D['d']:g})")
+    w = g.add_mutually_exclusive_group()
+    w.add_argument("--width", type=size, default=None, help="number of neurons p (default: width/d of the preset, 1)")
+    w.add_argument("--width-ratio", type=float, default=None, help="p/d instead of --width")
+    n = g.add_mutually_exclusive_group()
+    n.add_argument("--n", type=size, default=None, help="batch size of the step (default: n/d of the preset, 2)")
+    n.add_argument("--sample-ratio", type=float, default=None, help="n/d instead of --n")
+    g.add_argument("--lr", type=float, default=None, help=f"per-neuron step tau (default {D['lr']:g})")
+    g.add_argument("--noise-var", type=float, default=None, help=f"label-noise variance (default {D['noise_var']:g})")
+    g.add_argument("--readout", default=None, help=f"gaussian | rademacher | symmetric | constant (default {D['readout']})")
+    g.add_argument("--init", default=None, help=f"sphere | gaussian (default {D['init']})")
+    g.add_argument("--residual", default=None, help=f"full (r = y - f0) | labels (r = y) (default {D['residual']})")
+    g.add_argument("--output-scale", type=float, default=None, help="network prefactor (default 1/width)")
+    p.set_defaults(_setup_d=d, _setup_integer=integer_sizes)
+
+
+def _size(value, flag: str, integer: bool):
+    from ._checks import integer_size
+
+    return integer_size(value, flag) if integer else value
 
 
 def setup_from_args(args, **extra):
-    """The :class:`theory.OneStep` of the arguments added by :func:`add_setup_arguments` (``extra`` passed on)."""
+    """The :class:`theory.OneStep` of the options added by :func:`add_setup_arguments` (``extra``: more fields)."""
     import theory
+    from theory._checks import check_positive
 
-    return theory.OneStep(activation=args.activation, target=args.target, d=args.d, width=args.width, n=args.n,
-                          lr=args.lr, noise_var=args.noise_var, readout=args.readout, init=args.init,
-                          residual=args.residual, **extra)
+    integer = bool(getattr(args, "_setup_integer", False))
+    d = args.d if args.d is not None else (getattr(args, "_setup_d", None) or _DEFAULTS["d"])
+    d = _size(check_positive(d, "--d"), "--d", integer)
+    width = args.width
+    if args.width_ratio is not None:
+        width = _size(check_positive(args.width_ratio, "--width-ratio") * d,
+                      f"--width-ratio {args.width_ratio:g} times d = {d:g}", integer)
+    n = args.n
+    if args.sample_ratio is not None:
+        n = _size(check_positive(args.sample_ratio, "--sample-ratio") * d,
+                  f"--sample-ratio {args.sample_ratio:g} times d = {d:g}", integer)
+    if args.preset not in (None, "none"):
+        setup = theory.OneStep.preset(args.preset, d=d, width=width, n=n)
+        if integer:
+            for name in ("width", "n"):
+                _size(getattr(setup, name), f"--preset {args.preset} at d = {d:g} ({name}; give --{name})", True)
+    else:
+        setup = theory.OneStep(d=d, width=d * _DEFAULTS["width_ratio"] if width is None else width,
+                               n=d * _DEFAULTS["sample_ratio"] if n is None else n)
+    changes = {field: getattr(args, field) for field in ("activation", "target", "lr", "noise_var", "readout",
+                                                         "init", "residual", "output_scale")
+               if getattr(args, field, None) is not None}
+    changes.update(extra)
+    return setup.with_(**changes) if changes else setup

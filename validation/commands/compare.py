@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from ._checks import check_output_dir, check_output_file, integer_size, positive_int
+from ._setup_args import add_setup_arguments, setup_from_args
 from .simulate import add_memory_argument
 
 __all__ = ["register", "run", "DEFAULTS", "build_setup"]
@@ -27,17 +28,10 @@ DEFAULTS = {
 def register(sub) -> None:
     p = sub.add_parser("compare", help="theory against simulation, with intervals and a verdict per quantity")
     D = DEFAULTS
-    p.add_argument("--activation", default=D["activation"], help=f"student activation (default {D['activation']})")
-    p.add_argument("--target", default=D["target"], help=f"target link (default {D['target']})")
-    p.add_argument("--d", type=positive_int, default=D["d"], help=f"input dimension (default {D['d']})")
-    p.add_argument("--width-ratio", type=float, default=D["width_ratio"], help="width / d (default 1)")
-    p.add_argument("--sample-ratio", type=float, default=D["sample_ratio"], help="n / d for the step (default 20)")
-    p.add_argument("--lr", type=float, default=D["lr"], help="per-neuron step tau (default 3)")
-    p.add_argument("--noise-var", type=float, default=D["noise_var"], help="label-noise variance (default 0)")
-    p.add_argument("--readout", default=D["readout"], help="gaussian | rademacher | symmetric | constant")
-    p.add_argument("--init", default=D["init"], help="sphere | gaussian")
-    p.add_argument("--output-scale", type=float, default=None, help="network prefactor (default 1/width)")
-    p.add_argument("--n-ridge-ratio", type=float, default=D["n_ridge_ratio"], help="n_ridge / d (default 2)")
+    add_setup_arguments(p, preset="cui2024", d=D["d"], integer_sizes=True)
+    r = p.add_mutually_exclusive_group()
+    r.add_argument("--n-ridge-ratio", type=float, default=None, help="n_ridge / d (default 2)")
+    r.add_argument("--n-ridge", type=positive_int, default=None, help="ridge samples, instead of --n-ridge-ratio")
     p.add_argument("--lam", type=float, default=D["lam"], help="ridge penalty lam_C (default 0.1)")
     p.add_argument("--trials", type=positive_int, default=D["trials"], help="Monte Carlo trials (default 8)")
     p.add_argument("--seed", type=int, default=D["seed"], help="root seed (default 0)")
@@ -56,22 +50,26 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _sizes_at(args, d) -> tuple[int, int, int]:
-    """``width``, ``n``, ``n_ridge`` at dimension ``d``: integers, or a ValueError naming the flags."""
-    return (integer_size(args.width_ratio * d, f"--width-ratio {args.width_ratio:g} times d = {d:g}"),
-            integer_size(args.sample_ratio * d, f"--sample-ratio {args.sample_ratio:g} times d = {d:g}"),
-            integer_size(args.n_ridge_ratio * d, f"--n-ridge-ratio {args.n_ridge_ratio:g} times d = {d:g}"))
+def _ridge_ratio(args, setup) -> float:
+    if args.n_ridge is not None:
+        return args.n_ridge / setup.d
+    return DEFAULTS["n_ridge_ratio"] if args.n_ridge_ratio is None else args.n_ridge_ratio
+
+
+def _sizes_at(args, d, setup=None) -> tuple[int, int, int]:
+    """``width``, ``n``, ``n_ridge`` at dimension ``d`` (the ratios of ``setup``): integers, or a ValueError naming the flags."""
+    setup = setup if setup is not None else build_setup(args)[0]
+    rr = _ridge_ratio(args, setup)
+    return (integer_size(setup.width_ratio * d, f"--width-ratio {setup.width_ratio:g} times d = {d:g}"),
+            integer_size(setup.sample_ratio * d, f"--sample-ratio {setup.sample_ratio:g} times d = {d:g}"),
+            integer_size(rr * d, f"--n-ridge-ratio {rr:g} times d = {d:g}"))
 
 
 def build_setup(args):
     """The ``OneStep`` and ``n_ridge`` described by the command-line arguments (integer sizes)."""
-    import theory
-
-    d = integer_size(args.d, "--d")
-    width, n, n_ridge = _sizes_at(args, d)
-    setup = theory.OneStep(activation=args.activation, target=args.target, d=d, width=width,
-                           n=n, lr=args.lr, noise_var=args.noise_var, readout=args.readout,
-                           init=args.init, output_scale=args.output_scale)
+    setup = setup_from_args(args)
+    n_ridge = args.n_ridge if args.n_ridge is not None else \
+        integer_size(_ridge_ratio(args, setup) * setup.d, f"--n-ridge-ratio {_ridge_ratio(args, setup):g} times d = {setup.d:g}")
     return setup, n_ridge
 
 
@@ -106,7 +104,7 @@ def run(args) -> int:
     if sizes is not None:
         sizes = [integer_size(v, "--sizes") for v in sizes]
         for d in sizes:
-            _sizes_at(args, d)
+            _sizes_at(args, d, setup)
     if args.trials < 2:
         raise ValueError(f"--trials must be >= 2 (an interval needs two trials); got {args.trials}")
     json_path, fig_path = _paths(args.out)  # an unwritable output fails before the simulation

@@ -20,7 +20,8 @@ def register(sub) -> None:
     p.add_argument("--noise-var", type=float, default=0.0, help="label-noise variance (default 0)")
     p.add_argument("--activation", default="relu", help="student activation for the l = 1 cosine law (default relu)")
     p.add_argument("--lr", type=float, default=None, help="per-neuron step tau: also print the l = 1 cosine law")
-    p.add_argument("--alpha", type=float, default=1.0, help="n/d for the cosine law (default 1)")
+    p.add_argument("--sample-ratio", "--alpha", dest="alpha", type=float, default=1.0,
+                   help="n/d for the cosine law (default 1; --alpha is the old name)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 

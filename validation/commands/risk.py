@@ -1,4 +1,7 @@
-"""``onegrad risk --activation tanh --target sin --d 2000 --width 2000 --n 40000 --lr 3 --n-ridge-ratio 0.2:3:50 --lam 0.1 [--csv|--json] [--plot FILE]``.
+"""``onegrad risk [setup options] [--n-ridge-ratio 0.2:3:50] [--lam 0.1] [--csv|--json] [--plot FILE]``.
+
+The setup options are those of every command (:mod:`validation.commands._setup_args`); the default
+setup is ``--preset cui2024`` (Cui et al.'s giant step) at ``d = 1000``.
 
 The limiting learning curve of ridge on the features after one step (``theory.risk``,
 ``docs/risk.md``): one row per ``(n_ridge, lam)`` with the test error (label noise included), the
@@ -53,7 +56,7 @@ def _cell(value: float, status: str) -> str:
 
 def register(sub) -> None:
     p = sub.add_parser("risk", help="limiting test and train error of ridge after one step (learning curve)")
-    add_setup_arguments(p, d=2000, width=2000, n=40000, n_help="40000 = 20 d", lr=3.0)
+    add_setup_arguments(p, preset="cui2024")
     p.add_argument("--n-ridge-ratio", default="0.2:3:50", help="n_ridge/d grid: 'a:b:k', list or number (default 0.2:3:50)")
     p.add_argument("--lam", default="0.1", help="ridge penalty lam_C: number or list (default 0.1)")
     from theory.regimes import available
@@ -90,7 +93,7 @@ def run(args) -> int:
                           strength=args.strength, alignment_term=args.alignment_term)
     except ArithmeticError as exc:  # e.g. lr**2 beyond the floating-point range
         raise ValueError(f"the limiting equations overflow at these inputs ({type(exc).__name__}: {exc}); "
-                         f"--lr {args.lr:g}, --d {args.d:g}, --width {args.width:g}, --n {args.n:g}: "
+                         f"--lr {setup.lr:g}, --d {setup.d:g}, --width {setup.width:g}, --n {setup.n:g}: "
                          "is one of them too large?") from None
     rows = []
     for i, lam in enumerate(lams):

@@ -1,4 +1,7 @@
-"""``onegrad simulate --activation tanh --target sin --d 500 --width 500 --n 2000 --lr 3 --n-ridge 1000 --lam 0.1 [--trials T] [--seed S] [--json]``.
+"""``onegrad simulate [setup options] [--n-ridge 1000] [--lam 0.1] [--trials T] [--seed S] [--json]``.
+
+The setup options are those of every command (:mod:`validation.commands._setup_args`): by default
+``theory.OneStep()`` (d = 1000, width = d, n = 2 d, lr = 1, tanh student and target).
 
 Runs :func:`validation.simulate` and prints one row per quantity (mean, standard error, 95%
 t-interval over trials). ``--n-ridge`` and ``--lam`` accept comma-separated lists (a learning
@@ -43,8 +46,7 @@ def add_memory_argument(p) -> None:
 
 def register(sub) -> None:
     p = sub.add_parser("simulate", help="Monte Carlo of one step then ridge: estimates over trials")
-    add_setup_arguments(p, d=500, width=500, n=2000, n_help="2000", lr=1.0,
-                        readouts="gaussian | rademacher | symmetric | constant", integer_sizes=True)
+    add_setup_arguments(p, integer_sizes=True)
     p.add_argument("--steps", type=positive_int, default=1, help="number of steps (default 1)")
     p.add_argument("--n-ridge", default=None, help="ridge samples, or a comma-separated list (default: no ridge)")
     p.add_argument("--lam", default=None, help="ridge penalty, or a comma-separated list (default 0)")
@@ -95,7 +97,7 @@ def run(args) -> int:
               reuse=args.reuse, top_k=args.top_k, dtype=dtype, workers=args.workers)
     need = _guard(setup, kw, args.max_memory)
     if estimate_simulation_flops(setup, n_ridge, measures=measures, n_test=args.n_test, trials=args.trials) > LONG_RUN_FLOPS:
-        status("simulate", f"simulating d={args.d}, width={args.width}, n={args.n}, {args.trials} trial(s) "
+        status("simulate", f"simulating d={setup.d:g}, width={setup.width:g}, n={setup.n:g}, {args.trials} trial(s) "
                            f"(peak memory about {gib(need)})...")
     sim = simulate(setup, progress=True, max_memory_gb=args.max_memory, **kw)
     from ..tables import setup_text, simulation_table

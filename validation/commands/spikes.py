@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_output_file, integer_size, positive_int
+from ._setup_args import add_setup_arguments, setup_from_args
 from .simulate import add_memory_argument
 
 __all__ = ["register", "run", "report", "build_setup"]
@@ -21,18 +22,10 @@ def register(sub) -> None:
     p = sub.add_parser("spikes", help="spikes of the feature matrix after one step (Ba / Moniri / giant step)")
     p.add_argument("--alpha", type=float, default=None, help="Moniri's exponent: eta = eta0 * n^alpha, lr = eta/sqrt(width)")
     p.add_argument("--eta0", type=float, default=1.0, help="prefactor of eta (default 1)")
-    p.add_argument("--lr", type=float, default=None, help="per-neuron step tau instead of --alpha")
-    p.add_argument("--activation", default="tanh", help="registry name (default tanh), or 'polynomial' with --coeffs")
-    p.add_argument("--coeffs", type=float, nargs="+", default=None, help="polynomial coefficients (with --coeff-basis)")
+    p.add_argument("--coeffs", type=float, nargs="+", default=None,
+                   help="with --activation polynomial: its coefficients (in --coeff-basis)")
     p.add_argument("--coeff-basis", default="hermite", help="monomial | hermite | series (default hermite)")
-    p.add_argument("--target", default="tanh", help="single-index link (default tanh)")
-    p.add_argument("--d", type=float, required=True, help="input dimension")
-    p.add_argument("--width", type=float, default=None, help="number of neurons (default d)")
-    p.add_argument("--n", type=float, default=None, help="samples of the step and rows of F (default 2d)")
-    p.add_argument("--readout", default="gaussian", help="gaussian | rademacher | constant (default gaussian)")
-    p.add_argument("--residual", default="labels", help="labels (r = y) | full (r = y - f0) (default labels)")
-    p.add_argument("--init", default="sphere", help="sphere | gaussian (default sphere)")
-    p.add_argument("--noise-var", type=float, default=0.0, help="label-noise variance (default 0)")
+    add_setup_arguments(p)
     p.add_argument("--method", default="finite", help="finite (deterministic equivalent) | leading (default finite)")
     p.add_argument("--simulate", action="store_true", help="also simulate the network (validation.simulate)")
     p.add_argument("--trials", type=positive_int, default=3, help="Monte Carlo trials with --simulate (default 3)")
@@ -47,8 +40,9 @@ def build_setup(args):
     """The :class:`theory.OneStep` described by the command-line arguments."""
     import theory
 
-    if (args.alpha is None) == (args.lr is None):
-        raise ValueError("give exactly one of --alpha and --lr")
+    if args.alpha is not None and args.lr is not None:
+        raise ValueError("give at most one of --alpha and --lr")
+    act = None
     if args.activation == "polynomial":
         if not args.coeffs:
             raise ValueError("--activation polynomial needs --coeffs")
@@ -56,19 +50,15 @@ def build_setup(args):
     else:
         if args.coeffs:
             raise ValueError("--coeffs is only for --activation polynomial")
-        act = theory.activation(args.activation)
-    from theory._checks import check_positive
-
-    d = check_positive(args.d, "d")
-    width = d if args.width is None else args.width
-    n = 2 * d if args.n is None else args.n
-    common = dict(activation=act, target=args.target, d=d, width=width, n=n, noise_var=args.noise_var,
-                  readout=args.readout, residual=args.residual, init=args.init)
-    if args.alpha is not None:
-        if not 0 <= args.alpha < 0.5:
-            raise ValueError(f"--alpha must lie in [0, 0.5); got {args.alpha}")
-        return theory.OneStep.from_moniri(alpha=args.alpha, eta0=args.eta0, **common)
-    return theory.OneStep(lr=args.lr, **common)
+        act = None
+    base = setup_from_args(args, **({"activation": act} if act is not None else {}))
+    if args.alpha is None:
+        return base
+    if not 0 <= args.alpha < 0.5:
+        raise ValueError(f"--alpha must lie in [0, 0.5); got {args.alpha}")
+    given = {f: getattr(args, f) for f in ("readout", "residual", "init", "output_scale") if getattr(args, f) is not None}
+    return theory.OneStep.from_moniri(alpha=args.alpha, eta0=args.eta0, activation=base.activation, target=base.target,
+                                      d=base.d, width=base.width, n=base.n, noise_var=base.noise_var, **given)
 
 
 def report(setup, *, method: str = "finite") -> dict:
