@@ -73,6 +73,12 @@ def test_compare_shows_a_bar_on_a_terminal_and_keeps_stdout_clean(tmp_path):
     assert first is not None
 
 
+def test_quiet_hides_the_bar_on_a_terminal(tmp_path):
+    for argv in (["-q", *COMPARE], [*COMPARE, "--quiet"]):
+        rc, out, err, _ = _run_on_terminal([*argv, "--out", str(tmp_path / "c.json")], tmp_path)
+        assert rc == 0 and err == b"" and out.startswith("# onegrad compare"), (argv, err)
+
+
 @pytest.mark.benchmark
 def test_compare_progress_within_two_seconds(tmp_path):
     """The issue's acceptance: on a terminal the bar appears within two seconds of the start."""
