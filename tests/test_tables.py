@@ -129,3 +129,10 @@ def test_cli_hermite_dps_30_prints_30_digits():
     assert proc.returncode == 0, proc.stderr
     row0 = proc.stdout.splitlines()[2].split()
     assert row0[0] == "0" and row0[1] == "0.398942280401432677939946059934"
+
+
+def test_cli_errors_show_numbers_not_numpy_reprs():
+    proc = _cli("risk", "--lam=-1,0.1", "--n-ridge-ratio", "1")
+    assert proc.returncode == 2 and proc.stderr.strip() == "onegrad risk: error: lam must be >= 0; got -1, 0.1"
+    with pytest.raises(ValueError, match=r"^lam must be finite; got 1, nan, 3, 4, 5, 6, \.\.\. \(8 values\)$"):
+        theory.risk(theory.OneStep(), n_ridge=1000, lam=np.array([1, np.nan, 3, 4, 5, 6, 7, 8]))

@@ -119,9 +119,16 @@ def check_array(value, name: str, *, positive: bool = False, nonnegative: bool =
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite; got {value!r}")
+        raise ValueError(f"{name} must be finite; got {_numbers(arr)}")
     if positive and np.any(arr <= 0):
-        raise ValueError(f"{name} must be > 0; got {value!r}")
+        raise ValueError(f"{name} must be > 0; got {_numbers(arr)}")
     if nonnegative and np.any(arr < 0):
-        raise ValueError(f"{name} must be >= 0; got {value!r}")
+        raise ValueError(f"{name} must be >= 0; got {_numbers(arr)}")
     return arr
+
+
+def _numbers(arr: np.ndarray, most: int = 6) -> str:
+    """The values of ``arr`` for a message: ``-1`` or ``-1, 0.1, 2`` (no numpy repr; at most ``most`` shown)."""
+    flat = np.ravel(arr)
+    text = ", ".join(f"{float(v):g}" for v in flat[:most])
+    return text + (f", ... ({flat.size} values)" if flat.size > most else "")
