@@ -136,3 +136,10 @@ def test_cli_errors_show_numbers_not_numpy_reprs():
     assert proc.returncode == 2 and proc.stderr.strip() == "onegrad risk: error: lam must be >= 0; got -1, 0.1"
     with pytest.raises(ValueError, match=r"^lam must be finite; got 1, nan, 3, 4, 5, 6, \.\.\. \(8 values\)$"):
         theory.risk(theory.OneStep(), n_ridge=1000, lam=np.array([1, np.nan, 3, 4, 5, 6, 7, 8]))
+
+
+def test_cli_spikes_and_giant_step_headers_have_no_python_reprs():
+    spikes = _cli("spikes", "--d", "100", "--alpha", "0.3").stdout
+    assert "degrees 1," in spikes and "(1,)" not in spikes
+    gs = _cli("giant-step", "--target", "z1 + z1*z2", "--r", "2").stdout
+    assert "dims 1, 2, 2," in gs and "[1, 2, 2]" not in gs and "noise_var = 0)" in gs

@@ -60,12 +60,12 @@ def report(target, steps: int, ells, *, activation: str = "relu", lr=None, alpha
 
 def _text(data: dict) -> str:
     t = data["target"]
-    lines = [f"# giant steps on y = {t['expr'] or t['name']} (r = {t['r']}, noise_var = {t['noise_var']}); "
+    lines = [f"# giant steps on y = {t['expr'] or t['name']} (r = {t['r']}, noise_var = {t['noise_var']:g}); "
              f"{'exact' if data['exact'] else 'numeric'}",
              "|C_k|_F for k = 0..: " + ", ".join(f"{v:.6g}" for v in data["tensor_norms"]),
              "one step at n = d^l learns dim: " + ", ".join(f"l={k}: {v}" for k, v in data["learnable_dims"].items()),
              f"leap index: (a) spanning = {data['leap_index']['spanning']}, (b) first non-zero order = {data['leap_index']['first_nonzero']}",
-             f"staircase (n = O(d) steps): dims {data['staircase']['dims']}, fixed point {data['staircase']['fixed_point_dim']}"
+             f"staircase (n = O(d) steps): dims {', '.join(map(str, data['staircase']['dims']))}, fixed point {data['staircase']['fixed_point_dim']}"
              f" ({'staircase' if data['staircase']['is_staircase'] else 'not a staircase'})",
              "error floors (MSE, label noise included):"]
     from ..tables import error_floor_lines

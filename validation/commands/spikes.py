@@ -85,7 +85,7 @@ def _text(data: dict, sim=None) -> str:
             lines.append(f"interval theorem: boundary value (degree {it['boundary_degree']}): "
                          f"{it['count_below']} spike(s) just below, {it['count_above']} just above")
         else:
-            lines.append(f"interval theorem: {it['count']} spike(s), degrees {tuple(it['degrees'])}, "
+            lines.append(f"interval theorem: {it['count']} spike(s), degrees {', '.join(map(str, it['degrees']))}, "
                          f"interval ({it['interval'][0]:.4g}, {it['interval'][1]:.4g})")
     lo = data["learned_overlap"]
     lines.append(f"learned direction: |beta|^2 = {lo['norm_sq']:.6g}, cos(beta, beta*) = {lo['cos']:.6g}")
