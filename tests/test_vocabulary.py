@@ -136,3 +136,15 @@ def test_verbose_shows_the_library_log(tmp_path):
     proc = _cli("-v", "sweep", conf, "--allow-code", "--no-progress", "--out", tmp_path / "a.jsonl", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"onegrad: INFO: validation\.sweep: sweep \w+: 2 tasks", proc.stderr), proc.stderr
+
+
+def test_ridge_sizes_absolute_or_ratio():
+    a = _cli("risk", "--n-ridge", "500,1000", "--json")
+    b = _cli("risk", "--n-ridge-ratio", "0.5,1", "--json")
+    assert a.returncode == 0 and json.loads(a.stdout)["rows"] == json.loads(b.stdout)["rows"]
+    args = ("simulate", "--d", "40", "--lam", "0.1", "--trials", "2", "--n-test", "100", "--measures", "ridge", "--json")
+    a = json.loads(_cli(*args, "--n-ridge", "20,40").stdout)
+    b = json.loads(_cli(*args, "--n-ridge-ratio", "0.5,1").stdout)
+    assert a["summary"] == b["summary"]
+    proc = _cli("risk", "--n-ridge", "500", "--n-ridge-ratio", "1")
+    assert proc.returncode == 2 and "not allowed with" in proc.stderr

@@ -57,7 +57,9 @@ def _cell(value: float, status: str) -> str:
 def register(sub) -> None:
     p = sub.add_parser("risk", help="limiting test and train error of ridge after one step (learning curve)")
     add_setup_arguments(p, preset="cui2024")
-    p.add_argument("--n-ridge-ratio", default="0.2:3:50", help="n_ridge/d grid: 'a:b:k', list or number (default 0.2:3:50)")
+    r = p.add_mutually_exclusive_group()
+    r.add_argument("--n-ridge-ratio", default="0.2:3:50", help="n_ridge/d grid: 'a:b:k', list or number (default 0.2:3:50)")
+    r.add_argument("--n-ridge", default=None, help="ridge samples instead of --n-ridge-ratio: 'a:b:k', list or number")
     p.add_argument("--lam", default="0.1", help="ridge penalty lam_C: number or list (default 0.1)")
     from theory.regimes import available
 
@@ -78,10 +80,12 @@ def run(args) -> int:
     from ..cli import emit, status
 
     setup = setup_from_args(args)
-    ratios = parse_grid(args.n_ridge_ratio, "n-ridge-ratio")
+    ratios = parse_grid(args.n_ridge_ratio, "n-ridge-ratio") if args.n_ridge is None else \
+        parse_grid(args.n_ridge, "n-ridge") / setup.d
     lams = parse_grid(args.lam, "lam")
     if ratios.size == 0 or np.any(ratios <= 0):
-        raise ValueError(f"--n-ridge-ratio must be positive; got {args.n_ridge_ratio!r}")
+        flag, given = ("--n-ridge", args.n_ridge) if args.n_ridge is not None else ("--n-ridge-ratio", args.n_ridge_ratio)
+        raise ValueError(f"{flag} must be positive; got {given!r}")
     check_cap(ratios.size * lams.size, MAX_POINTS, "the number of points (--n-ridge-ratio times --lam)",
               f"each point solves the limiting equations (about 20 ms), so {MAX_POINTS} already take about a minute")
     if args.plot:

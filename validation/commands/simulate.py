@@ -48,7 +48,9 @@ def register(sub) -> None:
     p = sub.add_parser("simulate", help="Monte Carlo of one step then ridge: estimates over trials")
     add_setup_arguments(p, integer_sizes=True)
     p.add_argument("--steps", type=positive_int, default=1, help="number of steps (default 1)")
-    p.add_argument("--n-ridge", default=None, help="ridge samples, or a comma-separated list (default: no ridge)")
+    r = p.add_mutually_exclusive_group()
+    r.add_argument("--n-ridge", default=None, help="ridge samples, or a comma-separated list (default: no ridge)")
+    r.add_argument("--n-ridge-ratio", default=None, help="n_ridge/d, or a comma-separated list, instead of --n-ridge")
     p.add_argument("--lam", default=None, help="ridge penalty, or a comma-separated list (default 0)")
     p.add_argument("--lam-convention", default="reference",
                    help="how --lam is read: reference | cui | dandi | ba | moniri | per_sample (default reference)")
@@ -90,6 +92,12 @@ def run(args) -> int:
     setup = setup_from_args(args, steps=args.steps)
     dtype = check_choice(args.dtype, ("auto", "float64", "float32"), "--dtype")
     n_ridge = None if args.n_ridge is None else _sizes(args.n_ridge, "n-ridge")
+    if args.n_ridge_ratio is not None:
+        from ._checks import integer_size
+
+        sizes = [integer_size(r * setup.d, f"--n-ridge-ratio {r:g} times d = {setup.d:g}")
+                 for r in np.atleast_1d(_floats(args.n_ridge_ratio, "n-ridge-ratio"))]
+        n_ridge = sizes[0] if len(sizes) == 1 else np.asarray(sizes)
     lam = None if args.lam is None else _floats(args.lam, "lam")
     measures = tuple(m for m in args.measures.split(",") if m)
     kw = dict(n_ridge=n_ridge, lam=lam, trials=args.trials, seed=args.seed, n_test=args.n_test, measures=measures,
