@@ -70,7 +70,7 @@ def test_large_kmax():
     q = hermite_coefficients(np.tanh, 400, basis="orthonormal")
     assert np.all(np.isfinite(q.values)) and np.max(q.error_estimate) < 1e-14
     with pytest.raises(ValueError, match="kmax must be <= 400"):
-        hermite_coefficients(np.tanh, 401)
+        hermite_coefficients(np.tanh, 401, basis="orthonormal")
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -283,3 +283,18 @@ def test_cli_hermite_refuses_a_hostile_activation_text(tmp_path):
     ref = theory.hermite_coefficients("tanh", 2, basis="series").values + np.array([0.1, 0.0, 0.1])
     got = [float(line.split()[1]) for line in ok.stdout.splitlines() if line.strip() and line.split()[0].isdigit()]
     np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-15)
+
+
+def test_plain_basis_beyond_float64_range_is_refused_not_nan():
+    """sqrt(k!) overflows float64 beyond k = 300: the plain basis refuses with the reason instead of NaN/inf;
+    the orthonormal basis at the same degree stays finite."""
+    import math
+
+    import numpy as np
+
+    assert math.lgamma(300 + 1) / 2 < math.log(np.finfo(float).max) < math.lgamma(301 + 1) / 2  # sqrt(300!) fits
+    with pytest.raises(ValueError, match="basis='plain'"):
+        theory.hermite_coefficients("tanh", 400)
+    r = theory.hermite_coefficients("tanh", 400, basis="orthonormal")
+    assert np.all(np.isfinite(r.values)) and np.all(np.isfinite(r.error_estimate))
+    assert np.all(np.isfinite(theory.hermite_coefficients("tanh", 300).values))

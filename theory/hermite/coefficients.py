@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from .._checks import check_choice, check_integer, check_positive
-from .guards import check_elementwise, check_work, warn_if_inaccurate
+from .guards import MAX_KMAX_PLAIN_DOUBLE, check_elementwise, check_work, warn_if_inaccurate
 from .high_precision import hermite_coefficients_mp
 from .quadrature import BASES, HermiteResult, double_precision_coefficients
 
@@ -37,6 +37,12 @@ def resolved_coefficients(act, f, kmax, *, kinks=(), basis: str = "plain", dps=N
     if rtol is not None:
         rtol = check_positive(rtol, "rtol")
     check_work(act is not None and act.closed_form is not None, kmax, dps)  # caps before any work
+    if dps is None and basis == "plain" and kmax > MAX_KMAX_PLAIN_DOUBLE:
+        raise ValueError(
+            f"kmax must be <= {MAX_KMAX_PLAIN_DOUBLE} for basis='plain' in double precision; got {kmax} (the plain "
+            "coefficients grow like sqrt(k!), which exceeds the largest float64 beyond that degree): use "
+            "basis='orthonormal', or dps=... for many digits"
+        )
     if act is None and dps is None:
         check_elementwise(f, "f")
     if dps is not None:

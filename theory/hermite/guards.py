@@ -33,6 +33,7 @@ __all__ = [
     "MAX_KMAX_QUADRATURE_MP",
     "WARN_RELATIVE_ERROR",
     "check_work",
+    "MAX_KMAX_PLAIN_DOUBLE",
     "check_elementwise",
     "warn_if_inaccurate",
 ]
@@ -50,6 +51,11 @@ _PROBE = np.array([0.35, -2.05, 3.7, -0.15, 1.45, -3.3, 0.8, -1.2, 2.2, -0.55])
 
 class AccuracyWarning(UserWarning):
     """The returned values are much less accurate than double precision (see ``error_estimate``)."""
+
+
+#: Largest ``kmax`` of the plain basis in double precision: sqrt(k!) (the scale of plain coefficients of a
+#: function of unit size) exceeds the largest float64 for k > 300 (lgamma(302)/2 > log(1.8e308)).
+MAX_KMAX_PLAIN_DOUBLE = 300
 
 
 def check_work(has_closed_form: bool, kmax: int, dps) -> None:
