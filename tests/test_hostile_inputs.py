@@ -298,3 +298,12 @@ def test_plain_basis_beyond_float64_range_is_refused_not_nan():
     r = theory.hermite_coefficients("tanh", 400, basis="orthonormal")
     assert np.all(np.isfinite(r.values)) and np.all(np.isfinite(r.error_estimate))
     assert np.all(np.isfinite(theory.hermite_coefficients("tanh", 300).values))
+
+
+@pytest.mark.parametrize("expr,kmax", [("gelu", 100), ("gelu", 25), ("z**3*exp(z)", 61)])
+def test_exact_path_refuses_requests_that_would_run_for_minutes(expr, kmax):
+    """gelu's exact expansion to k = 100 ran for minutes (erf terms cost ~k^2.5): refused at once, naming kmax."""
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="kmax must be <="):
+        theory.symbolic.hermite_coefficients(expr, kmax)
+    assert time.perf_counter() - t0 < 5.0

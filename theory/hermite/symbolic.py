@@ -43,6 +43,11 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Largest ``kmax`` of the exact path: sympy's cost grows fast with it (z^3 e^z: 0.9 s at k = 30,
 #: 5 s at k = 60, measured); the numeric engine goes to 2000 (closed forms) or 400 (quadrature).
 MAX_KMAX = 100
+#: Lower caps for the slower classes, so that every exact request answers within seconds (measured here):
+#: a polynomial times exp/sin/cos (z^3 e^z: 5 s at k = 60) and a polynomial times erf (gelu: 2.6 s at
+#: k = 24, 15 s at k = 40, growing like k^2.5).
+MAX_KMAX_EXP_TRIG = 60
+MAX_KMAX_ERF = 24
 _ZR = sp.Symbol("z", real=True)
 
 
@@ -272,7 +277,8 @@ def hermite_coefficients(expr, kmax, *, basis: str = "plain") -> tuple:
         expression in ``z`` as text (read by :func:`theory.parse_expression`, e.g. ``"z**3 + relu(z)"``)
         or an Activation with ``sympy_expr``.
     kmax : int
-        At most :data:`MAX_KMAX` (100).
+        At most :data:`MAX_KMAX` (100); at most :data:`MAX_KMAX_EXP_TRIG` (60) with exp, sin or cos and
+        :data:`MAX_KMAX_ERF` (24) with erf (each answer within seconds).
     basis : {"plain", "orthonormal", "series"}
         ``plain`` :math:`\mu_k`, ``orthonormal`` :math:`\mu_k/\sqrt{k!}`, ``series`` :math:`\mu_k/k!`.
 
@@ -299,6 +305,11 @@ def hermite_coefficients(expr, kmax, *, basis: str = "plain") -> tuple:
                          "with kmax: use theory.hermite_coefficients(f, kmax, dps=...) for many digits)")
     check_choice(basis, BASES, "basis")
     e = _as_expression(expr)
+    for cls, cap, what in ((sp.erf, MAX_KMAX_ERF, "erf"), ((sp.exp, sp.sin, sp.cos), MAX_KMAX_EXP_TRIG, "exp, sin or cos")):
+        if kmax > cap and e.has(*(cls if isinstance(cls, tuple) else (cls,))):
+            raise ValueError(f"kmax must be <= {cap} on the exact (sympy) path for an expression with {what}; got "
+                             f"{kmax} (its cost grows like kmax**2.5: use theory.hermite_coefficients(f, kmax, dps=...) "
+                             "for many digits)")
     mu = _plain_coefficients(e, kmax)
     if basis == "orthonormal":
         mu = [m / sp.sqrt(sp.factorial(k)) for k, m in enumerate(mu)]
