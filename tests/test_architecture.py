@@ -377,3 +377,14 @@ def test_private_use_reader(tmp_path):
     found = {(m, n) for m, n, _ in private_uses(f)}
     assert found == {("theory.x", "_y"), ("validation._m", "w"), ("theory.hermite.engine", "_resolve"),
                      ("theory.hermite.engine", "_h")}
+
+
+def test_public_names_are_listed_once():
+    """Each public name appears once in theory.__all__ and validation.__all__ (a duplicate hid a typo before)."""
+    import collections
+
+    import validation
+
+    for mod in (theory, validation):
+        dup = [k for k, v in collections.Counter(mod.__all__).items() if v > 1]
+        assert dup == [], f"{mod.__name__}.__all__ lists {dup} more than once"
