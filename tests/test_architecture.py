@@ -383,6 +383,7 @@ def test_public_names_are_listed_once():
     """Each public name appears once in theory.__all__ and validation.__all__ (a duplicate hid a typo before)."""
     import collections
 
+    import theory
     import validation
 
     for mod in (theory, validation):
