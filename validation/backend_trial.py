@@ -235,11 +235,7 @@ def one_trial(setup, sz, tseq, cfg, be, chunk) -> dict:
 
         errs = {"test_error": s1e / nt, "test_risk": s1r / nt, "test_error_sampling_se": se(s1e, s2e),
                 "test_risk_sampling_se": se(s1r, s2r), "train_error": train}
-        for key in ("train_error", "test_error", "test_risk", "test_error_sampling_se", "test_risk_sampling_se"):
-            v = np.asarray(errs[key], dtype=float).reshape(nr.size, nl)
-            if cfg.lam_scalar:
-                v = v[:, 0]
-            if np.ndim(cfg.n_ridge) == 0:
-                v = v[0]
-            rec[key] = float(v) if np.ndim(v) == 0 else v
+        from .simulate import shape_ridge_errors
+
+        rec.update(shape_ridge_errors(errs, cfg, nr.size, nl))
     return rec

@@ -637,14 +637,25 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
         errs = stream_test_errors(fmap.features, R, lambda m: draw_data(setup, m, test_rng, noise_rng, dtype=dt),
                                   cfg.n_test, offsets=offs, linear=lin, chunk=chunk)
         errs["train_error"] = path.train_error
-        for key in ("train_error", "test_error", "test_risk", "test_error_sampling_se", "test_risk_sampling_se"):
-            v = np.asarray(errs[key], dtype=float).reshape(nr.size, nl)
-            if cfg.lam_scalar:
-                v = v[:, 0]
-            if np.ndim(cfg.n_ridge) == 0:
-                v = v[0]
-            rec[key] = float(v) if np.ndim(v) == 0 else v
+        rec.update(shape_ridge_errors(errs, cfg, nr.size, nl))
     return rec
+
+
+RIDGE_ERROR_KEYS = ("train_error", "test_error", "test_risk", "test_error_sampling_se", "test_risk_sampling_se")
+
+
+def shape_ridge_errors(errs, cfg, n_sizes, n_lams):
+    """The ridge errors of one trial, flat over ``(n_ridge, lam)``, in the shape the user asked for
+    (scalars for a scalar ``n_ridge`` and ``lam``); shared by the numpy trial and the array-API trial."""
+    out = {}
+    for key in RIDGE_ERROR_KEYS:
+        v = np.asarray(errs[key], dtype=float).reshape(n_sizes, n_lams)
+        if cfg.lam_scalar:
+            v = v[:, 0]
+        if np.ndim(cfg.n_ridge) == 0:
+            v = v[0]
+        out[key] = float(v) if np.ndim(v) == 0 else v
+    return out
 
 
 def _progress_bar(progress, total):
