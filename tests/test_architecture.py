@@ -132,12 +132,7 @@ def one_cycle(graph: dict, comp: list, where: dict) -> str:
 
 # Cycles that exist today and are being broken by their owners (each entry: the modules and why it is
 # tolerated for now). The test fails on any other cycle, and on an entry that no longer exists (remove it).
-KNOWN_CYCLES = {
-    frozenset({"theory.spikes.feature_spectrum", "theory.spikes.predictions", "theory.model.onestep",
-               "theory.model.statistics"}):
-        "OneStep.spikes()/learned_overlap()/weight_spike() call the spikes layer, and predictions and "
-        "feature_spectrum call each other; being reorganised with the step's statistics (issue 12 item 2)",
-}
+KNOWN_CYCLES: dict = {}  # frozenset of modules -> why it is tolerated; none today
 
 
 def test_the_graph_reader_sees_every_kind_of_import(tmp_path):
@@ -186,8 +181,6 @@ LAYERS = (
 # Imports that go up a layer today, each with its reason; the test fails on any other, and on an entry
 # that is gone (remove it).
 KNOWN_UPWARD = {
-    ("theory.model.onestep", "theory.spikes.predictions"):
-        "OneStep.spikes()/learned_overlap()/weight_spike(): public shortcuts to the spikes layer",
     ("theory.model.onestep", "theory.multi_index.targets"):
         "OneStep.from_dandi's default target is Dandi et al.'s two-index target, a MultiIndexTarget (lazy import)",
     ("theory.model.statistics", "theory.multi_index.tensors"):

@@ -20,8 +20,8 @@ from .hermite.engine import HermiteResult, hermite_coefficients
 from .model.onestep import OneStep
 from .multi_index.targets import MultiIndexTarget
 from .multi_index.tensors import HermiteTensors, hermite_tensor, hermite_tensors
-from .spikes.predictions import SpikeDegrees, feature_spikes, learned_overlap, spike_degrees, weight_spike
-from .spikes.feature_spectrum import Spike, SpikeSpectrum
+from .spikes.predictions import SpikeDegrees, learned_overlap, spike_degrees, weight_spike
+from .spikes.feature_spectrum import Spike, SpikeSpectrum, feature_spikes
 from .multi_index.floors import ErrorFloor, ErrorTable, error_floor, error_table, kernel_error, linear_kernel_error, random_features_error
 from .multi_index.giant_step import AlignmentLaw, NeuronPrediction, SpecialisationLaw, alignment_law, predict_neurons, specialisation_law
 from .multi_index.subspaces import LeapIndex, Staircase, Subspace, leap_index, learnable_subspace, staircase

@@ -263,20 +263,30 @@ class OneStep(Result):
         return s.with_(**changes) if changes else s
 
     # ------------------------------------------------------------------ theory shortcuts
+    # The spikes layer sits above this one, so these methods reach it through SHORTCUTS, which
+    # theory.spikes fills when it is imported (always, by ``import theory``): no upward import.
     def spikes(self, **kw):
-        """Predicted outliers of :math:`F/\\sqrt n` (see :func:`theory.spikes.predictions.feature_spikes`)."""
-        from ..spikes.predictions import feature_spikes
-
-        return feature_spikes(self, **kw)
+        """Predicted outliers of :math:`F/\\sqrt n` (see :func:`theory.feature_spikes`)."""
+        return _shortcut("spikes")(self, **kw)
 
     def learned_overlap(self, **kw):
-        """Limit of :math:`\\cos(\\beta, \\beta_*)` and :math:`|\\beta|^2`, :math:`\\beta = X^\\top r/n`."""
-        from ..spikes.predictions import learned_overlap
-
-        return learned_overlap(self, **kw)
+        """Limit of :math:`\\cos(\\beta, \\beta_*)` and :math:`|\\beta|^2`, :math:`\\beta = X^\\top r/n`
+        (see :func:`theory.learned_overlap`)."""
+        return _shortcut("learned_overlap")(self, **kw)
 
     def weight_spike(self, **kw):
-        """Ba et al.'s rank-one spike of :math:`W_1` (see :func:`theory.spikes.predictions.weight_spike`)."""
-        from ..spikes.predictions import weight_spike
+        """Ba et al.'s rank-one spike of :math:`W_1` (see :func:`theory.weight_spike`)."""
+        return _shortcut("weight_spike")(self, **kw)
 
-        return weight_spike(self, **kw)
+
+#: ``OneStep.spikes()``, ``.learned_overlap()`` and ``.weight_spike()``: name -> function(setup, **kw), filled
+#: by :mod:`theory.spikes` (a higher layer) when it is imported.
+SHORTCUTS: dict = {}
+
+
+def _shortcut(name: str):
+    try:
+        return SHORTCUTS[name]
+    except KeyError:
+        raise RuntimeError(f"OneStep.{name}() is provided by theory.spikes, which is not imported; "
+                           "import theory first") from None

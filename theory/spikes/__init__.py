@@ -7,4 +7,11 @@
   (asymptotic and finite-size equivalents).
 """
 
+from ..model import onestep as _onestep
+from .feature_spectrum import feature_spikes as _feature_spikes
+from .predictions import learned_overlap as _learned_overlap, weight_spike as _weight_spike
+
+# OneStep's shortcut methods reach this layer through a hook (the model layer does not import upwards)
+_onestep.SHORTCUTS.update(spikes=_feature_spikes, learned_overlap=_learned_overlap, weight_spike=_weight_spike)
+
 __all__: list[str] = []

@@ -250,7 +250,7 @@ class SpikeSpectrum(Result):
     message: str = ""
     solver: BulkSolution | None = None
     n_features: float = float("nan")
-    setup: object = setup_field()  # the OneStep it was computed for (set by theory.feature_spikes)
+    setup: object = setup_field()  # the OneStep it was computed for
 
     @property
     def locations(self) -> np.ndarray:
@@ -888,7 +888,7 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
                               bulk0.worst_residual)
         return SpikeSpectrum(spikes=spikes, bulk_edge=edge, regime=regime, method=method, alpha=alpha,
                              count=len(spikes), step_count=len(spikes), below_threshold=(), status=status,
-                             message=message, solver=solver, n_features=float(n_features))
+                             message=message, solver=solver, n_features=float(n_features), setup=setup)
     if setup.readout == "symmetric":
         raise NotApplicable("method='finite' does not support readout='symmetric' (paired neurons share their bulk); "
                          "use method='leading'")
@@ -926,4 +926,4 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
                           bulk.worst_residual)
     return SpikeSpectrum(spikes=spikes, bulk_edge=edge, regime=regime, method=method, alpha=alpha,
                          count=len(spikes), step_count=step_count, below_threshold=below, status=status,
-                         message=message, solver=solver, n_features=float(n_features))
+                         message=message, solver=solver, n_features=float(n_features), setup=setup)

@@ -41,7 +41,6 @@ __all__ = [
     "spike_degrees",
     "learned_overlap",
     "weight_spike",
-    "feature_spikes",
     "readout_moments",
     "boundary_alphas",
 ]
@@ -195,7 +194,7 @@ def spike_degrees(alpha, activation, *, kmax=None, readout: str = "gaussian") ->
     >>> b.at_boundary, b.count, b.count_below, b.count_above
     (True, None, 1, 1)
     """
-    from ..model.onestep import as_activation
+    from ..hermite.engine import as_activation
 
     alpha = check_in_interval(alpha, "alpha", 0.0, 0.5, closed="left")
     act = as_activation(activation, "activation")
@@ -535,12 +534,3 @@ def weight_spike(setup, *, strict: bool = False) -> WeightSpike:
         message=message,
         setup=setup,
     )
-
-
-def feature_spikes(setup, **kw):
-    """Predicted outliers of :math:`F/\\sqrt n` (see :func:`theory.spikes.feature_spectrum.feature_spikes`)."""
-    from dataclasses import replace
-
-    from .feature_spectrum import feature_spikes as _fs
-
-    return replace(_fs(setup, **kw), setup=setup)  # the spectrum carries its setup
