@@ -68,7 +68,9 @@ def _run_on_terminal(args, cwd, *, timeout=120):
 def test_compare_shows_a_bar_on_a_terminal_and_keeps_stdout_clean(tmp_path):
     rc, out, err, first = _run_on_terminal([*COMPARE, "--out", str(tmp_path / "c.json")], tmp_path)
     assert rc == 0, (out, err)
-    assert b"compare:" in err and b"0/3" in err and (b"2/3" in err or b"3/3" in err), err  # at once, then per trial
+    # the bar appears at once; later redraws are rate-limited (mininterval 0.2 s), so trials faster than that
+    # may be drawn only at the end, and leave=False then clears the line: only the first draw is certain
+    assert b"compare:" in err and b"0/3" in err, err
     assert "%|" not in out and "\r" not in out and out.startswith("# onegrad compare")
     assert first is not None
 
