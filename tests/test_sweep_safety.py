@@ -401,7 +401,7 @@ def test_unreachable_dask_scheduler_fails_fast_with_one_line(tmp_path, capsys):
     assert not (tmp_path / "r.jsonl").exists()
 
 
-@pytest.mark.parametrize("out", ["/tmp/elsewhere.jsonl", "../up.jsonl", "results/../../up.jsonl", ""])
+@pytest.mark.parametrize("out", ["/srv/elsewhere.jsonl", "../up.jsonl", "results/../../up.jsonl", ""])
 def test_a_sweep_file_cannot_send_its_results_outside_the_working_directory(tmp_path, out):
     with pytest.raises(ValueError, match=r"\[sweep\] out must be a relative path below the working directory"):
         SweepConfig.from_dict({"sweep": {"task": TASK, "out": out}, "grid": {"x": [1]}})
