@@ -127,7 +127,7 @@ def one_trial(setup, sz, tseq, cfg, be, chunk) -> dict:
             xr = xr + xp.astype(X.T @ rc, f64)
             del Z
         G = G / n
-        W = W + setup.lr * (s[:, None] * G)
+        W = W + setup.lrs[t] * (s[:, None] * G)
         del G
         if t == 0:
             beta = xr / n

@@ -78,6 +78,15 @@ are summarised elementwise:
     ``neuron_target_fraction_mean``, ``neuron_target_fraction_max``, ``neuron_aligned_fraction``
     (share of neurons with :math:`q_i > 1/2`), ``neuron_norm_sq_mean``, and
     ``update_target_fraction_mean`` for the rows of :math:`W_1 - W_0`.
+``"weight_spectrum"``
+    The top ``top_k`` singular triples :math:`(\theta_j, a_j, b_j)` of the final first layer (after every
+    step; for several steps, Moniri & Hassani 2026): ``w_singular_values``; ``w_right_target_sq``
+    (:math:`|P_{V^*}b_j|^2`), ``w_right_step_sq`` (``steps x top_k``: :math:`\cos^2(b_j, u_t)` with
+    :math:`u_t = X_t^\top r_t/n` the direction of step :math:`t`'s batch); ``w_left_readout_gs``
+    (``kmax x top_k``: :math:`|\langle a_j, q_k\rangle|` for the Gram-Schmidt orthonormalised readout powers
+    :math:`q_k` of :math:`s, s^{\circ 2}, \dots, s^{\circ k_{\max}}`); ``w0_top_singular_value`` (the bulk
+    edge of :math:`W_0` on the same draw). With ``"overlap"`` and several steps, ``step_cos``
+    (:math:`\cos(u_t, \beta_*)`, one per step) and ``step_norm_sq`` (:math:`|u_t|^2`).
 ``"ridge"``
     ``train_error``, ``test_error``, ``test_risk`` and the test-set sampling errors
     ``test_error_sampling_se``, ``test_risk_sampling_se`` (shape ``(len(n_ridge), len(lam))`` for
@@ -149,7 +158,7 @@ __all__ = [
 ]
 
 MEASURES = ("overlap", "weight_spike", "spectrum", "ridge", "gradient", "alignment", "spike_count", "neurons",
-            "bulk_edge")
+            "bulk_edge", "weight_spectrum")
 MODELS = ("network",) + simulator_models()  # the regimes' equivalent models (theory.regimes)
 LAM_CONVENTIONS = ("reference", "cui", "dandi", "ba", "moniri", "per_sample")
 top_singular_values = _m.top_singular_values
@@ -222,10 +231,25 @@ def _target_values(setup, X) -> np.ndarray:
     return out
 
 
+def _lr_text(setup) -> str:
+    """``lr`` for a title: one number, or one per step separated by commas."""
+    return ",".join(f"{v:g}" for v in setup.lrs) if isinstance(setup.lr, tuple) else f"{setup.lr:g}"
+
+
+def draw_inputs(setup, n: int, rng, *, dtype=np.float64):
+    """``(X, components)``: ``n`` inputs of the setup's data law (standard Gaussian when ``setup.data`` is
+    ``None``; otherwise ``setup.data.sample``, :mod:`theory.model.data`) and the component of each row
+    (``None`` for isotropic data)."""
+    if setup.data is None:
+        d = sizes_of(setup)["d"]
+        return rng.standard_normal((int(n), d)).astype(dtype, copy=False), None
+    X, comp = setup.data.sample(rng, int(n), dtype=dtype)
+    return np.asarray(X).astype(dtype, copy=False), comp
+
+
 def draw_data(setup, n: int, rng, noise_rng=None, *, dtype=np.float64):
-    """``X`` (``n x d``, standard Gaussian), labels ``y`` (with noise) and the clean ``f*(X)``."""
-    d = sizes_of(setup)["d"]
-    X = rng.standard_normal((int(n), d)).astype(dtype, copy=False)
+    """``X`` (``n x d``, from the setup's data law), labels ``y`` (with noise) and the clean ``f*(X)``."""
+    X, _comp = draw_inputs(setup, n, rng, dtype=dtype)
     fstar = _target_values(setup, X)
     y = fstar
     if setup.noise_var > 0:
@@ -278,19 +302,20 @@ def _blocks(X, y, chunk):
         yield X[start:start + int(chunk)], y[start:start + int(chunk)]
 
 
-def gradient_step(W, s, X, y, setup, *, return_gradient: bool = False, chunk: int = _CHUNK):
+def gradient_step(W, s, X, y, setup, *, return_gradient: bool = False, chunk: int = _CHUNK, lr=None):
     r"""One full-batch step: :math:`W + \tau\,\mathrm{diag}(s)\,G`, :math:`G = \frac1n(\sigma'(XW^\top)\odot r)^\top X`.
 
     ``r = y - f(X)`` (``residual="full"``) or ``y`` (``"labels"``); ``docs/theory/simulation.md#building-blocks`` ("the
     step, for every paper"). It is :math:`-\tau/\mathrm{output\_scale}` times the gradient of
     :math:`\frac1{2n}\sum_\mu (y_\mu - f(x_\mu))^2` with respect to :math:`W` (``"full"``). The sum over
     samples is accumulated over blocks of ``chunk`` rows, so no ``n x width`` matrix is formed. Returns
-    ``W1`` (and ``G`` and ``r`` when ``return_gradient``), in the dtype of ``X``.
+    ``W1`` (and ``G`` and ``r`` when ``return_gradient``), in the dtype of ``X``. ``lr`` (default: the
+    setup's first step size) is the step size :math:`\tau` of this step.
     """
     Wx = W.astype(np.result_type(X.dtype, W.dtype), copy=False)
     G, _, n, r = _step_pass(Wx, s, _blocks(X, np.asarray(y), chunk), setup, keep_residual=return_gradient)
     G /= n
-    W1 = W + setup.lr * (s[:, None] * G)
+    W1 = W + (setup.lrs[0] if lr is None else lr) * (s[:, None] * G)
     return (W1, G, r) if return_gradient else W1
 
 
@@ -366,7 +391,7 @@ class SimulationResult(Result):
         from .tables import setup_text, simulation_table
 
         trials = len(self.records)
-        title = (f"# simulation: {setup_text(self.sizes)}, lr={self.setup.lr:g}, {trials} trial(s) "
+        title = (f"# simulation: {setup_text(self.sizes)}, lr={_lr_text(self.setup)}, {trials} trial(s) "
                  f"({self.elapsed_s:.1f} s); test_error includes label noise, test_risk does not")
         return simulation_table(self, title=title)
 
@@ -461,6 +486,23 @@ class _Spectrum:
         return _m.top_values_of_gram(self.gram, k)
 
 
+def _weight_spectrum(W, W0, s, step_dirs, r_target: int, k: int, kmax: int) -> dict:
+    """The ``"weight_spectrum"`` measure of the final weights ``W`` (module docstring)."""
+    Wf = np.asarray(W, dtype=float)
+    sv, A, B = _m.lanczos_top_triples(Wf, k)
+    out = {"w_singular_values": np.asarray(sv, dtype=float),
+           "w_right_target_sq": np.sum(B[:r_target] ** 2, axis=0)}
+    cos2 = []
+    for u in step_dirs:
+        nu = float(np.linalg.norm(u))
+        cos2.append((B.T @ u) ** 2 / nu**2 if nu > 0 else np.zeros(B.shape[1]))
+    out["w_right_step_sq"] = np.asarray(cos2)
+    powers = np.asarray(s, dtype=float)[:, None] ** np.arange(1, kmax + 1)[None, :]
+    out["w_left_readout_gs"] = _m.alignments(A, _m.gram_schmidt(powers))
+    out["w0_top_singular_value"] = float(_m.lanczos_top_triples(np.asarray(W0, dtype=float), 1)[0][0])
+    return out
+
+
 def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
     dt = cfg.dtype
     ms = cfg.measures
@@ -477,8 +519,10 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
         return _stream(setup, n_rows, role_generator(tseq, "step", idx), role_generator(tseq, "noise", idx), dt, chunk)
 
     beta = None
+    step_dirs = []  # the direction X_t^T r_t / n of each step's batch
     n_steps = setup.steps if cfg.model == "network" else 1
     for t in range(n_steps):
+        lr_t = setup.lrs[t]
         idx = 0 if setup.reuse_batch else t
         if cfg.center:  # A and B are estimated on the whole batch before the step: hold it
             if t == 0 or not setup.reuse_batch:
@@ -497,9 +541,9 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
             G, xr, n_rows, _ = _step_pass(W, s, blocks, setup)
             G /= n_rows
             if "gradient" in ms and t == 0:
-                W = W + setup.lr * (s[:, None] * G)
+                W = W + lr_t * (s[:, None] * G)
             else:  # in place: no temporaries of the size of W
-                G *= (setup.lr * s)[:, None].astype(G.dtype, copy=False)
+                G *= (lr_t * s)[:, None].astype(G.dtype, copy=False)
                 G += W
                 W, G = G, None
         else:
@@ -507,6 +551,8 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
             _, xr, n_rows, _ = _step_pass(W0, s, blocks, setup, need_gradient=False)
         if cfg.center:
             del X, y
+        u_t = xr / n_rows
+        step_dirs.append(u_t)
         if t == 0:
             beta = xr / n_rows
             nb = float(beta @ beta)
@@ -544,6 +590,13 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
         rec["w1_overlap_beta_sq"] = float((v1 @ beta_hat) ** 2)
         ns = float(np.linalg.norm(s))
         rec["w1_overlap_readout_sq"] = float((u1 @ s) ** 2) / ns**2 if ns > 0 else 0.0
+    if "overlap" in ms and len(step_dirs) > 1:
+        norms = [float(u @ u) for u in step_dirs]
+        rec["step_norm_sq"] = np.asarray(norms)
+        rec["step_cos"] = np.asarray([math.sqrt(float(u[:r_target] @ u[:r_target]) / q) if q > 0 else 0.0
+                                      for u, q in zip(step_dirs, norms)])
+    if "weight_spectrum" in ms:
+        rec.update(_weight_spectrum(W, W0, s, step_dirs, r_target, min(cfg.top_k, *W.shape), cfg.kmax))
     if "neurons" in ms:
         q = _m.neuron_fractions(W, r_target)
         rec["neuron_target_fraction_mean"] = float(q.mean())
@@ -571,7 +624,7 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
         kappa = np.empty(n) if "alignment" in ms else None
         rng_s = role_generator(tseq, "extra", 0)
         for lo in range(0, n, chunk):
-            Xc = rng_s.standard_normal((min(chunk, n - lo), sz["d"])).astype(dt, copy=False)
+            Xc, _ = draw_inputs(setup, min(chunk, n - lo), rng_s, dtype=dt)
             spec.add(lo, fmap.features(Xc))
             if kappa is not None:
                 kappa[lo:lo + Xc.shape[0]] = Xc @ direction.astype(dt, copy=False)
@@ -767,7 +820,7 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
     if model != "network":
         if setup.steps != 1:
             raise ValueError(f"model={model!r} describes one step; got steps={setup.steps}")
-        for bad in ("gradient",) + (("weight_spike", "neurons") if model == "equivalent" else ()):
+        for bad in ("gradient",) + (("weight_spike", "neurons", "weight_spectrum") if model == "equivalent" else ()):
             if bad in measures:
                 raise ValueError(f"measure {bad!r} needs the weights of a network; not defined for model={model!r}")
     if model == "srf" and setup.is_multi_index:
@@ -809,6 +862,8 @@ def simulate(setup, *, n_ridge=None, lam=None, trials: int = 1, seed=None, n_tes
     from .backend import TORCH_MEASURES, get_backend
 
     be = get_backend(backend, device) if backend != "numpy" or device is not None else None
+    if backend == "torch" and setup.data is not None:
+        raise ValueError("backend='torch' draws isotropic inputs only; use backend='numpy' with data=...")
     if backend == "torch":
         bad = [m for m in measures if m not in TORCH_MEASURES]
         if model != "network" or center_labels or bad:

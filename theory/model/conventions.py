@@ -38,6 +38,8 @@ __all__ = [
     "lr_from_dandi",
     "dandi_eta",
     "moniri_alpha",
+    "lr_from_moniri_hassani",
+    "moniri_hassani_alpha",
     "lam_from_ba",
     "lam_to_ba",
     "lam_from_moniri",
@@ -57,6 +59,34 @@ def lr_from_moniri(alpha, n, width, eta0=1.0):
     alpha = check_finite(alpha, "alpha")
     n = check_positive(n, "n")
     return check_finite(eta0, "eta0") * n**alpha / math.sqrt(check_positive(width, "width"))
+
+
+def lr_from_moniri_hassani(alpha, width, eta0=1.0):
+    r"""Moniri & Hassani (2026, arXiv:2605.17767): :math:`\eta_t = \eta_0 N^{\alpha_t}` (:math:`N` = ``width``) and
+    :math:`W_t = W_{t-1} + \eta_t G`, so :math:`\tau_t = \eta_t/\sqrt N = \eta_0 N^{\alpha_t - 1/2}`.
+
+    >>> lr_from_moniri_hassani(0.25, 10_000)
+    0.1
+    """
+    alpha = check_finite(alpha, "alpha")
+    width = check_positive(width, "width")
+    return check_finite(eta0, "eta0") * width ** (alpha - 0.5)
+
+
+def moniri_hassani_alpha(lr, width):
+    r"""Inverse of :func:`lr_from_moniri_hassani` with :math:`\eta_0 = 1`: :math:`\alpha = \log(\tau\sqrt N)/\log N`
+    (``-inf`` for a zero step).
+
+    >>> round(moniri_hassani_alpha(0.1, 10_000), 12)
+    0.25
+    """
+    lr = abs(check_finite(lr, "lr"))
+    width = check_positive(width, "width")
+    if lr == 0:
+        return float("-inf")
+    if width <= 1:
+        raise ValueError(f"width must be > 1 to define alpha; got {width}")
+    return math.log(lr * math.sqrt(width)) / math.log(width)
 
 
 def lr_from_cui(eta_tilde):

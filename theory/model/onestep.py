@@ -65,8 +65,10 @@ class OneStep(Result):
     d, width, n : float
         Input dimension, number of neurons :math:`N`, batch size of the step. Floats are allowed
         for purely asymptotic use; the simulator rounds them.
-    lr : float
-        Per-neuron step :math:`\tau` (see :mod:`theory.conventions` for each paper's map).
+    lr : float or sequence of float
+        Per-neuron step :math:`\tau` (see :mod:`theory.conventions` for each paper's map). A sequence gives
+        one step size per step, :math:`(\tau_1, \tau_2, \dots)` (Moniri & Hassani 2026,
+        :meth:`from_moniri_hassani`); a scalar is used for every step. :attr:`lrs` always has one value per step.
     noise_var : float
         Label-noise variance :math:`\Delta \ge 0`.
     readout : {"gaussian", "rademacher", "symmetric", "constant"}
@@ -79,10 +81,14 @@ class OneStep(Result):
         ``1/sqrt(width)``.
     residual : {"full", "labels"}
         The step uses :math:`r = y - f_0` (``"full"``) or :math:`r = y` (``"labels"``).
-    steps : int
-        Number of gradient steps, each on a fresh batch of ``n`` samples unless ``reuse_batch``.
+    steps : int or None
+        Number of gradient steps, each on a fresh batch of ``n`` samples unless ``reuse_batch``; ``None``
+        (the default) means one step per value of ``lr`` (one for a scalar).
     reuse_batch : bool
         Reuse the first batch for every step.
+    data : None or data model
+        Distribution of the inputs: ``None`` (the default) is :math:`x\sim N(0, I_d)`; otherwise a data
+        model of :mod:`theory.model.data` (e.g. a Gaussian mixture) of dimension ``d``.
 
     Examples
     --------
@@ -91,6 +97,11 @@ class OneStep(Result):
     (4.0, 0.5, 0.002)
     >>> OneStep.from_ba(eta=1.0, activation="tanh", target="tanh", d=100, width=400, n=200).lr
     0.05
+    >>> two = OneStep(activation="tanh", target="tanh", d=100, width=100, n=200, lr=(0.5, 0.25))
+    >>> two.steps, two.lrs
+    (2, (0.5, 0.25))
+    >>> OneStep(lr=0.5, steps=3).lrs
+    (0.5, 0.5, 0.5)
     """
 
     activation: object = "tanh"
@@ -104,8 +115,9 @@ class OneStep(Result):
     init: str = "sphere"
     output_scale: float | None = None
     residual: str = "full"
-    steps: int = 1
+    steps: int | None = None
     reuse_batch: bool = False
+    data: object = None
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -124,18 +136,41 @@ class OneStep(Result):
                 )
         for name in ("d", "width", "n"):
             set_(self, name, check_positive(getattr(self, name), name))
-        set_(self, "lr", check_finite(self.lr, "lr"))
+        set_(self, "lr", _check_lr(self.lr))
         set_(self, "noise_var", check_nonnegative(self.noise_var, "noise_var"))
         check_choice(self.readout, READOUTS, "readout")
         check_choice(self.init, INITS, "init")
         check_choice(self.residual, RESIDUALS, "residual")
         if self.output_scale is not None:
             set_(self, "output_scale", check_positive(self.output_scale, "output_scale"))
+        n_lr = len(self.lr) if isinstance(self.lr, tuple) else None
+        if self.steps is None:
+            set_(self, "steps", n_lr or 1)
         set_(self, "steps", check_integer(self.steps, "steps", minimum=1))
+        if n_lr is not None and n_lr != self.steps:
+            raise ValueError(f"lr has {n_lr} values (one per step) but steps={self.steps}; give one value per step "
+                             "or a scalar lr")
         if not isinstance(self.reuse_batch, (bool, np.bool_)):
             raise TypeError(f"reuse_batch must be a bool; got {type(self.reuse_batch).__name__}")
+        set_(self, "reuse_batch", bool(self.reuse_batch))
+        if self.data is not None:
+            check_data = getattr(self.data, "check_dimension", None)
+            if not callable(check_data) or not callable(getattr(self.data, "sample", None)):
+                raise TypeError("data must be None (isotropic Gaussian inputs) or a data model of theory.model.data "
+                                f"(e.g. theory.GaussianMixture); got {type(self.data).__name__}")
+            check_data(self.d)
 
     # ------------------------------------------------------------------ derived quantities
+    @property
+    def lrs(self) -> tuple:
+        """The per-neuron step size of each step, a tuple of length :attr:`steps`."""
+        return self.lr if isinstance(self.lr, tuple) else (self.lr,) * self.steps
+
+    @property
+    def is_isotropic(self) -> bool:
+        """Whether the inputs are :math:`N(0, I_d)` (``data`` is ``None`` or an isotropic data model)."""
+        return self.data is None or bool(getattr(self.data, "is_isotropic", False))
+
     @property
     def effective_output_scale(self) -> float:
         """``output_scale``, or ``1/width`` when it is ``None``."""
@@ -153,21 +188,36 @@ class OneStep(Result):
 
     @property
     def moniri_alpha(self) -> float:
-        r"""Moniri's exponent :math:`\alpha = \log(\mathrm{lr}\sqrt N)/\log n`."""
+        r"""Moniri's exponent :math:`\alpha = \log(\mathrm{lr}\sqrt N)/\log n` (one step size; see
+        :attr:`step_exponents` for one per step)."""
+        if isinstance(self.lr, tuple):
+            raise ValueError(f"this setup has one step size per step (lr={self.lr}); use step_exponents")
         return _conv.moniri_alpha(self.lr, self.n, self.width)
+
+    @property
+    def step_exponents(self) -> tuple:
+        r"""Moniri & Hassani's exponents :math:`\alpha_t = \log(\tau_t\sqrt N)/\log N` of the step sizes
+        :math:`\eta_t = N^{\alpha_t}` (:math:`N` = ``width``), one per step (``-inf`` for a zero step)."""
+        return tuple(_conv.moniri_hassani_alpha(lr, self.width) for lr in self.lrs)
 
     @property
     def is_multi_index(self) -> bool:
         return _is_multi_index(self.target)
 
     def with_(self, **changes) -> "OneStep":
-        """A copy with some fields changed (validated again)."""
+        """A copy with some fields changed (validated again). A new ``lr`` without ``steps`` keeps a
+        sequence's length as the number of steps, and a scalar keeps the current number of steps."""
+        if "lr" in changes and "steps" not in changes and not np.isscalar(changes["lr"]):
+            changes["steps"] = None
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
         out = {}
         for key in self.__dataclass_fields__:
             val = getattr(self, key)
+            if key == "data":
+                out[key] = None if val is None else val.to_dict()
+                continue
             out[key] = val.name if isinstance(val, Activation) else to_jsonable(val)
         return out
 
@@ -197,6 +247,30 @@ class OneStep(Result):
         kw.setdefault("output_scale", 1.0 / math.sqrt(check_positive(width, "width")))
         return cls(activation=activation, target=target, d=d, width=width, n=n,
                    lr=_conv.lr_from_moniri(alpha, n, width, eta0), noise_var=noise_var, **kw)
+
+    @classmethod
+    def from_moniri_hassani(cls, *, alpha, d, width, n, eta0=1.0, activation="tanh", target="tanh", noise_var=0.0,
+                            reuse_batch=False, **kw) -> "OneStep":
+        r"""Moniri & Hassani (2026, arXiv:2605.17767): several steps with :math:`\eta_t = \eta_0 N^{\alpha_t}`.
+
+        ``alpha`` is the sequence :math:`(\alpha_1, \alpha_2, \dots)`, one exponent per step, each in
+        :math:`[0, 1/2)` for the paper's regime; the per-neuron steps are :math:`\tau_t = \eta_t/\sqrt N`
+        (:func:`theory.conventions.lr_from_moniri_hassani`), with :math:`N` = ``width``. As in
+        :meth:`from_moniri`: sphere init, Gaussian readout, :math:`f = a\cdot\sigma` with
+        :math:`a\sim N(0, I/N)` and the step on the labels (``residual="labels"``).
+
+        >>> s = OneStep.from_moniri_hassani(alpha=(0.25, 0.4), d=400, width=400, n=800)
+        >>> s.steps, [round(a, 12) for a in s.step_exponents]
+        (2, [0.25, 0.4])
+        """
+        alphas = tuple(np.atleast_1d(np.asarray(alpha, dtype=float)).tolist()) if not np.isscalar(alpha) else (alpha,)
+        kw.setdefault("residual", "labels")
+        kw.setdefault("readout", "gaussian")
+        kw.setdefault("init", "sphere")
+        kw.setdefault("output_scale", 1.0 / math.sqrt(check_positive(width, "width")))
+        lrs = tuple(_conv.lr_from_moniri_hassani(a, width, eta0) for a in alphas)
+        return cls(activation=activation, target=target, d=d, width=width, n=n, lr=lrs if len(lrs) > 1 else lrs[0],
+                   noise_var=noise_var, reuse_batch=reuse_batch, **kw)
 
     @classmethod
     def from_cui(cls, *, eta_tilde, d, width, alpha0, activation="tanh", target="sin", noise_var=0.0, **kw) -> "OneStep":
@@ -277,6 +351,20 @@ class OneStep(Result):
     def weight_spike(self, **kw):
         """Ba et al.'s rank-one spike of :math:`W_1` (see :func:`theory.weight_spike`)."""
         return _shortcut("weight_spike")(self, **kw)
+
+
+def _check_lr(lr):
+    """A finite float, or a tuple of finite floats (one per step; a one-element sequence is a scalar)."""
+    if isinstance(lr, (str, bytes)) or np.isscalar(lr) or (isinstance(lr, np.ndarray) and lr.ndim == 0):
+        return check_finite(lr, "lr")
+    try:
+        vals = tuple(lr)
+    except TypeError:
+        raise TypeError(f"lr must be a number or a sequence of numbers (one per step); got {type(lr).__name__}") from None
+    if not vals:
+        raise ValueError("lr must have at least one value (one per step)")
+    vals = tuple(check_finite(v, f"lr[{i}]") for i, v in enumerate(vals))
+    return vals[0] if len(vals) == 1 else vals
 
 
 #: ``OneStep.spikes()``, ``.learned_overlap()`` and ``.weight_spike()``: name -> function(setup, **kw), filled

@@ -108,9 +108,10 @@ def run(args) -> int:
         status("simulate", f"simulating d={setup.d:g}, width={setup.width:g}, n={setup.n:g}, {args.trials} trial(s) "
                            f"(peak memory about {gib(need)})...")
     sim = simulate(setup, progress=True, max_memory_gb=args.max_memory, **kw)
+    from ..simulate import _lr_text
     from ..tables import setup_text, simulation_table
 
-    title = (f"# onegrad simulate: {setup_text(sim.sizes)}, lr={setup.lr:g}, model={args.model}, {args.trials} trials, "
+    title = (f"# onegrad simulate: {setup_text(sim.sizes)}, lr={_lr_text(setup)}, model={args.model}, {args.trials} trials, "
              f"seed {args.seed} ({sim.elapsed_s:.1f} s); test_error includes label noise, test_risk does not")
     emit(sim.to_dict(), as_json=args.json, text=simulation_table(sim, title=title))
     return 0
