@@ -381,6 +381,35 @@ _WORK = {"ba2022": (_BA, len(_BA_ETAS)), "moniri2024": (_MONIRI, len(_MONIRI_ALP
          "cui2024": (_CUI, len(_CUI_LRS)), "dandi2024": (_DANDI, len(_DANDI_ALPHAS))}
 
 
+#: Figures defined in their own modules of :mod:`validation.reproductions` (the beyond-the-papers regimes):
+#: ``name -> module``. Each module defines ``NAME``, ``TITLE``, ``SIZES`` (``scale -> {"trials": ...}``),
+#: ``POINTS``, ``data(scale, seed, tick) -> dict`` (with ``"paper": NAME``), ``theory(data) -> (th, rows)``
+#: and ``plot(data, th, fig)`` (draws on a new matplotlib figure).
+_MODULES: dict = {}
+
+
+def _plug(module_name: str) -> None:
+    """Add the figure of ``validation.reproductions.<module_name>`` to :data:`PAPERS` when it exists."""
+    import importlib
+    import importlib.util
+
+    full = f"{__package__}.reproductions.{module_name}"
+    try:
+        if importlib.util.find_spec(full) is None:
+            return
+    except ModuleNotFoundError:
+        return
+    mod = importlib.import_module(full)
+    _MODULES[mod.NAME] = mod
+    _TITLES[mod.NAME] = mod.TITLE
+    _WORK[mod.NAME] = (mod.SIZES, mod.POINTS)
+
+
+for _name in ("moniri_hassani2026", "demir_dogan2025"):
+    _plug(_name)
+PAPERS = PAPERS + tuple(_MODULES)
+
+
 def simulate_data(name: str, *, scale: str = "quick", seed: int = 0, progress=False) -> dict:
     """Run the simulations of ``name``'s figure and return the (small, JSON-ready) data.
 
@@ -394,7 +423,8 @@ def simulate_data(name: str, *, scale: str = "quick", seed: int = 0, progress=Fa
     t0 = time.perf_counter()
     sizes, points = _WORK[name]
     with tracker(progress, points * sizes[scale]["trials"], name, unit="trial") as bar:
-        data = _DATA[name](scale, seed, lambda done, total: bar.update(1))
+        data_fn = _MODULES[name].data if name in _MODULES else _DATA[name]
+        data = data_fn(scale, seed, lambda done, total: bar.update(1))
     data["scale"] = scale
     data["elapsed_s"] = time.perf_counter() - t0
     return to_jsonable(data)
@@ -429,7 +459,7 @@ def reproduce(name: str, *, data=None, out=None, scale: str = "quick", seed: int
         data = load_data(data)
     if data.get("paper") != name:
         raise ValueError(f"data is for {data.get('paper')!r}, not {name!r}")
-    th, rows = _THEORY[name](data)
+    th, rows = (_MODULES[name].theory if name in _MODULES else _THEORY[name])(data)
     fig_path = None
     if plot and out is not None:
         try:
@@ -439,11 +469,15 @@ def reproduce(name: str, *, data=None, out=None, scale: str = "quick", seed: int
         except ImportError:
             plt = None
         if plt is not None:
-            if name == "ba2022":
+            if name in _MODULES:
+                fig = plt.figure(figsize=(10, 4.4), constrained_layout=True)
+                _MODULES[name].plot(data, th, fig)
+            elif name == "ba2022":
                 fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
             else:
                 fig, axes = plt.subplots(figsize=(6.2, 4.4), constrained_layout=True)
-            _PLOT[name](data, th, axes)
+            if name not in _MODULES:
+                _PLOT[name](data, th, axes)
             Path(out).mkdir(parents=True, exist_ok=True)
             fig_path = str(Path(out) / f"{name}.png")
             fig.savefig(fig_path, dpi=110)
