@@ -214,6 +214,9 @@ def draw_initial(setup, trial_seq, *, dtype=np.float64) -> Initial:
         W = np.vstack([W, W])
         s = np.concatenate([np.ones(rows), -np.ones(rows)])
     r = setup.target.r if setup.is_multi_index else 1
+    scale = float(getattr(setup.data, "init_scale", 1.0)) if setup.data is not None else 1.0
+    if scale != 1.0:  # the data model rescales the initial first layer (theory.model.data.DataModel.init_scale)
+        W *= scale
     return Initial(W.astype(dtype, copy=False), s.astype(dtype, copy=False), r)
 
 
@@ -249,8 +252,11 @@ def draw_inputs(setup, n: int, rng, *, dtype=np.float64):
 
 def draw_data(setup, n: int, rng, noise_rng=None, *, dtype=np.float64):
     """``X`` (``n x d``, from the setup's data law), labels ``y`` (with noise) and the clean ``f*(X)``."""
-    X, _comp = draw_inputs(setup, n, rng, dtype=dtype)
-    fstar = _target_values(setup, X)
+    X, comp = draw_inputs(setup, n, rng, dtype=dtype)
+    if setup.data is not None and getattr(setup.data, "task", "regression") == "classification":
+        fstar = np.asarray(setup.data.class_labels(comp), dtype=float).reshape(X.shape[0])
+    else:
+        fstar = _target_values(setup, X)
     y = fstar
     if setup.noise_var > 0:
         nr = noise_rng if noise_rng is not None else rng

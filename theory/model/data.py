@@ -30,9 +30,23 @@ class DataModel:
         and the integer component (class) of each row (all zeros for a one-component law).
     to_dict()
         A JSON-ready description.
+    task : {"regression", "classification"}
+        ``"classification"``: the label of a sample is ``class_labels(components)`` (e.g. :math:`\pm1` by
+        component) instead of the setup's target of :math:`\beta_*\cdot x`.
+    class_labels(components)
+        The labels of a classification task (only read when ``task == "classification"``).
+    init_scale : float
+        Factor applied to the simulator's initial first layer (``1``: the setup's ``init`` unchanged); e.g.
+        :math:`\sqrt{d/\mathrm{tr}\,\Sigma}` so that :math:`w\cdot x` has unit variance (Demir & Dogan's
+        :math:`F_{ij}\sim N(0, 1/\mathrm{tr}\,\Sigma)`). The theory reads the same attribute.
     """
 
     is_isotropic: bool = False
+    task: str = "regression"
+    init_scale: float = 1.0
+
+    def class_labels(self, components):  # pragma: no cover - protocol
+        raise NotImplementedError
 
     def check_dimension(self, d) -> None:  # pragma: no cover - protocol
         raise NotImplementedError
