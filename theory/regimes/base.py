@@ -140,6 +140,9 @@ class Regime:
         ``equivalent_options(setup, degrees) -> dict``: what the simulator computes once per call.
     docs : str
         The documentation page.
+    steps : tuple of int
+        The numbers of gradient steps (``setup.steps``) the regime describes; :func:`theory.risk` and
+        ``method="auto"`` consider only the regimes that list ``setup.steps`` (default: one step).
     """
 
     name: str
@@ -157,6 +160,7 @@ class Regime:
     equivalent_model: Callable | None = None
     equivalent_options: Callable | None = None
     docs: str = ""
+    steps: tuple = (1,)
 
 
 _REGISTRY: dict[str, Regime] = {}
