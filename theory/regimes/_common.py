@@ -10,7 +10,7 @@ from .._applicability import NotApplicable
 from ..hermite.moments import readout_power_moments
 from ..model.statistics import step_statistics
 from ..ridge.conditional import srf_kappa_data
-from .base import ChannelModel, channel
+from .base import ChannelModel, available, channel, get
 
 __all__ = ["step_exponent", "check_risk_setup", "spiked_channels", "scaled_series_coefficients"]
 
@@ -24,7 +24,8 @@ def step_exponent(setup, lr) -> float:
 
 
 def check_risk_setup(setup):
-    """What every regime of :func:`theory.risk` needs: a single-index target, one step, no paired neurons."""
+    """What every regime of :func:`theory.risk` needs: a single-index target, a number of steps some regime
+    describes (:attr:`Regime.steps`), no paired neurons."""
     from ..model.onestep import OneStep
 
     if not isinstance(setup, OneStep):
@@ -32,8 +33,10 @@ def check_risk_setup(setup):
     if setup.is_multi_index:
         raise NotApplicable("theory.risk needs a single-index target; got a MultiIndexTarget "
                             "(see theory.error_floor for multi-index targets)")
-    if setup.steps != 1:
-        raise NotApplicable(f"theory.risk describes one gradient step; got steps={setup.steps}")
+    covered = sorted({k for name in available() for k in get(name).steps})
+    if setup.steps not in covered:  # each regime declares its numbers of steps (Regime.steps)
+        raise NotApplicable(f"theory.risk describes {' or '.join(map(str, covered))} gradient step(s); "
+                            f"got steps={setup.steps}")
     if setup.readout == "symmetric":
         raise NotApplicable("readout='symmetric' duplicates every neuron, which breaks the Gaussian equivalence of "
                             "the bulk; theory.risk supports readout 'constant', 'rademacher' and 'gaussian'")
