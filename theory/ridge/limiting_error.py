@@ -152,8 +152,10 @@ def select_method(setup, lr=None):
     'moniri'
     """
     check_risk_setup(setup)
-    lr = setup.lr if lr is None else float(lr)
+    lr = setup.lrs[-1] if lr is None else float(lr)  # several steps: lr is the last step's size
     for name in _regimes.available():
+        if setup.steps not in _regimes.get(name).steps:  # a regime describes its own numbers of steps
+            continue
         chosen = _regimes.get(name).selects(setup, lr)
         if chosen:
             return name, chosen.reason
@@ -166,6 +168,9 @@ def select_method(setup, lr=None):
 
 
 def _check_method_applies(setup, method, lr):
+    if setup.steps not in _regimes.get(method).steps:
+        raise NotApplicable(f"method {method!r} describes {_regimes.get(method).steps} gradient step(s); "
+                            f"got steps={setup.steps}")
     verdict = _regimes.get(method).applies(setup, lr)
     if not verdict:
         raise NotApplicable(verdict.reason)
@@ -212,7 +217,7 @@ class _Model:
         self.conditional = None
         self.mp_nodes = mp_nodes
         self._fine = None
-        st = setup.with_(lr=lr)
+        st = setup.with_(lr=lr) if setup.steps == 1 else setup.with_(lr=setup.lrs[:-1] + (lr,))
         self.beta = setup.width_ratio
         self.kind = "finite" if (W0 is not None or W1 is not None) else "mp"
         regime = _regimes.get(method)
@@ -336,7 +341,8 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
         A regime of :mod:`theory.regimes` (``theory.regimes.available()``); see the module docstring and
         :func:`select_method`. A method that does not apply raises :class:`theory.NotApplicable`.
     lr : float or array_like, optional
-        Step sizes overriding ``setup.lr`` (a grid).
+        Step sizes overriding ``setup.lr`` (a grid); with several steps, the last step's size (the
+        earlier ones stay those of ``setup.lrs``).
     W0 : ndarray, shape (width, d), optional
         Initial weights: solve on their finite-p spectrum (rf, srf, ba deterministic, moniri)
         instead of the Marchenko-Pastur limit. The spike direction is the deterministic
@@ -409,7 +415,7 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
         raise TypeError(f"alignment_term must be True or False; got {alignment_term!r}")
     n_arr = check_array(n_ridge, "n_ridge", positive=True, ndim_max=3)
     lam_arr = check_array(lam, "lam", nonnegative=True, ndim_max=3)
-    lr_arr = check_array(setup.lr if lr is None else lr, "lr", ndim_max=3)
+    lr_arr = check_array(setup.lrs[-1] if lr is None else lr, "lr", ndim_max=3)
     check_positive(tol, "tol")
     check_integer(max_iter, "max_iter", minimum=1)
     mp_nodes = check_integer(mp_nodes, "mp_nodes", minimum=8)
