@@ -4,7 +4,7 @@ Every subcommand that describes an experiment takes the same options, with the n
 fields of :class:`theory.OneStep` and its defaults (``docs/cli.md#setup-options``)::
 
     --preset NAME        a paper's setting (theory.OneStep.preset): cui2024 | moniri2024 | ba2022 | dandi2024 | none
-    --activation --target --d --lr --noise-var --readout --init --residual --output-scale
+    --activation --target --d --lr --noise-var --readout --init --residual --output-scale --steps --reuse-batch
     --width W  | --width-ratio W/d     (one of the two)
     --n N      | --sample-ratio N/d    (one of the two)
 
@@ -52,13 +52,46 @@ def add_setup_arguments(p, *, preset: str | None = None, d: float | None = None,
     n = g.add_mutually_exclusive_group()
     n.add_argument("--n", type=size, default=None, help="batch size of the step (default: n/d of the preset, 2)")
     n.add_argument("--sample-ratio", type=float, default=None, help="n/d instead of --n")
-    g.add_argument("--lr", type=float, default=None, help=f"per-neuron step tau (default {D['lr']:g})")
+    g.add_argument("--lr", type=_lr_values, default=None, metavar="TAU[,TAU2,...]",
+                   help=f"per-neuron step tau; a comma list gives one step size per step, e.g. --lr 0.3,0.75 "
+                        f"for two steps (default {D['lr']:g})")
+    g.add_argument("--steps", type=_steps_value, default=None,
+                   help="number of gradient steps (default: one per --lr value, so 1)")
+    g.add_argument("--reuse-batch", action="store_true", default=None,
+                   help="every step reuses the first step's batch (default: a fresh batch per step)")
     g.add_argument("--noise-var", type=float, default=None, help=f"label-noise variance (default {D['noise_var']:g})")
     g.add_argument("--readout", default=None, help=f"gaussian | rademacher | symmetric | constant (default {D['readout']})")
     g.add_argument("--init", default=None, help=f"sphere | gaussian (default {D['init']})")
     g.add_argument("--residual", default=None, help=f"full (r = y - f0) | labels (r = y) (default {D['residual']})")
     g.add_argument("--output-scale", type=float, default=None, help="network prefactor (default 1/width)")
     p.set_defaults(_setup_d=d, _setup_integer=integer_sizes)
+
+
+def _lr_values(text: str):
+    """``--lr``: one number, or a comma list of numbers (one per step)."""
+    import argparse
+
+    parts = [t.strip() for t in str(text).split(",")]
+    if not parts or any(not t for t in parts) or len(parts) > 100:
+        raise argparse.ArgumentTypeError(f"expected a number or a comma list of at most 100 numbers; got {text!r}")
+    try:
+        vals = [float(t) for t in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or a comma list of numbers; got {text!r}") from None
+    return vals[0] if len(vals) == 1 else tuple(vals)
+
+
+def _steps_value(text: str) -> int:
+    """``--steps``: a positive integer (at most 100)."""
+    import argparse
+
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if not 1 <= v <= 100:
+        raise argparse.ArgumentTypeError(f"expected an integer in [1, 100]; got {text!r}")
+    return v
 
 
 def _size(value, flag: str, integer: bool):
@@ -92,7 +125,7 @@ def setup_from_args(args, **extra):
         setup = theory.OneStep(d=d, width=d * _DEFAULTS["width_ratio"] if width is None else width,
                                n=d * _DEFAULTS["sample_ratio"] if n is None else n)
     changes = {field: getattr(args, field) for field in ("activation", "target", "lr", "noise_var", "readout",
-                                                         "init", "residual", "output_scale")
+                                                         "init", "residual", "output_scale", "steps", "reuse_batch")
                if getattr(args, field, None) is not None}
     changes.update(extra)
     return setup.with_(**changes) if changes else setup

@@ -47,7 +47,6 @@ def add_memory_argument(p) -> None:
 def register(sub) -> None:
     p = sub.add_parser("simulate", help="Monte Carlo of one step then ridge: estimates over trials")
     add_setup_arguments(p, integer_sizes=True)
-    p.add_argument("--steps", type=positive_int, default=1, help="number of steps (default 1)")
     r = p.add_mutually_exclusive_group()
     r.add_argument("--n-ridge", default=None, help="ridge samples, or a comma-separated list (default: no ridge)")
     r.add_argument("--n-ridge-ratio", default=None, help="n_ridge/d, or a comma-separated list, instead of --n-ridge")
@@ -89,7 +88,7 @@ def run(args) -> int:
     from ..resources import LONG_RUN_FLOPS, estimate_simulation_flops, gib
     from ..simulate import simulate
 
-    setup = setup_from_args(args, steps=args.steps)
+    setup = setup_from_args(args)
     dtype = check_choice(args.dtype, ("auto", "float64", "float32"), "--dtype")
     n_ridge = None if args.n_ridge is None else _sizes(args.n_ridge, "n-ridge")
     if args.n_ridge_ratio is not None:
