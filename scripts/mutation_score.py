@@ -1,32 +1,45 @@
-"""Measure the mutation score of a few theory modules with mutmut 3 (issue 13, item 6).
+"""Measure the mutation score of a few modules with mutmut 3 (issue 13, item 6).
 
 mutmut 3 reads its settings from ``[tool.mutmut]`` in ``pyproject.toml`` and copies the project into
 ``mutants/``. To leave the project's own ``pyproject.toml`` (and its default test run) untouched, this
 script copies ``theory/``, ``validation/``, ``tests/`` and ``pyproject.toml`` into a scratch folder,
-appends the mutmut table there, runs ``mutmut run`` in it and prints killed / survived per module.
+appends the mutmut table there, runs ``mutmut run`` in it (under ``nice``) and prints killed / survived
+per module, optionally as a JSON summary.
 
-Two settings matter for this project:
+Settings that matter for this project:
 
 * ``process_isolation = "forkserver"``: with mutmut's default (``fork`` from the process that has just
   run the whole selection to collect coverage), every worker inherits the filled ``lru_cache`` of
   ``theory.model.statistics.step_statistics``, so mutants of the cached ``_compute`` are never executed
   and all "survive" (measured: 31 of 390 killed that way, a false score).
 * doctests are not collected (``-o addopts=``): mutmut copies each docstring into every mutant, so the
-  doctests of the mutated file would run once per copy. The score below is that of ``tests/`` alone.
+  doctests of the mutated file would run once per copy. The score is that of the named test files alone.
+* only the named test files run (``--tests``), and per mutant only the tests that call the mutated
+  function; slow and benchmark tests are deselected.
 
-Usage (about 5 minutes on 2 cores for the default modules)::
+Both ``theory/`` and ``validation/`` are source paths, so ``--module`` may name a file of either.
+``--function`` restricts the run to mutants whose mutmut name matches a glob (for example
+``'theory.regimes._common.x_spiked_channels__mutmut_*'``); ``--max-mutants N --seed S`` runs a fixed
+random sample of N mutants (the same sample for the same seed and source), for modules too large to
+run whole on a shared machine.
 
-    python scripts/mutation_score.py
+Usage (a few minutes per module on 2 cores)::
+
     python scripts/mutation_score.py --module theory/ridge/marchenko_pastur.py --tests tests/test_risk.py
+    python scripts/mutation_score.py --module theory/regimes/_common.py --tests tests/test_mut_regimes.py \
+        --json out.json
 
 Requires ``pip install mutmut==3.8.1``. Survivors are listed with ``mutmut show NAME`` run inside
-the scratch folder (printed at the end).
+the scratch folder (printed at the end, and in the JSON summary under ``"survived"``).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import fnmatch
+import json
+import random
 import shutil
 import subprocess
 import sys
@@ -47,20 +60,67 @@ DEFAULT_TESTS = [
     "tests/test_feature_spectrum.py",
     "tests/test_risk.py",
 ]
+# mutmut's exit-code vocabulary, as printed by ``mutmut results``
+KILLED = ("killed", "timeout")
 
 
 def _toml_list(items):
-    return "[" + ", ".join(f'"{x}"' for x in items) + "]"
+    return "[" + ", ".join(json.dumps(str(x)) for x in items) + "]"
+
+
+def _mutmut(args, work, *, nice, capture=False):
+    cmd = (["nice", "-n", str(nice)] if nice else []) + ["mutmut", *args]
+    if capture:
+        return subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    return subprocess.run(cmd, cwd=work, stdout=subprocess.DEVNULL)
+
+
+def _results(work):
+    """``{mutant name: status}`` from ``mutmut results --all true``."""
+    res = subprocess.run(["mutmut", "results", "--all", "true"], cwd=work, capture_output=True, text=True)
+    out = {}
+    for line in res.stdout.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if name:
+            out[name] = status
+    return out
+
+
+def _module_of(name):
+    return name.split(".xǁ")[0].split(".x_")[0]
+
+
+def summarise(statuses):
+    """Per-module counters and the overall one, from ``{name: status}``."""
+    counts = collections.defaultdict(collections.Counter)
+    for name, status in statuses.items():
+        counts[_module_of(name)][status] += 1
+    total = collections.Counter()
+    for c in counts.values():
+        total.update(c)
+    return counts, total
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--module", action="append", help="a file to mutate (repeatable); default: three theory modules")
-    p.add_argument("--tests", action="append", help="a test file to run (repeatable)")
+    p.add_argument("--tests", action="append", help="a test file or node id to run (repeatable)")
+    p.add_argument("--function", action="append",
+                   help="only mutants whose mutmut name matches this glob (repeatable)")
+    p.add_argument("--max-mutants", type=int, help="run a random sample of this many mutants (fixed by --seed)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the --max-mutants sample (default 0)")
+    p.add_argument("--max-children", type=int, default=2, help="parallel mutant workers (default 2)")
+    p.add_argument("--nice", type=int, default=10, help="niceness of the mutmut run (default 10; 0: not niced)")
+    p.add_argument("--json", help="write a JSON summary here (counts per module, survivors, command)")
     p.add_argument("--workdir", help="scratch folder (default: a new temporary folder, kept for `mutmut show`)")
     args = p.parse_args(argv)
     modules = args.module or DEFAULT_MODULES
     tests = args.tests or DEFAULT_TESTS
+    if args.max_mutants is not None and args.max_mutants < 1:
+        p.error("--max-mutants must be a positive integer")
+    for m in modules:
+        if not (ROOT / m).is_file() or not m.startswith(("theory/", "validation/")):
+            p.error(f"--module must name a file under theory/ or validation/; got {m!r}")
 
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="onegrad-mutmut-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -71,9 +131,8 @@ def main(argv=None) -> int:
     table = f"""
 
 [tool.mutmut]
-source_paths = ["theory"]
+source_paths = ["theory", "validation"]
 only_mutate = {_toml_list(modules)}
-also_copy = ["validation"]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-o", "addopts=", "-m", "not slow and not benchmark"]
 pytest_add_cli_args_test_selection = {_toml_list(tests)}
 process_isolation = "forkserver"
@@ -82,24 +141,40 @@ use_git_change_detection = false
 """
     (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text(encoding="utf-8") + table, "utf-8")
 
-    run = subprocess.run(["mutmut", "run"], cwd=work, stdout=subprocess.DEVNULL)
+    run_args = ["run", "--max-children", str(args.max_children)]
+    selected = list(args.function or [])
+    if args.max_mutants is not None:
+        # generate the mutants (and the test-to-function map) without running any: a glob that matches nothing
+        _mutmut(run_args + ["no_such_mutant__mutmut_*"], work, nice=args.nice)
+        names = sorted(_results(work))
+        if selected:
+            names = [n for n in names if any(fnmatch.fnmatch(n, g) for g in selected)]
+        selected = sorted(random.Random(args.seed).sample(names, min(args.max_mutants, len(names))))
+    run = _mutmut(run_args + selected, work, nice=args.nice)
     if run.returncode != 0:
         print(f"mutmut run failed (exit {run.returncode}) in {work}", file=sys.stderr)
         return run.returncode
-    res = subprocess.run(["mutmut", "results", "--all", "true"], cwd=work, capture_output=True, text=True)
-    counts = collections.defaultdict(collections.Counter)
-    for line in res.stdout.splitlines():
-        name, _, status = line.strip().rpartition(": ")
-        if not name:
-            continue
-        module = name.split(".x")[0].split(".xǁ")[0]
-        counts[module][status] += 1
-    total = collections.Counter()
+    statuses = _results(work)
+    if selected:
+        statuses = {n: s for n, s in statuses.items() if any(fnmatch.fnmatch(n, g) for g in selected)}
+    counts, total = summarise(statuses)
     for module, c in sorted(counts.items()):
-        total.update(c)
-        print(f"{module}: killed {c['killed']} / {sum(c.values())}  ({dict(c)})")
-    print(f"all: killed {total['killed']} / {sum(total.values())}  ({dict(total)})")
+        k = sum(c[s] for s in KILLED)
+        print(f"{module}: killed {k} / {sum(c.values())}  ({dict(c)})")
+    k = sum(total[s] for s in KILLED)
+    print(f"all: killed {k} / {sum(total.values())}  ({dict(total)})")
     print(f"scratch folder (run `mutmut results` / `mutmut show NAME` there): {work}")
+    if args.json:
+        summary = {
+            "command": " ".join(["python", "scripts/mutation_score.py", *(argv if argv is not None else sys.argv[1:])]),
+            "modules": {m: dict(c) for m, c in sorted(counts.items())},
+            "total": dict(total),
+            "killed": k,
+            "mutants": sum(total.values()),
+            "survived": sorted(n for n, s in statuses.items() if s not in KILLED),
+            "workdir": str(work),
+        }
+        Path(args.json).write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
 
 
