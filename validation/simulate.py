@@ -86,7 +86,8 @@ are summarised elementwise:
     (``kmax x top_k``: :math:`|\langle a_j, q_k\rangle|` for the Gram-Schmidt orthonormalised readout powers
     :math:`q_k` of :math:`s, s^{\circ 2}, \dots, s^{\circ k_{\max}}`); ``w0_top_singular_value`` (the bulk
     edge of :math:`W_0` on the same draw). With ``"overlap"`` and several steps, ``step_cos``
-    (:math:`\cos(u_t, \beta_*)`, one per step) and ``step_norm_sq`` (:math:`|u_t|^2`).
+    (:math:`\cos(u_t, \beta_*)`, one per step; for a multi-index target the square root of the fraction of
+    :math:`u_t` in the target subspace) and ``step_norm_sq`` (:math:`|u_t|^2`).
 ``"ridge"``
     ``train_error``, ``test_error``, ``test_risk`` and the test-set sampling errors
     ``test_error_sampling_se``, ``test_risk_sampling_se`` (shape ``(len(n_ridge), len(lam))`` for
@@ -599,7 +600,8 @@ def _one_trial(setup, sz, tseq, cfg: _Config) -> dict:
     if "overlap" in ms and len(step_dirs) > 1:
         norms = [float(u @ u) for u in step_dirs]
         rec["step_norm_sq"] = np.asarray(norms)
-        rec["step_cos"] = np.asarray([math.sqrt(float(u[:r_target] @ u[:r_target]) / q) if q > 0 else 0.0
+        rec["step_cos"] = np.asarray([0.0 if q <= 0 else (float(u[0]) / math.sqrt(q) if r_target == 1 else
+                                                          math.sqrt(float(u[:r_target] @ u[:r_target]) / q))
                                       for u, q in zip(step_dirs, norms)])
     if "weight_spectrum" in ms:
         rec.update(_weight_spectrum(W, W0, s, step_dirs, r_target, min(cfg.top_k, *W.shape), cfg.kmax))
