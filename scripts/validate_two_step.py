@@ -56,11 +56,14 @@ OVERLAP_TOL = 0.05
 
 
 def sizes(quick: bool) -> dict:
+    """Sizes of each part. N = 2000 (float32, the simulator's default precision for spectra) only at two
+    exponent pairs with 2 trials: the 2-core machine of this run could not afford more."""
     if quick:
-        return {"grid_N": (250, 500), "grid_trials": 3, "ie_N": (500,), "ie_trials": 3, "grid_alphas": GRID_ALPHAS[:3],
-                "ie_alphas": IE_ALPHAS[1:]}
-    return {"grid_N": (250, 500, 1000, 2000), "grid_trials": 4, "ie_N": (500, 1000, 2000), "ie_trials": 4,
-            "grid_alphas": GRID_ALPHAS, "ie_alphas": IE_ALPHAS}
+        return {"grid_N": (250,), "grid_trials": 3, "grid_alphas": GRID_ALPHAS[:3], "large_N": (), "large_alphas": (),
+                "large_trials": 2, "ie_N": (300,), "ie_trials": 3, "ie_alphas": IE_ALPHAS[1:]}
+    return {"grid_N": (250, 500, 1000), "grid_trials": 4, "grid_alphas": GRID_ALPHAS, "large_N": (2000,),
+            "large_alphas": ((0.3, 0.45), (0.375, 0.45)), "large_trials": 2, "ie_N": (500, 1000), "ie_trials": 4,
+            "ie_alphas": IE_ALPHAS}
 
 
 def make_setup(alpha, N, target, reuse):
@@ -72,15 +75,16 @@ def point_key(part, alpha, N, target, reuse, trials):
     return f"{part}|{target}|a={alpha[0]:g},{alpha[1]:g}|{'reused' if reuse else 'fresh'}|N={N}|T={trials}"
 
 
-def simulate_point(setup, trials, seed_key) -> dict:
+def simulate_point(setup, trials, seed_key, dtype=np.float64) -> dict:
     """Every trial's raw numbers (lists) for one setup: spectrum, overlaps, bulk edge of W_0."""
     sim = simulate(setup, trials=trials, seed=task_sequence(SEED, seed_key), measures=("overlap", "weight_spectrum"),
-                   top_k=TOP_K, kmax=KMAX, dtype=np.float64)
+                   top_k=TOP_K, kmax=KMAX, dtype=dtype)
     raw = {k: sim.get(k).tolist() for k in ("w_singular_values", "w0_top_singular_value", "w_right_target_sq",
                                             "w_right_step_sq", "w_left_readout_gs", "beta_cos", "beta_norm_sq")}
     if setup.steps > 1:
         raw.update({k: sim.get(k).tolist() for k in ("step_cos", "step_norm_sq")})
     raw["elapsed_s"] = sim.elapsed_s
+    raw["dtype"] = np.dtype(dtype).name
     return raw
 
 
@@ -124,6 +128,12 @@ def collect(store: Store, cfg: dict) -> None:
                     key = point_key("B", alpha, N, tgt, reuse, cfg["ie_trials"])
                     store.get(key, lambda: simulate_point(make_setup(alpha, N, tgt, reuse), cfg["ie_trials"],
                                                           f"N={N}|{tgt}"))
+    for N in cfg["large_N"]:
+        for alpha in cfg["large_alphas"]:
+            for reuse in (False, True):
+                key = point_key("A", alpha, N, GRID_TARGET, reuse, cfg["large_trials"])
+                store.get(key, lambda: simulate_point(make_setup(alpha, N, GRID_TARGET, reuse), cfg["large_trials"],
+                                                      f"N={N}|{GRID_TARGET}", np.float32))
 
 
 def main(argv=None) -> int:
