@@ -36,7 +36,7 @@ def run(args) -> int:
     from ..cli import emit, status
     from ..reproduce import PAPERS, SCALES, reproduce
 
-    args.name = args.name.replace("-", "_")  # moniri-hassani2026 and moniri_hassani2026 name the same figure
+    args.name = args.name.replace("-", "_") if args.name.replace("-", "_") in PAPERS else args.name  # moniri-hassani2026
     check_choice(args.name, PAPERS, "NAME")
     check_choice(args.scale, SCALES, "--scale")
     if args.data is not None and not Path(args.data).is_file():
