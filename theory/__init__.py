@@ -113,6 +113,12 @@ from .model.statistics import StepStatistics, step_statistics  # noqa: E402
 __all__ += ["StepStatistics", "regimes", "register_regime", "step_statistics"]
 
 
+# --- Gaussian-mixture inputs (issue 16; Demir & Dogan, arXiv:2503.00856): the data model and its theory
+from .model.data import DenseCovariance, GaussianMixture, SpikedCovariance  # noqa: E402
+from . import mixtures  # noqa: E402
+
+__all__ += ["DenseCovariance", "GaussianMixture", "SpikedCovariance", "mixtures"]
+
 def __getattr__(name):
     """``theory.symbolic`` is imported on first use (it imports sympy, which is slow to load)."""
     if name == "symbolic":
