@@ -171,7 +171,7 @@ LAYERS = (
     ("foundation", ("theory._checks", "theory._result", "theory._applicability")),
     ("hermite", ("theory.hermite",)),
     ("model", ("theory.model",)),
-    ("spikes, ridge, multi_index", ("theory.spikes", "theory.ridge", "theory.multi_index")),
+    ("spikes, ridge, multi_index", ("theory.spikes", "theory.ridge", "theory.multi_index", "theory.mixtures")),
     ("regimes", ("theory.regimes",)),
     ("risk", ("theory.ridge.limiting_error",)),
     ("public surface", ("theory", "theory.symbolic", "theory.conventions", "theory.marchenko_pastur",
@@ -254,6 +254,7 @@ PUBLIC = {
         "solvers": M, "specialisation_law": F, "spike_degrees": F, "srf_parameters": F, "staircase": F,
         "symbolic": M, "weight_spike": F,
         "StepStatistics": C, "regimes": M, "register_regime": F, "step_statistics": F,
+        "DenseCovariance": C, "GaussianMixture": C, "SpikedCovariance": C, "mixtures": M,
     },
     "validation": {
         "Comparison": C, "Estimate": C, "SimulationResult": C, "as_seed_sequence": F, "compare": F,
