@@ -112,6 +112,11 @@ from .model.statistics import StepStatistics, step_statistics  # noqa: E402
 
 __all__ += ["StepStatistics", "regimes", "register_regime", "step_statistics"]
 
+# --- two gradient steps (issue 15; Moniri & Hassani, arXiv:2605.17767): the outliers of the weights W_2
+from .spikes.two_step import TwoStepCount, TwoStepSpikes, WeightOutlier, two_step_outlier_count, two_step_spikes  # noqa: E402
+
+__all__ += ["TwoStepCount", "TwoStepSpikes", "WeightOutlier", "two_step_outlier_count", "two_step_spikes"]
+
 
 # --- Gaussian-mixture inputs (issue 16; Demir & Dogan, arXiv:2503.00856): the data model and its theory
 from .model.data import DenseCovariance, GaussianMixture, SpikedCovariance  # noqa: E402
