@@ -255,6 +255,8 @@ PUBLIC = {
         "symbolic": M, "weight_spike": F,
         "StepStatistics": C, "regimes": M, "register_regime": F, "step_statistics": F,
         "DenseCovariance": C, "GaussianMixture": C, "SpikedCovariance": C, "mixtures": M,
+        "TwoStepCount": C, "TwoStepSpikes": C, "WeightOutlier": C, "two_step_outlier_count": F,
+        "two_step_spikes": F,
     },
     "validation": {
         "Comparison": C, "Estimate": C, "SimulationResult": C, "as_seed_sequence": F, "compare": F,
