@@ -145,3 +145,30 @@ def test_moniri_spike_model_uses_the_setups_readout():
     assert regimes.get("moniri").spike_model(s).degrees == (1, 2, 4, 6, 8)
     assert regimes.get("moniri").spike_model(s).count == 5
     assert regimes.get("moniri").spike_model(s.with_(readout="rademacher")).count == 2
+
+
+def test_check_degrees():
+    from theory.regimes._common import check_degrees
+
+    assert check_degrees((2, 1, 2)) == (1, 2) and check_degrees([3.0]) == (3,)
+    for bad in ((), (0, 1), (-1,)):
+        with pytest.raises(ValueError, match="degrees must be positive integers"):
+            check_degrees(bad)
+
+
+def test_moniri_simulator_options_of_relu():
+    # series coefficients of relu (sigma = sum c_k He_k): c_0 = 1/sqrt(2 pi), c_1 = 1/2, c_2 = 1/(2 sqrt(2 pi)),
+    # c_3 = 0; c1 of the step = E sigma' = 1/2
+    from theory.regimes.moniri import equivalent_model, equivalent_options, series_coefficients
+
+    ck, c1 = series_coefficients("relu", (1, 2, 3))
+    ref = [1 / math.sqrt(2 * math.pi), 0.5, 1 / (2 * math.sqrt(2 * math.pi)), 0.0]
+    assert ck == pytest.approx(ref, abs=1e-10) and c1 == pytest.approx(0.5, abs=1e-12)
+    s = theory.OneStep.from_moniri(alpha=0.3, activation="relu", target="relu", d=200, width=200, n=800)
+    opts = equivalent_options(s)
+    assert opts["degrees"] == (1, 2) and opts["c1"] == pytest.approx(0.5, abs=1e-12)
+    assert opts["coefficients"] == pytest.approx(ref[:3], abs=1e-10)
+    assert equivalent_options(s, degrees=(1,))["degrees"] == (1,)
+    W0, sv, beta = np.eye(3), np.ones(3), np.arange(3.0)
+    eq = equivalent_model(s, W0, sv, beta, **opts)
+    assert eq.weights is W0 and eq.direction is beta and eq.readout is sv and eq.degrees == (1, 2) and eq.c1 == opts["c1"]
