@@ -73,6 +73,9 @@ class WeightOutlier(Result):
         :math:`u_1 = X_1^\top y_1/n` (0 when it does not separate).
     separated : bool
         :math:`t^2 > \psi`.
+    direction_target_sq, direction_step_sq : float
+        :math:`\cos^2(b_j, \beta_*)` and :math:`\cos^2(b_j, u_1)` for the right singular vector :math:`b_j` of the
+        low-rank part :math:`P` itself (before the bulk is added; the overlaps above are these times the BBP factor).
     """
 
     order: int
@@ -82,6 +85,8 @@ class WeightOutlier(Result):
     overlap_target_sq: float
     overlap_step_sq: float
     separated: bool
+    direction_target_sq: float = 0.0
+    direction_step_sq: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -745,13 +750,14 @@ def two_step_spikes(setup, *, k_max=None, method: str = "auto") -> TwoStepSpikes
         outlier, s1, _, _ = _bbp_rectangular(t2, psi)
         if outlier:
             factor = (1.0 - psi / t2**2) * th * th / (1.0 + th * th)
-            ot, ou = factor * float(cos2[0, j]), factor * float(cos2[1, j])
+            ot, ou = factor * float(cos2[0, j]), factor * float(cos2[1, j])  # (j < len(theta) here)
             sv = math.sqrt(c_bulk) * s1
         else:
             ot = ou = 0.0
             sv = float("nan")
         exponent = max(a1, a2) if j == 0 else a2 - j * (0.5 - a1)
-        spikes.append(WeightOutlier(j, exponent, th, sv, ot, ou, bool(outlier)))
+        dt_, du_ = (float(cos2[0, j]), float(cos2[1, j])) if j < cos2.shape[1] else (0.0, 0.0)
+        spikes.append(WeightOutlier(j, exponent, th, sv, ot, ou, bool(outlier), dt_, du_))
         acc += ot
         captured.append(acc)
     return TwoStepSpikes(
