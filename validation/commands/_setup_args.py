@@ -5,6 +5,7 @@ fields of :class:`theory.OneStep` and its defaults (``docs/cli.md#setup-options`
 
     --preset NAME        a paper's setting (theory.OneStep.preset): cui2024 | moniri2024 | ba2022 | dandi2024 | none
     --activation --target --d --lr --noise-var --readout --init --residual --output-scale --steps --reuse-batch
+    --data MIXTURE.toml  Gaussian-mixture inputs (validation.mixture_file; default x ~ N(0, I_d))
     --width W  | --width-ratio W/d     (one of the two)
     --n N      | --sample-ratio N/d    (one of the two)
 
@@ -64,6 +65,9 @@ def add_setup_arguments(p, *, preset: str | None = None, d: float | None = None,
     g.add_argument("--init", default=None, help=f"sphere | gaussian (default {D['init']})")
     g.add_argument("--residual", default=None, help=f"full (r = y - f0) | labels (r = y) (default {D['residual']})")
     g.add_argument("--output-scale", type=float, default=None, help="network prefactor (default 1/width)")
+    g.add_argument("--data", default=None, metavar="MIXTURE.toml",
+                   help="Gaussian-mixture inputs from a TOML file (docs/validation/mixtures.md#the-data-file); "
+                        "default x ~ N(0, I_d)")
     p.set_defaults(_setup_d=d, _setup_integer=integer_sizes)
 
 
@@ -106,6 +110,11 @@ def setup_from_args(args, **extra):
     from theory._checks import check_positive
 
     integer = bool(getattr(args, "_setup_integer", False))
+    mixture = None
+    if getattr(args, "data", None) is not None:  # read and checked before anything else is built
+        from ..mixture_file import read_mixture_file
+
+        mixture = read_mixture_file(args.data)
     d = args.d if args.d is not None else (getattr(args, "_setup_d", None) or _DEFAULTS["d"])
     d = _size(check_positive(d, "--d"), "--d", integer)
     width = args.width
@@ -127,5 +136,7 @@ def setup_from_args(args, **extra):
     changes = {field: getattr(args, field) for field in ("activation", "target", "lr", "noise_var", "readout",
                                                          "init", "residual", "output_scale", "steps", "reuse_batch")
                if getattr(args, field, None) is not None}
+    if mixture is not None:
+        changes["data"] = mixture.build(setup.d)
     changes.update(extra)
     return setup.with_(**changes) if changes else setup
