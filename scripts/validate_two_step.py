@@ -113,8 +113,19 @@ class Store:
         tmp.replace(self.path)
 
 
+def wanted(cfg: dict) -> list:
+    """The keys of every simulated point of this configuration, in order."""
+    keys = [point_key("A", a, N, GRID_TARGET, reuse, cfg["grid_trials"]) for N in cfg["grid_N"]
+            for a in cfg["grid_alphas"] for reuse in (False, True)]
+    keys += [point_key("B", a, N, tgt, reuse, cfg["ie_trials"]) for N in cfg["ie_N"] for tgt in IE_TARGETS.values()
+             for a in cfg["ie_alphas"] for reuse in (False, True)]
+    keys += [point_key("A", a, N, GRID_TARGET, reuse, cfg["large_trials"]) for N in cfg["large_N"]
+             for a in cfg["large_alphas"] for reuse in (False, True)]
+    return keys
+
+
 def collect(store: Store, cfg: dict) -> None:
-    """Run (or read back) every simulated point of parts A, B and C."""
+    """Run (or read back) every simulated point of parts A and B."""
     for N in cfg["grid_N"]:
         for alpha in cfg["grid_alphas"]:
             for reuse in (False, True):
@@ -136,22 +147,242 @@ def collect(store: Store, cfg: dict) -> None:
                                                       f"N={N}|{GRID_TARGET}", np.float32))
 
 
+# ------------------------------------------------------------------------------------------ comparison
+DELTA = 0.05  # count margin above the bulk edge (see the page)
+
+
+def parse_key(key):
+    part, tgt, a, batch, N, T = key.split("|")
+    a1, a2 = (float(v) for v in a[2:].split(","))
+    return part, tgt, (a1, a2), batch == "reused", int(N[2:]), int(T[2:])
+
+
+def _est(x):
+    e = estimate(np.asarray(x, dtype=float))
+    return {"mean": float(e.mean), "se": float(e.se), "ci_low": float(e.ci_low), "ci_high": float(e.ci_high), "n": int(e.n)}
+
+
+def _verdict(th, est, tol, scale=0.0):
+    return agreement(float(th), est["mean"], est["ci_low"], est["ci_high"], tolerance=tol, scale=scale)[0]
+
+
+def compare_point(key, raw) -> dict:
+    """Theory (``theory.two_step_spikes``) against the stored trials of one point."""
+    part, tgt, alpha, reuse, N, T = parse_key(key)
+    setup = make_setup(alpha, N, tgt, reuse)
+    t0 = time.perf_counter()
+    pred = theory.two_step_spikes(setup)
+    t_theory = time.perf_counter() - t0
+    sv = np.asarray(raw["w_singular_values"])
+    edge0 = np.asarray(raw["w0_top_singular_value"])
+    tsq = np.asarray(raw["w_right_target_sq"])
+    ssq = np.asarray(raw["w_right_step_sq"])[:, 0, :]  # cos^2 with u_1
+    c_sqrt = pred.bulk_edge / (1.0 + math.sqrt(setup.width / setup.d))
+    thr = (1.0 + DELTA) * c_sqrt * edge0
+    counts = np.sum(sv > thr[:, None], axis=1)
+    k = int(pred.count)
+    out = {"key": key, "part": part, "target": tgt, "alpha": list(alpha), "reuse": reuse, "N": N, "trials": T,
+           "ratio": float(pred.ratio), "boundary": bool(pred.boundary), "asymptotic_count": pred.asymptotic_count,
+           "count_theory": k, "count_sim": _est(counts), "counts_per_trial": counts.tolist(),
+           "bulk_edge_theory": float(pred.bulk_edge_finite), "w0_edge": _est(edge0), "dtype": raw.get("dtype", "float64"),
+           "learns_target": bool(pred.learns_target), "reason": pred.reason, "method": pred.method,
+           "theory_ms": 1e3 * t_theory, "next_over_edge": _est(sv[np.arange(len(sv)), np.minimum(k, sv.shape[1] - 1)]
+                                                             / (c_sqrt * edge0))}
+    out["count_verdict"] = _verdict(k, out["count_sim"], 0.0)
+    sep = [w for w in pred.spikes if w.separated]
+    rows = []
+    for j, w in enumerate(sep[:3]):
+        e_sv, e_t, e_s = _est(sv[:, j]), _est(tsq[:, j]), _est(ssq[:, j])
+        rows.append({"index": j + 1, "order": int(w.order), "sv_theory": float(w.singular_value), "sv_sim": e_sv,
+                     "sv_rel_gap": _est(sv[:, j] / w.singular_value - 1.0),
+                     "sv_verdict": _verdict(w.singular_value, e_sv, SV_TOL),
+                     "target_sq_theory": float(w.overlap_target_sq), "target_sq_sim": e_t,
+                     "target_verdict": _verdict(w.overlap_target_sq, e_t, OVERLAP_TOL, 1.0),
+                     "step_sq_theory": float(w.overlap_step_sq), "step_sq_sim": e_s,
+                     "step_verdict": _verdict(w.overlap_step_sq, e_s, OVERLAP_TOL, 1.0)})
+    out["outliers"] = rows
+    K = max(1, k)
+    cap_th = float(np.asarray(pred.captured_target)[K - 1])
+    out["captured_K"] = K
+    out["captured_theory"] = cap_th
+    out["captured_sim"] = _est(np.sum(tsq[:, :K], axis=1))
+    out["captured_verdict"] = _verdict(cap_th, out["captured_sim"], OVERLAP_TOL, 1.0)
+    return out
+
+
+def reduction_check() -> dict:
+    """Part C: a zero second step is one step (same seeds, same W), at d = N = 250."""
+    s = make_setup((0.375, 0.45), 250, GRID_TARGET, False)
+    tau = s.lrs[0]
+    one = simulate(s.with_(lr=tau, steps=1), trials=2, seed=SEED, measures=("weight_spectrum",), top_k=4, dtype=np.float64)
+    out = {}
+    for reuse in (False, True):
+        two = simulate(s.with_(lr=(tau, 0.0), reuse_batch=reuse), trials=2, seed=SEED, measures=("weight_spectrum",),
+                       top_k=4, dtype=np.float64)
+        out["reused" if reuse else "fresh"] = float(np.max(np.abs(two.get("w_singular_values")
+                                                                  - one.get("w_singular_values"))))
+    pred0 = theory.two_step_spikes(s.with_(lr=(tau, 0.0)))
+    ws = s.with_(lr=tau, steps=1).weight_spike()
+    out["theory_sv_two"] = float(pred0.spikes[0].singular_value)
+    out["theory_sv_one"] = float(ws.singular_value)
+    out["theory_overlap_two"] = float(pred0.spikes[0].overlap_target_sq)
+    out["theory_overlap_one"] = float(ws.overlap_sq)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ page
+def _f(e, nd=3):
+    if e["n"] > 1 and np.isfinite(e["se"]):
+        return f"{e['mean']:.{nd}f} [{e['ci_low']:.{nd}f}, {e['ci_high']:.{nd}f}]"
+    return f"{e['mean']:.{nd}f}"
+
+
+def _a(alpha):
+    return f"({alpha[0]:g}, {alpha[1]:g})"
+
+
+def _mark(v):
+    return "" if v == "agrees" else " **✗**"
+
+
+def page(results, red, cfg, quick, elapsed) -> str:
+    A = [r for r in results if r["part"] == "A"]
+    B = [r for r in results if r["part"] == "B"]
+    Ns = sorted({r["N"] for r in A})
+    n_sv = sum(len(r["outliers"]) for r in A)
+    ok_sv = sum(o["sv_verdict"] == "agrees" for r in A for o in r["outliers"])
+    ok_t = sum(o["target_verdict"] == "agrees" for r in A for o in r["outliers"])
+    ok_s = sum(o["step_verdict"] == "agrees" for r in A for o in r["outliers"])
+    ok_c = sum(r["count_verdict"] == "agrees" for r in A)
+    ok_b = sum(r["captured_verdict"] == "agrees" for r in B)
+    L = ["# Two gradient steps: the weights' outliers, theory against simulation", "",
+         "Moniri & Hassani (2026, arXiv:2605.17767) take two gradient steps of sizes $\\eta_t = N^{\\alpha_t}$ and find "
+         "that the first-layer weights $W_2$ are a spiked random matrix. This page compares "
+         "`theory.two_step_spikes` (`docs/theory/two_step.md`, derivation `docs/derivations/two_step_weights.md`) with "
+         "the simulator (`validation.simulate`, measure `weight_spectrum`).", "",
+         "Regenerate (repository root" + ("; this page was written by the quick mode, small sizes" if quick else "")
+         + f"; simulation and theory of this page: {elapsed / 60:.1f} min on a shared 2-core machine; the simulated "
+         "points are stored as they come in `docs/validation/data/two_step.json`, so an interrupted run resumes):", "",
+         "```", "PYTHONPATH=. nice python scripts/validate_two_step.py" + (" --quick" if quick else ""), "```", "",
+         "## Setting", "",
+         f"* `OneStep.from_moniri_hassani(alpha=(a1, a2), d=N, width=N, n=2N)`: sphere init, Gaussian readout, steps on "
+         f"the labels ($r = y$), per-neuron steps $\\tau_t = N^{{\\alpha_t - 1/2}}$, a fresh batch for step 2 or the same "
+         f"one (reused). Student `{ACTIVATION.name}` (softplus(3z)/3: $\\mu_3 = \\mu_5 = 0$, so the fresh order 2 is absent, "
+         f"and $m_{{1,1}} \\neq 0$); no label noise.",
+         f"* Part A target `{GRID_TARGET}` ($He_1 + He_2/2$). Sizes $d = N \\in$ {{{', '.join(map(str, Ns))}}}, "
+         f"$n = 2N$; {cfg['grid_trials']} trials per point"
+         + (f", {cfg['large_trials']} at N = {', '.join(map(str, cfg['large_N']))} (float32 there, float64 elsewhere)"
+            if cfg["large_N"] else "") + f". **Largest N reached: {max(Ns)}** (no accelerator in this session).",
+         f"* Seeds: root {SEED}; one stream per (N, target) (`task_sequence(seed, 'N=...|target')`), so the exponents "
+         "and the batch modes of one N share $W_0$, the readout and the first batch (paired).",
+         "* Intervals: mean over trials with the 95% Student-t interval (`validation.stats.estimate`); verdicts by "
+         f"`validation.compare.agreement`: singular values within the interval or {SV_TOL:.0%} (relative), squared "
+         f"overlaps within the interval or {OVERLAP_TOL} (absolute), counts exactly (every trial). ✗ marks a disagreement.",
+         f"* **Count calibration.** A simulated singular value is an outlier when it exceeds $(1 + \\delta)\\sqrt c\\, "
+         f"s_1(W_0)$, $\\delta = {DELTA}$: $s_1(W_0)$ is measured on the same draw, $\\sqrt c$ is the theory's bulk "
+         "scale (the rows' norm after the isotropic part of the steps, `bulk_edge / (1 + sqrt(N/d))`), and the "
+         "margin covers the Tracy-Widom spread at these sizes. The column 'next / edge' is the first singular value "
+         "after the predicted outliers divided by $\\sqrt c\\,s_1(W_0)$: how close the bulk's top comes to the margin.",
+         "", "## Summary", "",
+         f"* Counts at the simulated sizes: **{ok_c} of {len(A)}** points agree with the theory's count at that size. "
+         f"At {sum(r['count_theory'] != r['asymptotic_count'] for r in A)} of the {len(A)} points that count is below "
+         "the asymptotic one ($1 + \\#\\{1 \\le j < r\\}$ with non-zero coefficients): an order $j$ grows like "
+         "$N^{\\alpha_2 - j(1/2-\\alpha_1)}$, exponents of a few hundredths to a few tenths, and separates only "
+         "when its strength passes the BBP threshold.",
+         f"* Singular values of the separated outliers: **{ok_sv} of {n_sv}**; overlap of their right vectors with "
+         f"$\\beta_*$: **{ok_t} of {n_sv}**; with $u_1 = X_1^\\top y_1/n$: **{ok_s} of {n_sv}**.",
+         f"* Information-exponent separation (part B): **{ok_b} of {len(B)}** captured fractions agree.", ""]
+    L += ["## A. Counts and singular values over $(\\alpha_1, \\alpha_2)$, fresh and reused, several N", "",
+          "| $(\\alpha_1,\\alpha_2)$ | $r$ | batch | N | count: asympt. / theory at N / simulated | next / edge "
+          "| $s_1$ theory / simulated | $s_2$ theory / simulated |", "|---|---|---|---|---|---|---|---|"]
+    for r in sorted(A, key=lambda r: (r["alpha"], r["reuse"], r["N"])):
+        o = r["outliers"]
+        svs = []
+        for j in range(2):
+            if j < len(o):
+                svs.append(f"{o[j]['sv_theory']:.3f} / {_f(o[j]['sv_sim'])}{_mark(o[j]['sv_verdict'])}")
+            else:
+                svs.append("-")
+        L.append(f"| {_a(r['alpha'])} | {r['ratio']:.2f} | {'reused' if r['reuse'] else 'fresh'} | {r['N']} | "
+                 f"{r['asymptotic_count']} / {r['count_theory']} / {_f(r['count_sim'], 2)}{_mark(r['count_verdict'])} | "
+                 f"{_f(r['next_over_edge'])} | {svs[0]} | {svs[1]} |")
+    L += ["", "### Overlaps of the right singular vectors", "",
+          "Squared cosines of the right singular vector of each predicted outlier (1: the merged order-0 spike; 2: "
+          "order 1) with $\\beta_*$ and with the first step's direction $u_1$.", "",
+          "| $(\\alpha_1,\\alpha_2)$ | batch | N | outlier | $\\cos^2(b,\\beta_*)$ theory / simulated "
+          "| $\\cos^2(b, u_1)$ theory / simulated |", "|---|---|---|---|---|---|"]
+    for r in sorted(A, key=lambda r: (r["alpha"], r["reuse"], r["N"])):
+        for o in r["outliers"]:
+            L.append(f"| {_a(r['alpha'])} | {'reused' if r['reuse'] else 'fresh'} | {r['N']} | {o['index']} (order "
+                     f"{o['order']}) | {o['target_sq_theory']:.3f} / {_f(o['target_sq_sim'])}{_mark(o['target_verdict'])}"
+                     f" | {o['step_sq_theory']:.3f} / {_f(o['step_sq_sim'])}{_mark(o['step_verdict'])} |")
+    L += ["", "### The gap followed over N", "",
+          "Relative gap $s_j^{sim}/s_j^{theory} - 1$ (mean over trials, 95% interval) of the two largest outliers; "
+          "a finite-size error shrinks along a row.", ""]
+    head = "| $(\\alpha_1,\\alpha_2)$ | batch | outlier | " + " | ".join(f"N = {N}" for N in Ns) + " |"
+    L += [head, "|" + "---|" * (3 + len(Ns))]
+    groups = {}
+    for r in A:
+        groups.setdefault((tuple(r["alpha"]), r["reuse"]), {})[r["N"]] = r
+    for (alpha, reuse), byN in sorted(groups.items()):
+        for j in range(2):
+            cells = []
+            for N in Ns:
+                r = byN.get(N)
+                cells.append(_f(r["outliers"][j]["sv_rel_gap"]) if r and j < len(r["outliers"]) else "-")
+            if all(c == "-" for c in cells):
+                continue
+            L.append(f"| {_a(alpha)} | {'reused' if reuse else 'fresh'} | {j + 1} | " + " | ".join(cells) + " |")
+    L += ["", "## B. Information exponent: what a reused batch adds", "",
+          "Fraction of $\\beta_*$ in the span of the top $K$ right singular vectors of $W_2$, $K$ = the predicted "
+          "count at that size (theory: `captured_target[K-1]`; simulation: $\\sum_{j\\le K}\\cos^2(b_j,\\beta_*)$). "
+          "'learns' is the theory's leading-order verdict (`learns_target`: an order $j \\ge 1$ outlier carries "
+          "$\\beta_*$ as $N\\to\\infty$).", "",
+          "| target | $(\\alpha_1,\\alpha_2)$ | batch | N | learns (asympt.) | K | captured: theory / simulated |",
+          "|---|---|---|---|---|---|---|"]
+    names = {v: k for k, v in IE_TARGETS.items()}
+    for r in sorted(B, key=lambda r: (r["target"], r["alpha"], r["reuse"], r["N"])):
+        L.append(f"| {names.get(r['target'], r['target'])} | {_a(r['alpha'])} | {'reused' if r['reuse'] else 'fresh'} | "
+                 f"{r['N']} | {'yes' if r['learns_target'] else 'no'} | {r['captured_K']} | {r['captured_theory']:.3f} / "
+                 f"{_f(r['captured_sim'])}{_mark(r['captured_verdict'])} |")
+    L += ["", "## C. One-step reduction", "",
+          f"A second step of size 0 (`lr=(tau_1, 0)`) gives one step's weights bit for bit in the simulator "
+          f"(largest difference of the top singular values over 2 trials at d = N = 250: fresh {red['fresh']:.1e}, "
+          f"reused {red['reused']:.1e}); the theory gives back Ba et al.'s one-step spike (`weight_spike`): "
+          f"$s_1$ {red['theory_sv_two']:.10g} against {red['theory_sv_one']:.10g}, $\\cos^2(b_1,\\beta_*)$ "
+          f"{red['theory_overlap_two']:.10g} against {red['theory_overlap_one']:.10g}. Tests: "
+          "`tests/test_two_step_mc.py` (simulator, exact), `tests/test_two_step_theory.py` (theory).", ""]
+    return "\n".join(L) + "\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (under a minute)")
-    ap.add_argument("--out", default="docs/validation", help="folder of the page (data under OUT/data/)")
+    ap.add_argument("--out", default=None, help="folder of the page, data under OUT/data/ (default docs/validation; "
+                                                "with --quick onegrad-output/two_step_quick)")
     ap.add_argument("--fresh-data", action="store_true", help="ignore stored trials and simulate again")
     ap.add_argument("--collect-only", action="store_true", help="simulate and store, no theory and no page")
     args = ap.parse_args(argv)
-    out = Path(args.out)
+    out = Path(args.out or ("onegrad-output/two_step_quick" if args.quick else "docs/validation"))
     cfg = sizes(args.quick)
-    name = "two_step_quick.json" if args.quick else "two_step.json"
-    store = Store(out / "data" / name, args.fresh_data)
+    store = Store(out / "data" / "two_step.json", args.fresh_data)
     t0 = time.perf_counter()
     collect(store, cfg)
     print(f"collected in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    t1 = time.perf_counter()
     if args.collect_only:
         return 0
+    keys = wanted(cfg)
+    results = [compare_point(k, store.data[k]) for k in keys]
+    red = reduction_check()
+    elapsed = sum(store.data[k].get("elapsed_s", 0.0) for k in keys) + time.perf_counter() - t1
+    store.save({"comparison": results, "reduction": red, "settings": {"sizes": {k: list(v) if isinstance(v, tuple) else v
+                                                                               for k, v in cfg.items()},
+                                                                     "delta": DELTA, "sv_tol": SV_TOL,
+                                                                     "overlap_tol": OVERLAP_TOL, "quick": args.quick}})
+    md = out / "two_step.md"
+    md.write_text(page(results, red, cfg, args.quick, elapsed))
+    print(f"wrote {md} and {store.path}", file=sys.stderr)
     return 0
 
 

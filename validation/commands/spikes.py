@@ -8,7 +8,9 @@ values (``validation.simulate``).
 
 Two steps (Moniri & Hassani 2026, arXiv:2605.17767): ``--lr TAU1,TAU2`` (per-neuron steps) or
 ``--alpha A1,A2`` (``eta_t = eta0 * N^alpha_t``, :meth:`theory.OneStep.from_moniri_hassani`), optionally
-``--steps 2`` and ``--reuse-batch``, print the outliers of the first-layer weights ``W_2`` after the
+``--steps 2`` and ``--reuse-batch``, in Moniri & Hassani's setting (Gaussian readout, step on the labels,
+output scale ``1/sqrt(width)``) unless ``--preset``, ``--readout``, ``--residual`` or ``--output-scale`` say
+otherwise, print the outliers of the first-layer weights ``W_2`` after the
 second step (:func:`theory.two_step_spikes`): one line per outlier with its order, growth exponent,
 singular value and overlaps; ``--simulate`` adds the Monte Carlo mean of the top singular values of ``W_2``.
 """
@@ -16,6 +18,7 @@ singular value and overlaps; ``--simulate`` adds the Monte Carlo mean of the top
 from __future__ import annotations
 
 import argparse
+import math
 
 import numpy as np
 
@@ -95,7 +98,11 @@ def build_setup(args):
         act = None
     base = setup_from_args(args, **({"activation": act} if act is not None else {}))
     if args.alpha is None:
-        return _with_steps(base, args)
+        base = _with_steps(base, args)
+        if base.steps == 2 and args.preset in (None, "none"):  # Moniri & Hassani's setting, unless given
+            mh = {"readout": "gaussian", "residual": "labels", "output_scale": 1.0 / math.sqrt(base.width)}
+            base = base.with_(**{f: v for f, v in mh.items() if getattr(args, f) is None})
+        return base
     alphas = args.alpha if isinstance(args.alpha, tuple) else (args.alpha,)
     for a in alphas:
         if not 0 <= a < 0.5:
@@ -140,24 +147,32 @@ def _text_two_step(data: dict, sim=None) -> str:
     ts = data["two_step_spikes"]
     a1, a2 = data["step_exponents"]
     batch = "reused" if data["setup"]["reuse_batch"] else "fresh"
+    spikes = ts.get("spikes", ())
     lines = [f"# outliers of W_2 after two steps (Moniri & Hassani 2026): alpha = ({a1:.4f}, {a2:.4f}), {batch} batch, "
              f"lr = ({data['lrs'][0]:.6g}, {data['lrs'][1]:.6g})",
              f"ratio alpha2/(1/2 - alpha1) = {_g(ts.get('ratio'), '.4g')}"
              + (" (integer: boundary case)" if ts.get("boundary") else "")
-             + f"; outliers: {ts.get('asymptotic_count')} as N -> infinity, {ts.get('count')} at this size",
-             "  #  order  exponent  strength    s(W_2)      <b,beta*>^2  <b,u_1>^2" + ("   MC mean" if sim is not None else "")]
-    for j, sp in enumerate(ts.get("spikes", ())):
-        row = (f"{j + 1:3d}  {sp['order']:5d}  {_g(sp.get('exponent'), '8.4f')}  {_g(sp.get('strength'), '10.5g')}  "
+             + f"; outliers: {ts.get('asymptotic_count')} as N -> infinity, {ts.get('count')} at this size; "
+             f"bulk edge {_g(ts.get('bulk_edge_finite'), '.5g')}",
+             "  order  exponent  strength    s(W_2)      <b,beta*>^2  <b,u_1>^2" + ("   MC mean" if sim is not None else "")]
+    k = 0
+    for sp in spikes:
+        row = (f"  {sp['order']:5d}  {_g(sp.get('exponent'), '8.4f')}  {_g(sp.get('strength'), '10.5g')}  "
                f"{_g(sp.get('singular_value'), '10.5g')}  {_g(sp.get('overlap_target_sq'), '11.4f')}  "
                f"{_g(sp.get('overlap_step_sq'), '9.4f')}")
-        if sim is not None and j < len(sim):
-            row += f"   {sim[j]:.6g}"
-        lines.append(row)
-    if sim is not None and len(sim) > len(ts.get("spikes", ())):
-        lines.append("MC mean of the next singular values of W_2: " + ", ".join(f"{v:.5g}" for v in
-                                                                               sim[len(ts.get('spikes', ())):]))
-    lines.append(f"captured fraction of beta*: {_g(ts.get('captured_target'), '.4g')}; learns beta*: "
-                 f"{'yes' if ts.get('learns_target') else 'no'}" + (f" ({ts['reason']})" if ts.get("reason") else ""))
+        if sim is not None and sp.get("separated") and k < len(sim):  # the k-th separated outlier: the k-th value
+            row += f"   {sim[k]:.6g}"
+            k += 1
+        lines.append(row + ("" if sp.get("separated") else "   (below the bulk edge)"))
+    if sim is not None:
+        lines.append("simulated top singular values of W_2 (mean over trials): " + ", ".join(f"{v:.5g}" for v in sim))
+    kk = max(1, int(ts.get("count") or 0))
+    cap = ts.get("captured_target") or []
+    lines.append(f"fraction of beta* in the top {kk} outlier direction(s): "
+                 f"{_g(cap[kk - 1] if len(cap) >= kk else None, '.4g')}; learned at leading order (N -> infinity): "
+                 f"{'yes' if ts.get('learns_target') else 'no'}")
+    if ts.get("reason"):
+        lines.append(f"reason: {ts['reason']}")
     return "\n".join(lines)
 
 
