@@ -503,7 +503,7 @@ def _coordinates(geo: _Geometry, Z, H, Y):
 
 def _right_gram(weights: np.ndarray, extra: np.ndarray, geo: _Geometry, xu, xb, Y, W):
     r"""Gram matrix of the right vectors :math:`v_j = \frac1n\sum_\mu c_j(\cdot_\mu)x_\mu + e_j` and their
-    coordinates along :math:`(\hat u_1, \hat\beta_\perp)` (``docs/derivations/two_step_weights.md#right-gram``).
+    coordinates along :math:`(\hat u_1, \hat\beta_\perp)` (``docs/derivations/two_step_weights.md#right-gram-matrix``).
 
     :math:`G = AA^\top + \phi^{-1}E[c c^\top]` (reused batch: minus :math:`\phi^{-1}E[c y]E[c y]^\top/E y^2`,
     since :math:`\sum_\mu y_\mu x_\mu` has no component outside the frame).
@@ -569,7 +569,7 @@ def _resummed_derivative(act, s: float, tau1: float, kappa: float, c1u: float, e
     r"""Mean-field :math:`\Psi = E_{a,g}[\sigma'(a + \tau_1 s(\kappa a + [y\sigma'(a)/\phi] + c_1|u|\zeta + \varepsilon g))]`.
 
     The bracket (the sample's own term in the reused step 1) only for a reused batch. No expansion in
-    :math:`\tau_1`: ``docs/derivations/two_step_weights.md#resummed``. For a fresh batch :math:`a` and
+    :math:`\tau_1`: ``docs/derivations/two_step_weights.md#resummed-treatment``. For a fresh batch :math:`a` and
     :math:`g` enter through one Gaussian of variance :math:`(1+\tau_1s\kappa)^2 + \tau_1^2s^2\varepsilon^2`.
     """
     a, wa, g, wg = _unit_rules()
