@@ -17,6 +17,8 @@ TINY = {"_CUI": dict(d=40, trials=2), "_BA": dict(d=40, trials=2), "_MONIRI": di
 def tiny(monkeypatch):
     for name, cfg in TINY.items():
         monkeypatch.setitem(getattr(rp, name), "quick", cfg)
+    for mod in rp._MODULES.values():  # the figures plugged from validation/reproductions: the same tiny sizes
+        monkeypatch.setitem(mod.SIZES, "quick", dict(mod.SIZES["quick"], d=40, trials=2))
 
 
 @pytest.mark.parametrize("name", rp.PAPERS)

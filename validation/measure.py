@@ -240,7 +240,10 @@ def null_weights(W1, shift, rng) -> np.ndarray:
 
 
 def _op_norm(M) -> float:
-    """Largest singular value (Lanczos: no Gram matrix, a few dozen matrix-vector products)."""
+    """Largest singular value (Lanczos: no Gram matrix, a few dozen matrix-vector products); 0 for a zero
+    matrix (Lanczos cannot start from it)."""
+    if not np.any(M):
+        return 0.0
     return float(lanczos_top_triples(M, 1)[0][0])
 
 
