@@ -143,6 +143,12 @@ class Regime:
     steps : tuple of int
         The numbers of gradient steps (``setup.steps``) the regime describes; :func:`theory.risk` and
         ``method="auto"`` consider only the regimes that list ``setup.steps`` (default: one step).
+    isotropic_only : bool
+        The regime assumes :math:`x\sim N(0, I_d)`: :func:`theory.risk` and ``method="auto"`` do not use it for a
+        setup whose ``data`` is not isotropic (``setup.is_isotropic``), rather than answer for the wrong inputs.
+    solve : callable or None
+        ``solve(setup, n_ridge, lam, *, lr, W0, W1, tol, max_iter) -> RiskResult``: a regime that solves its own
+        equations (e.g. several data components) instead of assembling :attr:`channels` into the GE system.
     """
 
     name: str
@@ -161,6 +167,8 @@ class Regime:
     equivalent_options: Callable | None = None
     docs: str = ""
     steps: tuple = (1,)
+    isotropic_only: bool = True
+    solve: Callable | None = None
 
 
 _REGISTRY: dict[str, Regime] = {}
