@@ -116,6 +116,11 @@ __all__ += ["StepStatistics", "regimes", "register_regime", "step_statistics"]
 from .spikes.two_step import TwoStepCount, TwoStepSpikes, WeightOutlier, two_step_outlier_count, two_step_spikes  # noqa: E402
 
 __all__ += ["TwoStepCount", "TwoStepSpikes", "WeightOutlier", "two_step_outlier_count", "two_step_spikes"]
+# the features and the ridge error after two steps (regime "two_step", docs/derivations/two_step_risk.md)
+from .spikes.two_step_features import TwoStepFeatureSpikes, two_step_feature_spikes  # noqa: E402
+from .regimes.two_step import effective_setup as two_step_effective_setup  # noqa: E402
+
+__all__ += ["TwoStepFeatureSpikes", "two_step_effective_setup", "two_step_feature_spikes"]
 
 
 # --- Gaussian-mixture inputs (issue 16; Demir & Dogan, arXiv:2503.00856): the data model and its theory
