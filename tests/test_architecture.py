@@ -257,6 +257,7 @@ PUBLIC = {
         "DenseCovariance": C, "GaussianMixture": C, "SpikedCovariance": C, "mixtures": M,
         "TwoStepCount": C, "TwoStepSpikes": C, "WeightOutlier": C, "two_step_outlier_count": F,
         "two_step_spikes": F,
+        "TwoStepFeatureSpikes": C, "two_step_effective_setup": F, "two_step_feature_spikes": F,
     },
     "validation": {
         "Comparison": C, "Estimate": C, "SimulationResult": C, "as_seed_sequence": F, "compare": F,
