@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from validation.reproduce import PAPERS, reproduce, simulate_data  # noqa: E402
+from validation.reproduce import _MODULES, PAPERS, reproduce, simulate_data  # noqa: E402
 
 SEED = 2024
 GALLERY = ROOT / "docs" / "gallery"
@@ -54,7 +54,8 @@ INTRO = {
 def page(res) -> str:
     d = res.data
     rows = res.rows
-    lines = [f"# {res.title}", "", INTRO[res.name], "", f"![{res.name}]({res.name}.png)", "",
+    intro = INTRO.get(res.name) or getattr(_MODULES.get(res.name), "INTRO", "")  # plugged modules carry their own
+    lines = [f"# {res.title}", "", intro, "", f"![{res.name}]({res.name}.png)", "",
              "## Setting, sizes, seeds", "", f"* {d['setting']}.", f"* Sizes: {d['sizes']}; {d['trials']} independent "
              f"trials per point; root seed {d['seed']} (`validation.reproduce.simulate_data({res.name!r}, "
              f"scale=\"gallery\", seed={d['seed']})`, one stream per point from `task_sequence(seed, key)`); "
