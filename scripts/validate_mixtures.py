@@ -179,7 +179,11 @@ def part_digits(root, path, sz):
         _point(store, root, path, f"width={width}", make, cfg["trials"], f"digits {width}", hermite_scale=1.0)
 
 
+GALLERY_SEED = 2024  # the gallery's root seed (scripts/make_gallery.py)
+
+
 def part_figures(out_gallery: Path, quick: bool):
+    """The gallery data, figure and page of ``demir_dogan2025`` (theory rows evaluated now)."""
     from validation.reproduce import reproduce, simulate_data
 
     scale = "quick" if quick else "gallery"
@@ -187,12 +191,38 @@ def part_figures(out_gallery: Path, quick: bool):
     if data_path.is_file() and not quick:
         data = json.loads(data_path.read_text())
     else:
-        data = simulate_data("demir_dogan2025", scale=scale, seed=0, progress=True)
+        data = simulate_data("demir_dogan2025", scale=scale, seed=GALLERY_SEED, progress=True)
         data_path.parent.mkdir(parents=True, exist_ok=True)
         data_path.write_text(json.dumps(to_jsonable(data), indent=1) + "\n")
     res = reproduce("demir_dogan2025", data=data, out=out_gallery)
-    print(res.table(), file=sys.stderr)
+    (out_gallery / "demir_dogan2025.md").write_text(gallery_page(res))
+    print(res.summary(), file=sys.stderr)
     return data
+
+
+def gallery_page(res) -> str:
+    d = res.data
+    lines = [f"# {res.title}", "", dd.INTRO, "", "![demir_dogan2025](demir_dogan2025.png)", "",
+             "## Setting, sizes, seeds", "", f"* {d['setting']}.",
+             f"* Sizes: {d['sizes']}; {d['trials']} independent trials per point (theirs: 20, 100 in Fig. 2c), each "
+             f"redrawing W0 and every batch; root seed {d['seed']} (`validation.reproduce.simulate_data("
+             f"'demir_dogan2025', scale=\"gallery\", seed={d['seed']})`); simulation time {d.get('elapsed_s', float('nan')):.0f} s.",
+             "* Data: [`data/demir_dogan2025.json`](data/demir_dogan2025.json). Regenerate: `PYTHONPATH=. "
+             "OPENBLAS_NUM_THREADS=1 nice python scripts/validate_mixtures.py --part figures` (after removing the data "
+             "file); redraw from the data: `onegrad reproduce demir_dogan2025 --data docs/gallery/data/demir_dogan2025.json`.",
+             "* Errors are mean squared errors without the factor 1/2 (their 'generalization error' is half of it).",
+             "", "## Agreement", "",
+             f"{res.n_agree} of {len(res.rows)} points: the Hermite model of the degree rule (simulated on the same "
+             "trained weights, its mean over trials in the theory column) lies in the network's 95% t-interval or "
+             "within the tolerance $1/\\sqrt d$ (`validation.compare.agreement`). `theory.risk` rows appear once the "
+             "library has the mixture theory.", "",
+             "| curve | x | Hermite model | network | 95% interval | gap | verdict |", "|---|---|---|---|---|---|---|"]
+    for r in res.rows:
+        gap = (r["mean"] - r["theory"]) / abs(r["theory"]) if r["theory"] else float("nan")
+        lines.append(f"| {r['curve']} | {r['x']:.3g} | {r['theory']:.4g} | {r['mean']:.4g} | "
+                     f"[{r['ci_low']:.4g}, {r['ci_high']:.4g}] | {100 * gap:+.1f}% | {r['verdict']} |")
+    lines += ["", "## Side by side with the published curves", ""] + _figures_table(d)
+    return "\n".join(lines) + "\n"
 
 
 # ------------------------------------------------------------------------------------------- analysis
@@ -340,11 +370,7 @@ def _digits_section(root) -> list:
     return lines
 
 
-def _figures_section() -> list:
-    path = Path("docs/gallery/data/demir_dogan2025.json")
-    if not path.is_file():
-        return ["(the gallery data is not there yet: `--part figures`)"]
-    data = json.loads(path.read_text())
+def _figures_table(data) -> list:
     lines = [f"d = n = {data['sizes']['d']} (width = d unless swept), {data['trials']} trials per point (theirs: 20, "
              "100 in Fig. 2c), ReLU. Test MSE of the network with its 95% interval, the Hermite model of the degree "
              "rule on the same weights, the paired gap, and their published ReLU curve read by eye (their "
@@ -361,6 +387,13 @@ def _figures_section() -> list:
                          f"{_f(np.mean(pt['herm_test'][l]))} (l={l}) | {_pct(paired_gap(pt['herm_test'][l], pt['net_test']))} | "
                          f"{_f(2 * near[0], 3) if near else '--'} |")
     return lines
+
+
+def _figures_section() -> list:
+    path = Path("docs/gallery/data/demir_dogan2025.json")
+    if not path.is_file():
+        return ["(the gallery data is not there yet: `--part figures`)"]
+    return _figures_table(json.loads(path.read_text()))
 
 
 def write_page(root, path, *, quick=False) -> None:
@@ -475,6 +508,49 @@ $d=400$, $n=500$, $\beta=1$, $\alpha=0$ ($\eta=1$, their Figure 3), and the netw
 the fitted mixture (not on the images themselves: 183 and 174 images are too few for a batch of 500).
 
 {digits}
+
+## The data file
+
+`onegrad simulate`, `compare`, `risk` and `spikes` take `--data MIXTURE.toml` among their setup options:
+the inputs then come from the mixture the file describes (`validation.mixture_file`; default
+$x\sim N(0,I_d)$). The file is read with `tomllib` and every field is checked; no text in it is ever
+evaluated. Either explicit components:
+
+```toml
+task = "regression"       # or "classification": labels +1 / -1 by component (labels = [...] to change them)
+counts = "deterministic"  # floor(rho_1 n) samples of component 1, the rest of the last; or "multinomial"
+init = "unit"             # W0 scaled by sqrt(d / tr Sigma) (their F ~ N(0, 1/T)); "setup": unchanged
+seed = 0                  # seed of the random directions
+
+[[component]]
+weight = 0.5
+spikes = [{ strength = 31.6, direction = "random" }]    # Sigma_c = I + sum_j strength_j v_j v_j^T
+
+[[component]]
+weight = 0.5
+mean = { norm = 1.0, overlap = 0.0 }                   # optional: |mu_c| and cos(mu_c, e_1)
+spikes = [{ strength = 31.6, overlap = 0.5 }]          # cos(v, e_1) = 0.5, the rest random
+```
+
+or the paper's construction (`GaussianMixture.from_demir_dogan`):
+
+```toml
+[demir_dogan]
+beta = 0.74        # spikes theta = d^((1 - alpha) beta); their learning rate eta = d^(alpha beta) is --lr eta/width
+alpha = 0.5
+ranks = [1, 1]
+alignment = 0.0    # optional: cosine of the two components' spikes
+target = "random"  # or "spikes": e_1 along the spikes
+spread = "fixed"   # or "uniform" (their Figure 2c)
+task = "regression"
+seed = 0
+```
+
+The target direction of the library is $e_1$, so overlaps with $e_1$ are alignments with the target.
+Limits, checked before any work (one line on stderr, exit status 2): the file at most 64 KiB, at most 32
+components and 256 spikes, strengths in $[0,10^8]$, overlaps in $[-1,1]$ with $\sum_jc_j^2\le1$ within a
+component (its directions are orthonormal), weights positive and summing to 1, and `d` small enough that the
+directions fit in 2 GiB. `tests/test_mixture_cli.py` runs 24 hostile files.
 
 ## What this checks, and what is open
 
