@@ -1,0 +1,133 @@
+"""Theory against the network for ridge after two gradient steps (``docs/validation/two_step_risk.md``).
+
+The setting is Moniri & Hassani's (arXiv:2605.17767), ``theory.OneStep.from_moniri_hassani``: tanh student,
+Gaussian readout, sphere init, steps on the labels, eta_t = N^alpha_t, width = d, n = 2d samples per step
+(fresh batches or one reused batch), then ridge on n_ridge = 2d fresh samples with lam = 0.1 (reference
+convention, docs/theory/conventions.md). Each point is simulated by ``validation.simulate(...,
+measures=("ridge",))`` and compared with ``theory.risk`` (method "auto": "two_step" for two steps, "moniri"
+for the one-step comparison at alpha_1 alone, which answers "does the second step help?").
+
+Usage (from the repository root; each call appends one JSON line per (point, d) to ``--out``)::
+
+    PYTHONPATH=. nice python scripts/validate_two_step_risk.py run --d 250 500 --trials 8 4
+    PYTHONPATH=. nice python scripts/validate_two_step_risk.py run --d 1000 --trials 3 --points tanh-0.3-0.3-fresh
+    PYTHONPATH=. python scripts/validate_two_step_risk.py report      # the table of the page, on stdout
+
+Seeds: root seed 15 (``--seed``); the point's name and d select the stream
+(``validation.seeding.task_sequence``), so adding points, sizes or trials leaves the others unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import theory
+import validation
+from validation import seeding
+
+OUT = Path("docs/validation/data/two_step_risk.jsonl")
+LAM = 0.1
+TARGETS = {"tanh": "tanh", "he3": "z/sqrt(2) + He(3, z)/sqrt(12)"}  # he3: half the variance in He_3
+# (target key, (alpha_1, alpha_2) or (alpha_1,) for one step, reused batch)
+POINTS = {}
+for _t in TARGETS:
+    for _a in ((0.3, 0.3), (0.2, 0.4), (0.4, 0.2), (0.35, 0.45)):
+        for _r in (False, True):
+            POINTS[f"{_t}-{_a[0]}-{_a[1]}-{'reused' if _r else 'fresh'}"] = (_t, _a, _r)
+    for _a1 in (0.2, 0.3, 0.35, 0.4):
+        POINTS[f"{_t}-{_a1}-onestep"] = (_t, (_a1,), False)
+
+
+def setup_of(name, d):
+    key, alphas, reuse = POINTS[name]
+    return theory.OneStep.from_moniri_hassani(alpha=alphas, d=d, width=d, n=2 * d, target=TARGETS[key],
+                                              activation="tanh", reuse_batch=reuse)
+
+
+def run_point(name, d, trials, seed):
+    s = setup_of(name, d)
+    t0 = time.perf_counter()
+    sim = validation.simulate(s, n_ridge=2 * d, lam=LAM, trials=trials,
+                              seed=seeding.task_sequence(seed, f"{name}-d{d}"), measures=("ridge",))
+    th = theory.risk(s, n_ridge=2 * d, lam=LAM)
+    rec = dict(point=name, d=d, trials=trials, seed=seed, lam=LAM, lrs=list(s.lrs),
+               method=th.method, theory_test=th.test_error, theory_train=th.train_error, status=th.status,
+               parameters=th.parameters, elapsed_s=round(time.perf_counter() - t0, 1))
+    for q in ("test_error", "train_error"):
+        v = sim.get(q).ravel()
+        se = float(np.std(v, ddof=1) / math.sqrt(len(v))) if len(v) > 1 else float("nan")
+        rec[q] = dict(mean=float(np.mean(v)), se=se, values=v.tolist())
+    return rec
+
+
+def load(path):
+    recs = {}
+    if Path(path).exists():
+        for line in Path(path).read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                recs[(r["point"], r["d"])] = r  # the last run of a (point, d) wins
+    return recs
+
+
+def _t95(k):
+    table = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26, 11: 2.20, 15: 2.13}
+    return table.get(k, 2.0 if k > 15 else 2.26)
+
+
+def report(path):
+    recs = load(path)
+    lines = ["| point | d | trials | method | test sim (95%) | test theory | gap/theory | train sim (95%) | "
+             "train theory | gap/theory |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for name in POINTS:
+        for d in sorted({d for (p, d) in recs if p == name}):
+            r = recs[(name, d)]
+            cells = []
+            for q, th in (("test_error", r["theory_test"]), ("train_error", r["theory_train"])):
+                m, se, k = r[q]["mean"], r[q]["se"], r["trials"]
+                h = _t95(k - 1) * se if k > 1 else float("nan")
+                inside = "" if not math.isfinite(h) else (" in" if abs(m - th) <= h else " OUT")
+                cells += [f"{m:.4f} ± {h:.4f}", f"{th:.4f}{inside}", f"{(m - th) / th:+.1%}"]
+            lines.append(f"| {name} | {d} | {r['trials']} | {r['method']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run")
+    run.add_argument("--d", type=int, nargs="+", default=[250])
+    run.add_argument("--trials", type=int, nargs="+", default=[8])
+    run.add_argument("--points", nargs="+", default=list(POINTS), choices=list(POINTS))
+    run.add_argument("--seed", type=int, default=15)
+    run.add_argument("--out", default=str(OUT))
+    rep = sub.add_parser("report")
+    rep.add_argument("--inputs", default=str(OUT))
+    args = ap.parse_args(argv)
+    if args.cmd == "report":
+        print(report(args.inputs))
+        return 0
+    if len(args.trials) not in (1, len(args.d)):
+        ap.error("--trials takes one value or one per --d")
+    trials = args.trials * len(args.d) if len(args.trials) == 1 else args.trials
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    for d, tr in zip(args.d, trials):
+        for name in args.points:
+            rec = run_point(name, d, tr, args.seed)
+            with open(args.out, "a") as fh:
+                fh.write(json.dumps(rec) + "\n")
+            print(f"{name} d={d}: test {rec['test_error']['mean']:.4f} (th {rec['theory_test']:.4f}), train "
+                  f"{rec['train_error']['mean']:.4f} (th {rec['theory_train']:.4f}) {rec['elapsed_s']} s",
+                  file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
