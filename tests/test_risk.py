@@ -210,7 +210,8 @@ def test_srf_theta_and_mean_solve_the_notes_equations():
     # the eliminated unknowns satisfy the equations of docs/theory/risk.md#self-consistent-equations at the solution: the spike
     # overlap theta = theta_hat <F/S> with theta_hat = alpha E[kappa mu1 (h - b)/(1 + V)]
     s = theory.OneStep(activation="tanh", target="sin", d=1000, width=2000, n=20000, lr=3.0)
-    r = risk(s, 1500.0, 0.1, method="srf", tol=1e-12)
+    # Cui et al.'s equations as written (the default adds the alignment term since docs/validation/srf_gap.md)
+    r = risk(s, 1500.0, 0.1, method="srf", tol=1e-12, alignment_term=False)
     p = r.parameters["3"]
     kd = srf_kappa_data("tanh", "sin", r=p["r"], c=p["c"], gamma=p["gamma"])
     o = r.order_parameters

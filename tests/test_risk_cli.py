@@ -28,7 +28,7 @@ def test_cli_alignment_term_matches_library(capsys):
     data = json.loads(capsys.readouterr().out)
     s = theory.OneStep(activation="tanh", target="sin", d=500, width=500, n=10000, lr=3.0)
     ref = theory.risk(s, n_ridge=1000.0, lam=0.1, method="srf", alignment_term=True)
-    plain = theory.risk(s, n_ridge=1000.0, lam=0.1, method="srf")
+    plain = theory.risk(s, n_ridge=1000.0, lam=0.1, method="srf", alignment_term=False)  # Cui's model (not the default)
     assert data["rows"][0]["test_error"] == pytest.approx(float(ref.test_error), rel=1e-12)
     assert float(ref.test_error) < float(plain.test_error)
 

@@ -4,7 +4,8 @@ Applies when every neuron receives the same spike (``readout="constant"``, or ``
 activation), at any step size. Parameters :math:`(r, c, \gamma)` from :func:`theory.srf_parameters`
 (``docs/theory/step.md#spiked-rf-parameters``); risk channels: the mean :math:`\mu_0(\kappa)` and the spike
 :math:`\mu_1(\kappa)\kappa` of the conditional GE system (``docs/theory/risk.md#spiked-random-features``),
-plus, with ``alignment_term=True``, the alignment term of ``docs/derivations/srf_alignment.md``. The
+plus the alignment term of ``docs/derivations/srf_alignment.md`` (``theory.risk``'s default for this regime;
+``alignment_term=False`` is Cui et al.'s published model, ``docs/validation/srf_gap.md`` the evidence). The
 simulator's model ``"srf"`` draws the surrogate weights with a uniform :math:`\hat\zeta\perp\beta_*`.
 """
 
@@ -42,7 +43,7 @@ def _applies(setup, lr) -> Applicability:
 
 def _parameters(setup) -> dict:
     prm = srf_parameters(setup)
-    return dict(r=prm.r, c=prm.c, gamma=prm.gamma)
+    return dict(r=prm.r, c=prm.c, gamma=prm.gamma, alignment_coefficient=prm.alignment_coefficient)
 
 
 def _alignment_function(setup, prm, kd) -> np.ndarray:
@@ -62,10 +63,9 @@ def _channels(setup, *, alignment_term=False, **_options) -> ChannelModel:
     prm = srf_parameters(setup)
     kd = srf_kappa_data(setup.activation, setup.target, r=prm.r, c=prm.c, gamma=prm.gamma, noise_var=setup.noise_var)
     spike_phi = kd.mu1 * kd.nodes
-    params = dict(r=prm.r, c=prm.c, gamma=prm.gamma)
+    params = _parameters(setup)
     if alignment_term:
         spike_phi = spike_phi + _alignment_function(setup, prm, kd)
-        params["alignment_coefficient"] = prm.alignment_coefficient
     channels = [channel(kd.mu0, "ones", setup.width), channel(spike_phi, "spike", prm.c * setup.width_ratio)]
     return ChannelModel(kd, channels, np.zeros((2, 2)), None, prm.c, True, prm.gamma, params)
 

@@ -44,8 +44,11 @@ def register(sub) -> None:
     p.add_argument("--out", default="onegrad-output", help="output directory, or a .json file (default onegrad-output/)")
     p.add_argument("--no-plot", action="store_true", help="do not write the figure")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    p.add_argument("--alignment-term", action="store_true",
-                   help="errors from theory.risk(..., alignment_term=True) (docs/validation/srf_gap.md)")
+    al = p.add_mutually_exclusive_group()
+    al.add_argument("--alignment-term", dest="alignment_term", action="store_true", default=None,
+                    help="errors from theory.risk(..., alignment_term=True) (the srf default; docs/validation/srf_gap.md)")
+    al.add_argument("--no-alignment-term", dest="alignment_term", action="store_false",
+                    help="errors from Cui et al.'s published spiked RF, theory.risk(..., alignment_term=False)")
     add_memory_argument(p)
     p.set_defaults(func=run)
 
@@ -122,7 +125,8 @@ def run(args) -> int:
                           f"{gib(need)})...")
     cmp = compare(setup, n_ridge=n_ridge, lam=args.lam, trials=args.trials, seed=args.seed, n_test=args.n_test,
                   quantities=quantities, sizes=sizes, tolerance=args.tolerance, max_memory_gb=args.max_memory,
-                  risk_kw={"alignment_term": True} if args.alignment_term else None, progress=True)
+                  risk_kw=None if args.alignment_term is None else {"alignment_term": args.alignment_term},
+                  progress=True)
     data = cmp.to_dict()
     json_path.write_text(json.dumps(to_jsonable(data), indent=2) + "\n")
     written = [str(json_path)]

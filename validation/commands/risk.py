@@ -66,8 +66,11 @@ def register(sub) -> None:
     p.add_argument("--method", default="auto", choices=("auto",) + available(), metavar="METHOD",
                    help=f"{' | '.join(('auto',) + available())}: a regime of theory.regimes (default auto)")
     p.add_argument("--strength", default="finite", help="moniri/ba spikes: finite | infinite (default finite)")
-    p.add_argument("--alignment-term", action="store_true",
-                   help="srf: add the alignment term (docs/derivations/srf_alignment.md); default Cui et al.'s model")
+    al = p.add_mutually_exclusive_group()
+    al.add_argument("--alignment-term", dest="alignment_term", action="store_true", default=None,
+                    help="srf: with the alignment term (docs/derivations/srf_alignment.md); the default for srf")
+    al.add_argument("--no-alignment-term", dest="alignment_term", action="store_false",
+                    help="srf: Cui et al.'s published spiked RF, without the alignment term")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON")
     fmt.add_argument("--csv", action="store_true", help="print CSV")
