@@ -5,8 +5,16 @@ what the theory reads from it:
 
 * :mod:`~theory.mixtures.paper` -- the paper's two scalings (:func:`lr_from_demir_dogan`) and its setup
   (:func:`demir_dogan_setup`);
+* :mod:`~theory.mixtures.direction` -- the learned direction :math:`u = X^\top y/n` and its
+  :math:`\Sigma`-weighted overlaps (:func:`mixture_direction`, ``docs/derivations/mixture_direction.md``);
+* :mod:`~theory.mixtures.conditional` -- the features' conditional moments given the weights and the
+  deterministic equivalent of ridge on Gaussian-mixture features (:func:`feature_moments`,
+  :func:`gaussian_mixture_ridge`, ``docs/derivations/mixture_risk.md``).
 """
 
 from .paper import demir_dogan_setup, lr_from_demir_dogan
+from .direction import MixtureDirection, mixture_direction
+from .conditional import FeatureMoments, MixtureRidge, feature_moments, gaussian_mixture_ridge
 
-__all__ = ["demir_dogan_setup", "lr_from_demir_dogan"]
+__all__ = ["FeatureMoments", "MixtureDirection", "MixtureRidge", "demir_dogan_setup", "feature_moments",
+           "gaussian_mixture_ridge", "lr_from_demir_dogan", "mixture_direction"]

@@ -1,0 +1,201 @@
+"""Theory on Gaussian-mixture inputs (issue 16 item 3): the learned direction's exact second moments, the
+conditional feature moments (Mehler series per neuron), the deterministic equivalent of ridge on
+Gaussian-mixture features, and their isotropic limits against the library's existing theory."""
+
+import math
+
+import numpy as np
+import pytest
+
+import theory
+from theory.model.data import GaussianMixture, SpikedCovariance
+from theory.mixtures.conditional import FeatureMoments, feature_moments, gaussian_mixture_ridge, neuron_coefficients
+from theory.mixtures.direction import mixture_direction
+
+
+def _mixture(d, *, means=False, seed=1):
+    g = GaussianMixture.from_demir_dogan(d, beta=0.8, alpha=0.3, target="spikes", alignment=0.4, seed=seed,
+                                         weights=[0.3, 0.7])
+    if not means:
+        return g
+    mu = np.zeros((2, d))
+    mu[0, :3] = [0.5, 0.2, -0.3]
+    mu[1, 0] = -0.4
+    return GaussianMixture(g.weights, mu, g.covariances, d=d)
+
+
+# ------------------------------------------------------------------ the learned direction
+def test_direction_isotropic_linear_target_exact():
+    s = theory.OneStep(target="identity", d=100, n=400, noise_var=0.5)
+    lo = mixture_direction(s)
+    # u = X^T y / n, y = x_1 + eps: E|u|^2 = 1 + (E[y^2 |x|^2] - 1)/n with E[y^2|x|^2] = 3 + 0.5 + 1.5 * 99
+    assert lo.norm_sq == pytest.approx(1 + (3.5 + 1.5 * 99 - 1) / 400, rel=1e-13)
+    assert lo.signal == pytest.approx(1.0, rel=1e-13)
+    assert lo.signal_sq == pytest.approx(1 + (3.5 - 1) / 400, rel=1e-13)
+
+
+def test_direction_isotropic_matches_learned_overlap_to_order_one_over_n():
+    s = theory.OneStep(activation="tanh", target="tanh", d=1000, n=4000, residual="labels")
+    lo, ref = mixture_direction(s), theory.learned_overlap(s)
+    assert lo.norm_sq == pytest.approx(ref.norm_sq, rel=2 / 4000)
+    assert lo.cos == pytest.approx(ref.cos, rel=2 / 4000)
+
+
+@pytest.mark.parametrize("means", [False, True])
+def test_direction_second_moments_monte_carlo(means):
+    d, n, trials = 30, 40, 6000
+    data = _mixture(d, means=means)
+    s = theory.OneStep(activation="relu", target="relu", d=d, n=n, noise_var=0.2, data=data)
+    th = mixture_direction(s)
+    rng = np.random.default_rng(2024 + means)
+    rows = []
+    for _ in range(trials):
+        X, _ = data.sample(rng, n)
+        y = np.maximum(X[:, 0], 0) + math.sqrt(0.2) * rng.standard_normal(n)
+        u = X.T @ y / n
+        rows.append([u @ u, u[0] ** 2, data.covariances[1].quadratic(u), (data.covariances[0].directions[0] @ u) ** 2])
+    rows = np.array(rows)
+    pred = np.array([th.norm_sq, th.signal_sq, th.sigma_norm_sq[1], th.spike_overlap_sq[0][0]])
+    se = rows.std(0) / math.sqrt(trials)
+    assert np.all(np.abs(rows.mean(0) - pred) < 4.5 * se), (rows.mean(0), pred, se)
+
+
+def test_direction_classification_zero_means_learns_nothing():
+    g = GaussianMixture.from_demir_dogan(50, beta=0.7, alpha=0.5, task="classification", seed=0)
+    lo = mixture_direction(theory.OneStep(d=50, n=200, data=g))
+    assert lo.mean_norm_sq == 0.0 and lo.signal == 0.0
+    assert lo.norm_sq == pytest.approx(g.mean_trace / 200, rel=1e-12)  # pure noise: E|x|^2 / n
+    # cos^2 = E[x_1^2] / E|x|^2 = O(1/d): nothing of e_1 is learned beyond the noise
+    e1 = np.eye(50)[0]
+    assert lo.cos**2 == pytest.approx(sum(0.5 * c.quadratic(e1) for c in g.covariances) / g.mean_trace, rel=1e-12)
+
+
+def test_spike_aligned_target_amplifies_the_sigma_norm():
+    # Demir & Dogan's spike-aligned xi: u^T Sigma u grows like theta^2 times |xi|^2, so tau * std(u.x) ~ eta * theta
+    d = 400
+    small = _mixture(d)
+    th_small = small.covariances[0].strengths[0]
+    s = theory.OneStep(activation="relu", target="relu", d=d, n=4 * d, data=small)
+    lo = mixture_direction(s)
+    assert th_small > 20 and lo.sigma_norm_sq[0] > 10 * lo.norm_sq
+
+
+# ------------------------------------------------------------------ conditional feature moments
+def test_neuron_coefficients_against_the_engine():
+    c, m2 = neuron_coefficients(theory.activation("tanh").func, [0.3, -1.0], [1.5, 0.4], 5)
+    for i, (nu, q) in enumerate([(0.3, 1.5), (-1.0, 0.4)]):
+        ref = theory.scaled_coefficients("tanh", 5, scale=math.sqrt(q), shift=nu).values
+        assert np.allclose(c[i], ref, atol=1e-12)
+    c, _ = neuron_coefficients(theory.activation("relu").func, [0.3], [1.2], 3)
+    assert np.allclose(c[0], theory.scaled_coefficients("relu", 3, scale=math.sqrt(1.2), shift=0.3).values, atol=1e-6)
+
+
+def test_feature_moments_monte_carlo():
+    d, p = 8, 4
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((p, d)) / math.sqrt(d) * 0.6
+    data = _mixture(d, means=True)
+    s = theory.OneStep(activation="tanh", target="relu", d=d, width=p, data=data)
+    fm = feature_moments(s, W, degree=14)
+    X, comp = data.sample(np.random.default_rng(4), 800_000)
+    F = np.tanh(X @ W.T)
+    y = np.maximum(X[:, 0], 0)
+    for c in range(2):
+        Fc, yc = F[comp == c], y[comp == c]
+        m = len(yc)
+        Fz, yz = Fc - Fc.mean(0), yc - yc.mean()
+        assert np.all(np.abs(Fc.mean(0) - fm.means[c]) < 5 * Fc.std(0) / math.sqrt(m))
+        prods = Fz[:, :, None] * Fz[:, None, :]
+        assert np.all(np.abs(prods.mean(0) - fm.covariances[c]) < 5 * prods.std(0) / math.sqrt(m) + 1e-4)
+        ky = Fz * yz[:, None]
+        assert np.all(np.abs(ky.mean(0) - fm.cross[c]) < 5 * ky.std(0) / math.sqrt(m) + 1e-4)
+        assert abs(fm.label_means[c] - yc.mean()) < 5 * yc.std() / math.sqrt(m)
+        assert fm.label_vars[c] == pytest.approx(yc.var(), rel=2e-2)
+
+
+# ------------------------------------------------------------------ deterministic equivalent
+def _sphere(p, d, seed):
+    W = np.random.default_rng(seed).standard_normal((p, d))
+    return W / np.linalg.norm(W, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("act, tgt, lam, ratio", [("tanh", "tanh", 0.1, 2.0), ("tanh", "sin", 0.5, 0.7),
+                                                   ("erf", "identity", 0.02, 1.5)])
+def test_isotropic_one_component_reproduces_risk_on_the_same_weights(act, tgt, lam, ratio):
+    # degree 1 = the linear Gaussian equivalence of the library's rf method; same W0, same spectrum. (For an
+    # activation with a mean, mu_0 != 0, theory.risk(W0=...) treats the vector 1 as a generic direction of W0's
+    # spectrum and ours uses 1^T f(W W^T) 1 exactly: they differ by O(p^-1/2), docs/derivations/mixture_risk.md.)
+    d, p = 120, 90
+    s = theory.OneStep(activation=act, target=tgt, d=d, width=p, n=2 * d, lr=0.0, noise_var=0.1)
+    W0 = _sphere(p, d, 0)
+    n = ratio * p
+    ours = gaussian_mixture_ridge(feature_moments(s, W0, degree=1), n, lam)
+    ref = theory.risk(s, n_ridge=n, lam=lam, W0=W0, method="rf")
+    assert ours.status == "converged"
+    assert ours.test_error == pytest.approx(ref.test_error, rel=1e-8)
+    assert ours.train_error == pytest.approx(ref.train_error, rel=1e-8)
+
+
+def test_isotropic_mixture_equals_data_none():
+    d, p = 60, 50
+    s = theory.OneStep(activation="tanh", target="tanh", d=d, width=p, lr=0.0)
+    W0 = _sphere(p, d, 1)
+    a = gaussian_mixture_ridge(feature_moments(s, W0), 80, 0.1)
+    b = gaussian_mixture_ridge(feature_moments(s.with_(data=GaussianMixture([1.0], d=d)), W0), 80, 0.1)
+    assert a.test_error == b.test_error and a.train_error == b.train_error
+
+
+def test_two_identical_components_equal_one():
+    d, p = 40, 30
+    W0 = _sphere(p, d, 2)
+    cov = SpikedCovariance(np.eye(d)[:2], [3.0, 1.0])
+    one = theory.OneStep(activation="tanh", target="relu", d=d, width=p, data=GaussianMixture([1.0], None, cov, d=d))
+    two = one.with_(data=GaussianMixture([0.4, 0.6], None, [cov, cov], d=d))
+    a = gaussian_mixture_ridge(feature_moments(one, W0), 70, 0.2)
+    b = gaussian_mixture_ridge(feature_moments(two, W0), 70, 0.2)
+    assert b.test_error == pytest.approx(a.test_error, rel=1e-10)
+    assert b.train_error == pytest.approx(a.train_error, rel=1e-10)
+
+
+def test_deterministic_equivalent_against_gaussian_features():
+    # the DE alone: features drawn exactly Gaussian per component with the given moments (two components with
+    # different covariances, means and teachers); 4.5 standard errors
+    rng = np.random.default_rng(1)
+    p, n, lam, trials = 60, 120, 0.05, 600
+    rho = np.array([0.3, 0.7])
+    A = [rng.standard_normal((p, p)) / math.sqrt(p) for _ in range(2)]
+    Om = np.stack([A[0] @ A[0].T + 0.3 * np.eye(p), 2 * A[1] @ A[1].T + 0.1 * np.eye(p)])
+    m = np.stack([0.3 * np.ones(p), -0.2 * np.ones(p) + 0.1 * rng.standard_normal(p)])
+    k = np.stack([Om[0] @ rng.standard_normal(p) / math.sqrt(p) / 2, Om[1] @ rng.standard_normal(p) / math.sqrt(p) / 3])
+    a, v = np.array([0.5, -0.4]), np.array([1.0, 1.5])
+    de = gaussian_mixture_ridge(FeatureMoments(rho, m, Om, k, a, v, 1), n, lam)
+    L = [np.linalg.cholesky(O) for O in Om]
+    b = [np.linalg.solve(Om[c], k[c]) for c in range(2)]
+    s2 = [v[c] - k[c] @ b[c] for c in range(2)]
+    counts = (36, 84)
+    te, tr = [], []
+    for _ in range(trials):
+        P, Y = [], []
+        for c in range(2):
+            Z = rng.standard_normal((counts[c], p)) @ L[c].T
+            P.append(m[c] + Z)
+            Y.append(a[c] + Z @ b[c] + math.sqrt(s2[c]) * rng.standard_normal(counts[c]))
+        P, Y = np.vstack(P), np.concatenate(Y)
+        th = np.linalg.solve(P.T @ P / n + lam * p / n * np.eye(p), P.T @ Y / n)
+        tr.append(np.mean((Y - P @ th) ** 2))
+        te.append(sum(rho[c] * ((a[c] - th @ m[c]) ** 2 + (b[c] - th) @ Om[c] @ (b[c] - th) + s2[c]) for c in range(2)))
+    assert abs(np.mean(te) - de.test_error) < 4.5 * np.std(te) / math.sqrt(trials) + 0.01 * de.test_error
+    assert abs(np.mean(tr) - de.train_error) < 4.5 * np.std(tr) / math.sqrt(trials) + 0.01 * de.train_error
+
+
+def test_ridge_refuses_bad_input():
+    fm = FeatureMoments(np.ones(1), np.zeros((1, 2)), np.eye(2)[None], np.zeros((1, 2)), np.zeros(1), np.ones(1), 1)
+    with pytest.raises(ValueError, match="lam"):
+        gaussian_mixture_ridge(fm, 10, 0.0)
+    with pytest.raises(ValueError, match="n_ridge"):
+        gaussian_mixture_ridge(fm, -1, 0.1)
+    s = theory.OneStep(d=5, width=3)
+    with pytest.raises(ValueError, match="W"):
+        feature_moments(s, np.ones((3, 4)))
+    with pytest.raises(ValueError, match="degree"):
+        feature_moments(s, np.ones((3, 5)), degree=0)
