@@ -51,13 +51,14 @@ def setup_of(name, d):
                                               activation="tanh", reuse_batch=reuse)
 
 
-def run_point(name, d, trials, seed):
+def run_point(name, d, trials, seed, n_test=10_000):
     s = setup_of(name, d)
     t0 = time.perf_counter()
     sim = validation.simulate(s, n_ridge=2 * d, lam=LAM, trials=trials,
-                              seed=seeding.task_sequence(seed, f"{name}-d{d}"), measures=("ridge",))
+                              seed=seeding.task_sequence(seed, f"{name}-d{d}"), measures=("ridge",),
+                              n_test=n_test)
     th = theory.risk(s, n_ridge=2 * d, lam=LAM)
-    rec = dict(point=name, d=d, trials=trials, seed=seed, lam=LAM, lrs=list(s.lrs),
+    rec = dict(point=name, d=d, trials=trials, seed=seed, n_test=n_test, lam=LAM, lrs=list(s.lrs),
                method=th.method, theory_test=th.test_error, theory_train=th.train_error, status=th.status,
                parameters=th.parameters, elapsed_s=round(time.perf_counter() - t0, 1))
     for q in ("test_error", "train_error"):
@@ -82,21 +83,116 @@ def _t95(k):
     return table.get(k, 2.0 if k > 15 else 2.26)
 
 
-def report(path):
-    recs = load(path)
-    lines = ["| point | d | trials | method | test sim (95%) | test theory | gap/theory | train sim (95%) | "
-             "train theory | gap/theory |", "|---|---|---|---|---|---|---|---|---|---|"]
+def _cell(r, q, th):
+    m, se, k = r[q]["mean"], r[q]["se"], r["trials"]
+    h = _t95(k - 1) * se if k > 1 else float("nan")
+    inside = "" if not math.isfinite(h) else (" (in)" if abs(m - th) <= h else " (out)")
+    return f"{m:.4f} ± {h:.4f}", f"{th:.4f}{inside}", f"{(m - th) / th:+.1%}"
+
+
+def comparison_table(recs):
+    lines = ["| point | d | trials | method | test: network (95%) | test: theory | gap | train: network (95%) | "
+             "train: theory | gap |", "|---|---|---|---|---|---|---|---|---|---|"]
     for name in POINTS:
         for d in sorted({d for (p, d) in recs if p == name}):
             r = recs[(name, d)]
-            cells = []
-            for q, th in (("test_error", r["theory_test"]), ("train_error", r["theory_train"])):
-                m, se, k = r[q]["mean"], r[q]["se"], r["trials"]
-                h = _t95(k - 1) * se if k > 1 else float("nan")
-                inside = "" if not math.isfinite(h) else (" in" if abs(m - th) <= h else " OUT")
-                cells += [f"{m:.4f} ± {h:.4f}", f"{th:.4f}{inside}", f"{(m - th) / th:+.1%}"]
+            cells = _cell(r, "test_error", r["theory_test"]) + _cell(r, "train_error", r["theory_train"])
             lines.append(f"| {name} | {d} | {r['trials']} | {r['method']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def help_table(recs):
+    """Two steps against the first step alone (lr2 = 0): network and theory test errors."""
+    lines = ["| target | d | alpha_1 | one step: network | one step: theory | (alpha_1, alpha_2) | batch | "
+             "two steps: network | two steps: theory |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, (key, alphas, reuse) in POINTS.items():
+        if len(alphas) != 2:
+            continue
+        one = f"{key}-{alphas[0]}-onestep"
+        for d in sorted({d for (p, d) in recs if p == name}):
+            if (one, d) not in recs:
+                continue
+            r1, r2 = recs[(one, d)], recs[(name, d)]
+            lines.append(f"| {key} | {d} | {alphas[0]} | {r1['test_error']['mean']:.4f} | {r1['theory_test']:.4f} | "
+                         f"{alphas} | {'reused' if reuse else 'fresh'} | {r2['test_error']['mean']:.4f} | "
+                         f"{r2['theory_test']:.4f} |")
+    return "\n".join(lines)
+
+
+def gap_table(recs):
+    """Relative gap (network - theory)/theory of the test error at each d, for points run at several d."""
+    ds = sorted({d for (_, d) in recs})
+    lines = ["| point | " + " | ".join(f"d = {d}" for d in ds) + " |", "|---|" + "---|" * len(ds)]
+    for name in POINTS:
+        have = {d: recs[(name, d)] for d in ds if (name, d) in recs}
+        if len(have) < 2:
+            continue
+        cells = []
+        for d in ds:
+            if d not in have:
+                cells.append("-")
+                continue
+            r = have[d]
+            k = r["trials"]
+            h = _t95(k - 1) * r["test_error"]["se"] / r["theory_test"]
+            cells.append(f"{(r['test_error']['mean'] - r['theory_test']) / r['theory_test']:+.1%} ± {h:.1%}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def report(path):
+    recs = load(path)
+    return PAGE.format(comparison=comparison_table(recs), help=help_table(recs), gaps=gap_table(recs),
+                       targets=", ".join(f"`{k}` = `{v}`" for k, v in TARGETS.items()))
+
+
+READING = """(filled in from the measured tables)
+"""
+
+
+PAGE = """# Validation: ridge after two gradient steps (`theory.risk`, regime `two_step`)
+
+Generated by `scripts/validate_two_step_risk.py report` from `docs/validation/data/two_step_risk.jsonl` (one JSON
+line per point and size, with every trial's value). The theory is `docs/derivations/two_step_risk.md`: to leading
+order, two steps with exponents below 1/2 are one step of size lr1 + lr2 on n_eff = n (lr1 + lr2)^2/(lr1^2 + lr2^2)
+samples (fresh batches) or n (reused batch).
+
+## 1. Setting and commands
+
+Moniri & Hassani's setting (arXiv:2605.17767) as `theory.OneStep.from_moniri_hassani(alpha=(a1, a2), d=d, width=d,
+n=2d, activation="tanh", target=...)`: eta_t = N^(alpha_t), Gaussian readout, sphere init, steps on the labels; then
+ridge on n_ridge = 2d fresh samples with lam = 0.1 (reference convention). Targets: {targets}. Points named
+`target-a1-a2-batch`; `target-a1-onestep` is the first step alone (lr2 = 0), for the comparison of section 3.
+Network: `validation.simulate(setup, n_ridge=2d, lam=0.1, trials=..., measures=("ridge",))`; theory:
+`theory.risk(setup, n_ridge=2d, lam=0.1)` (method "auto": `two_step` for two steps, `moniri` for one).
+Intervals: mean over trials ± t_95 standard errors; "(in)" when the theory lies inside.
+
+    PYTHONPATH=. nice python scripts/validate_two_step_risk.py run --d 250 --trials 8
+    PYTHONPATH=. nice python scripts/validate_two_step_risk.py run --d 500 --trials 6 --n-test 4000 --points ...
+    PYTHONPATH=. nice python scripts/validate_two_step_risk.py run --d 1000 --trials 3 --n-test 4000 --points ...
+    PYTHONPATH=. python scripts/validate_two_step_risk.py report --page docs/validation/two_step_risk.md
+
+## 2. Network against theory
+
+{comparison}
+
+## 3. Does the second step help?
+
+Test errors of the first step alone and of the two steps, on the same sizes:
+
+{help}
+
+## 4. The gap over d
+
+Relative gap of the test error, (network - theory)/theory, with its 95% half-width:
+
+{gaps}
+
+## 5. Reading
+
+""" + READING
+
+
 
 
 def main(argv=None):
@@ -107,12 +203,18 @@ def main(argv=None):
     run.add_argument("--trials", type=int, nargs="+", default=[8])
     run.add_argument("--points", nargs="+", default=list(POINTS), choices=list(POINTS))
     run.add_argument("--seed", type=int, default=15)
+    run.add_argument("--n-test", type=int, default=10_000, help="fresh test points per trial")
     run.add_argument("--out", default=str(OUT))
     rep = sub.add_parser("report")
     rep.add_argument("--inputs", default=str(OUT))
+    rep.add_argument("--page", help="write the page there instead of printing it")
     args = ap.parse_args(argv)
     if args.cmd == "report":
-        print(report(args.inputs))
+        text = report(args.inputs)
+        if args.page:
+            Path(args.page).write_text(text)
+        else:
+            print(text)
         return 0
     if len(args.trials) not in (1, len(args.d)):
         ap.error("--trials takes one value or one per --d")
@@ -120,7 +222,7 @@ def main(argv=None):
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     for d, tr in zip(args.d, trials):
         for name in args.points:
-            rec = run_point(name, d, tr, args.seed)
+            rec = run_point(name, d, tr, args.seed, args.n_test)
             with open(args.out, "a") as fh:
                 fh.write(json.dumps(rec) + "\n")
             print(f"{name} d={d}: test {rec['test_error']['mean']:.4f} (th {rec['theory_test']:.4f}), train "
