@@ -261,7 +261,8 @@ def _two_steps_numpy(setup, seed, k_left=6):
         W = W + tau * s[:, None] * ((setup.activation.deriv(X @ W.T) * y[:, None]).T @ X) / n
     Q, _ = np.linalg.qr(s[:, None] ** np.arange(1, k_left + 1)[None, :])
     _, S, Vt = np.linalg.svd(Q.T @ (W - W0), full_matrices=False)
-    return S, Vt[:, 0] ** 2
+    rest = W - Q @ (Q.T @ W)  # the rows outside the low-rank part: their mean squared norm is the bulk variance
+    return S, Vt[:, 0] ** 2, float(np.mean(np.sum(rest**2, axis=1))) * width / (width - k_left)
 
 
 @pytest.mark.slow
@@ -275,6 +276,9 @@ def test_monte_carlo_low_rank_part(reuse):
     runs = [_two_steps_numpy(s, seed) for seed in range(3)]
     S = np.array([r[0] for r in runs])
     T = np.array([r[1] for r in runs])
+    C = np.array([r[2] for r in runs])
     assert S[:, 0].mean() == pytest.approx(th.strengths[0], rel=0.03)
     assert S[:, 1].mean() == pytest.approx(th.strengths[1], rel=0.15)
     assert T[:, 0].mean() == pytest.approx(th.spikes[0].direction_target_sq, abs=0.02)
+    # c = E(1 + lambda(s))^2 + (tau1^2 + tau2^2) eps^2 (measured 0.936 / 0.928; without lambda it would be 1.03)
+    assert C.mean() == pytest.approx(th.bulk_variance, abs=0.015)

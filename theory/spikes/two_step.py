@@ -168,7 +168,9 @@ class TwoStepSpikes(Result):
     method : str
         ``"taylor"`` or ``"resummed"``.
     bulk_variance : float
-        :math:`c`: the rows' squared norm after the steps' isotropic parts; the bulk is :math:`\sqrt c\,W_0`.
+        :math:`c = E_s[(1+\lambda(s))^2] + (\tau_1^2+\tau_2^2)\varepsilon^2`: the rows' squared norm outside the
+        low-rank part (step 2 rescales row :math:`i` by :math:`1+\lambda(s_i)`; the isotropic parts of the steps add);
+        the bulk is taken as :math:`\sqrt c\,W_0`.
     bulk_edge, bulk_edge_finite : float
         :math:`\sqrt c(1+\sqrt\psi)` and its finite-size mean (Tracy-Widom centring, as in :func:`theory.weight_spike`).
     """
@@ -565,23 +567,28 @@ def _unit_rules():
 
 
 def _resummed_derivative(act, s: float, tau1: float, kappa: float, c1u: float, eps: float, phi: float,
-                         zeta: np.ndarray, Y: np.ndarray, reuse: bool) -> np.ndarray:
-    r"""Mean-field :math:`\Psi = E_{a,g}[\sigma'(a + \tau_1 s(\kappa a + [y\sigma'(a)/\phi] + c_1|u|\zeta + \varepsilon g))]`.
+                         zeta: np.ndarray, Y: np.ndarray, reuse: bool):
+    r"""Mean-field :math:`\Psi = E_{a,g}[\sigma'(a + \tau_1 s(\kappa a + [y\sigma'(a)/\phi] + c_1|u|\zeta + \varepsilon g))]`
+    and :math:`\Psi_a`, the same average with an extra factor :math:`a` (the part of the step along the neuron itself).
 
     The bracket (the sample's own term in the reused step 1) only for a reused batch. No expansion in
     :math:`\tau_1`: ``docs/derivations/two_step_weights.md#resummed-treatment``. For a fresh batch :math:`a` and
-    :math:`g` enter through one Gaussian of variance :math:`(1+\tau_1s\kappa)^2 + \tau_1^2s^2\varepsilon^2`.
+    :math:`g` enter through one Gaussian :math:`\mathrm{sd}\,w` of variance :math:`(1+\tau_1s\kappa)^2 + \tau_1^2s^2\varepsilon^2`,
+    and :math:`E[F(\mathrm{sd}\,w)\,a] = (1+\tau_1s\kappa)E[F(\mathrm{sd}\,w)\,w]/\mathrm{sd}`.
     """
     a, wa, g, wg = _unit_rules()
     t = tau1 * s
     shift = t * c1u * zeta  # (Q,)
     if not reuse:
         sd = math.sqrt((1.0 + t * kappa) ** 2 + (t * eps) ** 2)
-        return act.deriv(shift[:, None] + sd * a[None, :]) @ wa
+        vals = act.deriv(shift[:, None] + sd * a[None, :])
+        return vals @ wa, (vals @ (wa * a)) * (1.0 + t * kappa) / sd
     base = (1.0 + t * kappa) * a[:, None] + t * eps * g[None, :]  # (A, G)
     self_a = (t / phi) * act.deriv(a)  # (A,)
     arg = (base[None, :, :] + (Y[:, None] * self_a[None, :] + shift[:, None])[:, :, None])
-    return act.deriv(arg).reshape(len(Y), -1) @ np.outer(wa, wg).ravel()
+    vals = act.deriv(arg).reshape(len(Y), -1)
+    w2 = np.outer(wa, wg).ravel()
+    return vals @ w2, vals @ (w2 * np.repeat(a, len(g)))
 
 
 def _two_step_core(setup, k_max: int, method: str):
@@ -614,26 +621,31 @@ def _two_step_core(setup, k_max: int, method: str):
         extra[0, 0] = tau1 * c1s * u_norm
         mom = readout_power_moments(setup.readout, 2 * k_max + 2)
         left = N * np.array([[mom[a + b + 2] for b in range(k_max + 1)] for a in range(k_max + 1)])
-    else:
-        s_nodes, s_w = _readout_rule(setup.readout)
-        weights = np.zeros((len(s_nodes), len(Z)))
-        extra = np.zeros((len(s_nodes), 2))
-        for m, (s, w) in enumerate(zip(s_nodes, s_w)):
-            amp = math.sqrt(N * w)
-            psi_ = _resummed_derivative(act, float(s), tau1, kappa, c1s * u_norm, eps, phi, zeta, Y, reuse)
-            weights[m] = amp * s * Y * (tau2 * psi_ + (tau1 * c1s if reuse else 0.0))
-            if not reuse:
-                extra[m, 0] = amp * s * tau1 * c1s * u_norm
-        left = np.eye(len(s_nodes))
+    # the readout law as a quadrature: the resummed right vectors, and the step along each neuron itself
+    s_nodes, s_w = _readout_rule(setup.readout)
+    r_weights = np.zeros((len(s_nodes), len(Z)))
+    r_extra = np.zeros((len(s_nodes), 2))
+    row_scale = np.ones(len(s_nodes))
+    for m, (s, w) in enumerate(zip(s_nodes, s_w)):
+        amp = math.sqrt(N * w)
+        psi_, psi_a = _resummed_derivative(act, float(s), tau1, kappa, c1s * u_norm, eps, phi, zeta, Y, reuse)
+        r_weights[m] = amp * s * Y * (tau2 * psi_ + (tau1 * c1s if reuse else 0.0))
+        if not reuse:
+            r_extra[m, 0] = amp * s * tau1 * c1s * u_norm
+        row_scale[m] = 1.0 + tau2 * s * float(W @ (Y * psi_a))  # w_i^0 . (step 2 of neuron i), per unit w_i^0
+    if method != "taylor":
+        weights, extra, left = r_weights, r_extra, np.eye(len(s_nodes))
     gram, A = _right_gram(weights, extra, geo, xu, xb, Y, W)
     directions = np.array([[gamma, rho], [1.0, 0.0]])  # beta*, u_1 in the frame
     theta, cos2 = _low_rank_svd(left, gram, A, directions)
     es2 = READOUT_MOMENTS[setup.readout][1]
     iso = st.isotropic
-    tau_sum = tau1 + tau2
-    noise_steps = (tau_sum**2 if reuse else tau1**2 + tau2**2) * es2 * iso
-    # the isotropic parts only, as theory.weight_spike (the self-move's row rescaling is left out there too)
-    c_bulk = 1.0 + noise_steps
+    # the isotropic parts add as independent ones, for a reused batch too (measured: 0.033 against 0.034
+    # independent and 0.066 coherent, docs/derivations/two_step_weights.md#the-bulk)
+    noise_steps = (tau1**2 + tau2**2) * es2 * iso
+    # the rows of W_0 rescaled by step 2 (lambda(s)), plus the isotropic parts as in theory.weight_spike (the
+    # one-step self-move is left out there; it vanishes for centred labels)
+    c_bulk = float(s_w @ row_scale**2) + noise_steps
     return theta, cos2, c_bulk
 
 
