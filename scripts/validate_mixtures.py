@@ -311,12 +311,8 @@ def _gap_section(root) -> list:
     return lines
 
 
-def _needed(pt, tol=0.02):
-    """Smallest degree whose paired relative test gap has |mean| < tol (None if none of 1..4)."""
-    for l in (1, 2, 3, 4):
-        if abs(paired_gap(pt["herm_test"][str(l)], pt["net_test"])["mean"]) < tol:
-            return l
-    return None
+def _contains_zero(g) -> bool:
+    return g["ci_low"] <= 0.0 <= g["ci_high"]
 
 
 def _degree_section(root) -> list:
@@ -324,14 +320,25 @@ def _degree_section(root) -> list:
     if not deg:
         return ["(not run)"]
     lines = ["| d | alpha | beta | rule l | trials | network test MSE | gap l = 1 | gap l = 2 | gap l = 3 | gap l = 4 | "
-             "smallest l with abs(gap) < 2% |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "l = 1 rejected |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    rule_ok, rejected, rule_n = 0, [], 0
     for key, pt in deg.items():
         parts = dict(kv.split("=") for kv in key.split(" "))
         beta = float(parts["beta"])
-        gaps = " | ".join(_pct(paired_gap(pt["herm_test"][str(l)], pt["net_test"])) for l in (1, 2, 3, 4))
-        need = _needed(pt)
-        lines.append(f"| {parts['d']} | {parts['alpha']} | {beta:g} | {dd.degree_rule(beta)} | {len(pt['net_test'])} | "
-                     f"{_f(np.mean(pt['net_test']))} | {gaps} | {need if need is not None else '> 4'} |")
+        gaps = {l: paired_gap(pt["herm_test"][str(l)], pt["net_test"]) for l in (1, 2, 3, 4)}
+        rule = dd.degree_rule(beta)
+        rule_n += 1
+        rule_ok += _contains_zero(gaps[rule])
+        rej = not _contains_zero(gaps[1])
+        if rej:
+            rejected.append(f"d = {parts['d']}, alpha = {parts['alpha']}, beta = {beta:g} ({_pct(gaps[1])})")
+        lines.append(f"| {parts['d']} | {parts['alpha']} | {beta:g} | {rule} | {len(pt['net_test'])} | "
+                     f"{_f(np.mean(pt['net_test']))} | " + " | ".join(_pct(gaps[l]) for l in (1, 2, 3, 4))
+                     + f" | {'yes' if rej else 'no'} |")
+    lines += ["", f"* Sufficient: the rule's degree has a paired gap whose 95% interval contains 0 at {rule_ok} of "
+              f"{rule_n} points.",
+              "* Necessary beyond degree 1 (the interval of the linear model's gap excludes 0): "
+              + ("; ".join(rejected) if rejected else "nowhere at these trial counts") + "."]
     return lines
 
 
@@ -411,7 +418,7 @@ def write_page(root, path, *, quick=False) -> None:
 
 
 
-PAGE = r"""# One step under Gaussian-mixture inputs: the simulator against Demir & Dogan (2025)
+PAGE = r"""# Validation: one step under Gaussian-mixture inputs (Demir & Dogan 2025)
 
 Demir & Dogan (ICLR 2025, arXiv:2503.00856) take one full-batch gradient step on the first layer of a
 two-layer network whose inputs come from a mixture of Gaussians with spiked covariances, then fit the
@@ -557,11 +564,19 @@ directions fit in 2 GiB. `tests/test_mixture_cli.py` runs 24 hostile files.
 * The simulator draws the mixture it is given: per-component moments, spike variance, the alignment of
   the two components' spikes recovered from sample eigenvectors, deterministic and multinomial counts, the
   init scale and the label power (`tests/test_mixture_sim.py`).
-* The Hermite model of the rule's degree reproduces the network's test error at every point above within
-  the paired interval or a few percent, for regression and classification, and the gap does not grow
-  with $d$ (Part A); the linear model $l=1$ departs once the target lies along the spikes and
-  $\beta\ge0.6$ with half the strength in the spread (Part B), while with $\alpha=1$ (no spread) it stays
-  close: the spread, not the learning rate alone, calls for higher degrees.
+* The Hermite model of the rule's degree reproduces the network's train and test errors at every point of
+  Part A within a few percent, for regression and classification, and the paired gap does not grow with
+  $d$ (its interval shrinks towards 0 at $d=1000$).
+* Part B: the rule's degree is sufficient wherever it was tried (the bullets under the table count the
+  points). The linear model $l=1$ is the one that fails, and only for a large strength with the target
+  along the spikes: it is rejected at $\beta=0.9$ with half the strength in the spread ($\alpha=1/2$) at both
+  sizes, while with $\alpha=1$ (spikes of size 1) its gap at $\beta=0.9$ is smaller and not resolved by two
+  or three trials. Degree 2 is within about 2% wherever the rule asks for 3 or 4: for ReLU ($h_3=0$) the rule is
+  sufficient but larger than necessary at these sizes. The paired intervals are wide at $k=m$ (their
+  setting is the interpolation peak of ridge with $\lambda=10^{-4}$), so only gaps above about 10% are
+  resolved here.
+* The digits (Part D) need more than the linear model by far (full-rank structure, $\theta=d$), and the
+  degree-4 model of their Fashion-MNIST runs matches within about 1%.
 * The library's errors at their Figure-1 point and classification point agree with their published curves
   (Part C, published x 2 column).
 * Open: the library's own risk theory for mixtures (`theory.risk` on a mixture setup) is not on main at the
