@@ -34,15 +34,19 @@ from validation import seeding
 
 OUT = Path("docs/validation/data/two_step_risk.jsonl")
 LAM = 0.1
-TARGETS = {"tanh": "tanh", "he3": "z/sqrt(2) + He(3, z)/sqrt(12)"}  # he3: half the variance in He_3
+TARGETS = {"tanh": "tanh", "he3": "z/sqrt(2) + He(3, z)/sqrt(12)",  # he3: half the variance in He_3
+           "he3pure": "He(3, z)/sqrt(6)"}  # information exponent 3: only the reused batch's order j = 2 sees it
 # (target key, (alpha_1, alpha_2) or (alpha_1,) for one step, reused batch)
 POINTS = {}
-for _t in TARGETS:
+for _t in ("tanh", "he3"):
     for _a in ((0.3, 0.3), (0.2, 0.4), (0.4, 0.2), (0.35, 0.45)):
         for _r in (False, True):
             POINTS[f"{_t}-{_a[0]}-{_a[1]}-{'reused' if _r else 'fresh'}"] = (_t, _a, _r)
     for _a1 in (0.2, 0.3, 0.35, 0.4):
         POINTS[f"{_t}-{_a1}-onestep"] = (_t, (_a1,), False)
+for _r in (False, True):  # alpha_2/(1/2 - alpha_1) = 4.5: the order-2 weight spike exists (tanh: mu_3 != 0)
+    POINTS[f"he3pure-0.4-0.45-{'reused' if _r else 'fresh'}"] = ("he3pure", (0.4, 0.45), _r)
+POINTS["he3pure-0.4-onestep"] = ("he3pure", (0.4,), False)
 
 
 def setup_of(name, d):
