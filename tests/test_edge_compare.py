@@ -63,8 +63,10 @@ def test_the_theory_says_not_applicable_where_it_has_no_prediction():
     moniri_too_big = small(200, readout="gaussian").with_(lr=50.0)  # alpha >= 1/2 with a Gaussian readout
     with pytest.raises(NotApplicable, match="no limiting theory for this regime"):
         theory.risk(moniri_too_big, n_ridge=400, lam=0.1)
-    with pytest.raises(NotApplicable, match="one gradient step"):
+    with pytest.raises(NotApplicable, match="two steps with both exponents < 1/2"):  # giant steps: lr = 3
         theory.risk(small(steps=2), n_ridge=80, lam=0.1)
+    with pytest.raises(NotApplicable, match="gradient step"):
+        theory.risk(small(steps=3), n_ridge=80, lam=0.1)
     with pytest.raises(NotApplicable, match="symmetric"):
         theory.risk(small(readout="symmetric"), n_ridge=80, lam=0.1)
     with pytest.raises(NotApplicable, match="srf"):
