@@ -75,6 +75,14 @@ def test_moniri_even_channel_with_gaussian_readout(bulk_noise):
     assert np.allclose(cm.channels[1]["phi"], nodes) and np.allclose(cm.channels[2]["phi"], nodes**2)
 
 
+def test_defaults_are_finite_strength_with_the_steps_bulk_variance():
+    s = _setup()
+    cm = regimes.get("moniri").channels(s)
+    assert cm.parameters["strength"] == "finite" and cm.parameters["c"] == pytest.approx(_hand(s)["c"], rel=1e-9)
+    ba = regimes.get("ba").channels(s)
+    assert ba.parameters["strength"] == "finite" and ba.parameters["c"] == pytest.approx(_hand(s)["c"], rel=1e-9)
+
+
 def test_centred_gaussian_readout_moments_by_monte_carlo():
     # the Gram's readout factor is Cov(s^k, s^l) over the neurons: a Monte Carlo over 10^6 Gaussian values
     rng = np.random.default_rng(0)

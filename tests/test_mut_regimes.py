@@ -72,10 +72,12 @@ def _q_for_ratio(rho, phi):
     return rho**2 * (1 + 1 / phi) / (0.25 - rho**2 / 4 - rho**2 / (2 * phi))
 
 
-@pytest.mark.parametrize("rho, ok", [(0.03, True), (0.07, False), (0.5, False)])
-def test_moniri_refuses_a_step_carrying_f0_above_five_percent(rho, ok):
-    s = theory.OneStep.from_moniri(alpha=0.3, activation="relu", target="identity", d=200, width=200, n=800)
-    q = _q_for_ratio(rho, 4.0)
+@pytest.mark.parametrize("rho, phi, ok", [(0.03, 4.0, True), (0.07, 4.0, False), (0.5, 4.0, False),
+                                          (0.03, 0.25, True), (0.07, 0.25, False)])
+def test_moniri_refuses_a_step_carrying_f0_above_five_percent(rho, phi, ok):
+    # the threshold is relative: |c1| sqrt(q) > 0.05 |beta|; phi = 1/4 makes |beta|^2 about 5, far from 1
+    s = theory.OneStep.from_moniri(alpha=0.3, activation="relu", target="identity", d=200, width=200, n=200 * phi)
+    q = _q_for_ratio(rho, phi)
     full = s.with_(residual="full", output_scale=math.sqrt(q / 200))
     st = theory.step_statistics(full)
     assert 0.5 * math.sqrt(st.f0_norm_sq) / math.sqrt(st.norm_sq) == pytest.approx(rho, rel=1e-9)
@@ -83,7 +85,10 @@ def test_moniri_refuses_a_step_carrying_f0_above_five_percent(rho, ok):
     assert bool(verdict) is ok
     if not ok:
         assert verdict.reason.startswith("method 'moniri' needs a learned direction independent")
-        assert f"{rho:.3g}" in verdict.reason
+        assert f"{rho:.3g}" in verdict.reason and "correlated with F0" in verdict.reason
+        assert verdict.reason.endswith("use residual='labels' or a smaller output_scale")
+    else:
+        assert verdict.reason.startswith("alpha = 0.3 in (0, 1/2), Gaussian readout")
 
 
 def test_moniri_reasons_name_the_condition():
@@ -92,6 +97,8 @@ def test_moniri_reasons_name_the_condition():
     assert not v and v.reason.startswith("method 'moniri' needs readout='gaussian'") and "'rademacher'" in v.reason
     v = regimes.get("moniri").applies(_setup(10.0, readout="gaussian"), 10.0)
     assert not v and v.reason.startswith("method 'moniri' needs Moniri's alpha") and v.reason.endswith("got 0.5")
+    no = regimes.get("moniri").selects(_setup(1.0, readout="rademacher"), 1.0)
+    assert not no and no.reason == "needs a Gaussian readout and 0 < alpha < 1/2"
     ok = regimes.get("moniri").selects(_setup(1.0, readout="gaussian"), 1.0)
     assert ok.reason.startswith("alpha = 0.25 in (0, 1/2)") and ok.reason.endswith("#moniri-equivalent-model)")
 
@@ -172,3 +179,4 @@ def test_moniri_simulator_options_of_relu():
     W0, sv, beta = np.eye(3), np.ones(3), np.arange(3.0)
     eq = equivalent_model(s, W0, sv, beta, **opts)
     assert eq.weights is W0 and eq.direction is beta and eq.readout is sv and eq.degrees == (1, 2) and eq.c1 == opts["c1"]
+    assert eq.coefficients is opts["coefficients"]
