@@ -168,3 +168,22 @@ def test_reader_never_evaluates_text(tmp_path, monkeypatch):
     f = tmp_path / "ok.toml"
     f.write_text(GOOD)
     assert read_mixture_file(f).n_components == 2
+
+
+def test_reproduce_accepts_the_hyphenated_name(tmp_path, monkeypatch, capsys):
+    """``onegrad reproduce demir-dogan2025 --data FILE`` (the issue's spelling) redraws the figure's rows."""
+    from validation import reproduce as rp
+    from validation.reproductions import demir_dogan2025 as dd
+
+    monkeypatch.setitem(dd.SIZES, "quick", dict(d=40, trials=2))
+    monkeypatch.setitem(dd.PANELS, "width", ("1a", "k/m", {"quick": (1.0,), "gallery": (1.0,)}))
+    data = rp.simulate_data("demir_dogan2025", seed=1)
+    f = tmp_path / "dd.json"
+    f.write_text(json.dumps(data))
+    rc = main(["reproduce", "demir-dogan2025", "--data", str(f), "--no-plot", "--out", str(tmp_path), "--json"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["name"] == "demir_dogan2025"
+    n_points = sum(len(p["points"]) for p in data["panels"].values())
+    hermite_rows = [r for r in out["rows"] if "hermite" in r["curve"]]
+    assert len(hermite_rows) == n_points
