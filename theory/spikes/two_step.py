@@ -752,7 +752,9 @@ def two_step_spikes(setup, *, k_max=None, method: str = "auto") -> TwoStepSpikes
     else:
         asym, boundary, learns = None, False, False
     if reuse:
-        notes.append("reused batch: resummed step-1 shift (labels kept inside sigma'), no expansion in the label")
+        notes.append("reused batch: resummed step-1 shift (labels kept inside sigma'), no expansion in the label; "
+                     "orders j >= 2 are open: their strengths come out about 1.3-1.4 times the measured ones "
+                     "(docs/derivations/two_step_weights.md#monte-carlo)")
     theta, cos2, c_bulk = _two_step_core(setup, k_max, method)
     psi = setup.width_ratio
     spikes, captured, acc = [], [], 0.0
