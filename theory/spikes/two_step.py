@@ -35,7 +35,7 @@ from .._result import Result, setup_field
 from ..hermite.engine import as_activation, gaussian_rule, hermite_coefficients
 from ..hermite.moments import double_factorial, readout_power_moments
 from ..model.statistics import READOUT_MOMENTS, step_statistics
-from .predictions import _BOUNDARY_RTOL, _bbp_rectangular, _finite_edge, _zero_decisions
+from .predictions import _BOUNDARY_RTOL, _bbp_rectangular, _finite_edge, _merge, _zero_decisions
 
 __all__ = ["WeightOutlier", "TwoStepSpikes", "TwoStepCount", "two_step_spikes", "two_step_outlier_count",
            "METHODS"]
@@ -244,17 +244,12 @@ def _order_present(act, j: int, reuse: bool, zeros: tuple) -> tuple:
 
 
 def _merge_orders(orders: tuple, readout: str) -> tuple:
-    """Orders whose left vectors :math:`s^{\\circ(j+1)}` coincide merge (the lowest is listed); order 0 first."""
-    if readout == "gaussian":
-        return orders
-    if readout == "constant":
-        return orders[:1]
-    out, seen = [], set()
-    for j in orders:  # s^(odd) = s, s^(even) = 1
-        if j % 2 not in seen:
-            seen.add(j % 2)
-            out.append(j)
-    return tuple(out)
+    """Orders whose left vectors :math:`s^{\\circ(j+1)}` coincide merge (the lowest is listed); order 0 first.
+
+    Under a :math:`\\pm1` readout :math:`s^{\\circ(j+1)}` depends on the parity of :math:`j` only, so the grouping is
+    that of the feature degrees in :func:`theory.spike_degrees` (the same helper).
+    """
+    return _merge(tuple(orders), readout)
 
 
 @lru_cache(maxsize=256)
