@@ -83,6 +83,18 @@ def test_defaults_are_finite_strength_with_the_steps_bulk_variance():
     assert ba.parameters["strength"] == "finite" and ba.parameters["c"] == pytest.approx(_hand(s)["c"], rel=1e-9)
 
 
+def test_teacher_conditionals_carry_the_label_noise():
+    # E_kappa E[y^2 | kappa] = E y^2 + Delta = 1/2 + Delta; E_kappa E[y | kappa] = E y (relu target)
+    s = _setup().with_(noise_var=0.3)
+    for name in ("ba", "moniri"):
+        cm = regimes.get(name).channels(s)
+        kd = cm.kappa
+        assert kd.noise_var == 0.3
+        assert kd.mean(kd.hh) == pytest.approx(0.5 + 0.3, rel=1e-9)
+        assert kd.mean(kd.h) == pytest.approx(EY, rel=1e-9)
+        assert cm.parameters["alpha"] == pytest.approx(0.3, rel=1e-12)
+
+
 def test_centred_gaussian_readout_moments_by_monte_carlo():
     # the Gram's readout factor is Cov(s^k, s^l) over the neurons: a Monte Carlo over 10^6 Gaussian values
     rng = np.random.default_rng(0)
@@ -125,5 +137,6 @@ def test_infinite_strength_channels():
     assert len(cm.unregularised) == 2
     assert np.allclose(cm.unregularised[0], nodes) and np.allclose(cm.unregularised[1], nodes**2)
     assert not cm.gram_const.any() and cm.project is True
-    with pytest.raises(ValueError, match="strength='infinite' needs readout='gaussian'"):
+    with pytest.raises(ValueError) as err:
         regimes.get("ba").channels(_setup("rademacher"), strength="infinite")
+    assert str(err.value) == "strength='infinite' needs readout='gaussian' (distinct spike directions s^(k))"

@@ -34,6 +34,7 @@ def test_step_exponent_exact_values():
     assert step_exponent(_setup(-10.0), -10.0) == pytest.approx(0.5, abs=1e-15)  # |lr|
     assert step_exponent(_setup(0.0), 0.0) == -math.inf
     assert step_exponent(_setup(1.0, n=1), 1.0) == math.inf  # no asymptotics in n
+    assert step_exponent(_setup(0.2, n=2), 0.2) == pytest.approx(math.log(2.0) / math.log(2.0), rel=1e-12)  # n = 2
 
 
 @pytest.mark.parametrize("lr, alpha, expected", [
