@@ -154,12 +154,18 @@ def select_method(setup, lr=None):
     """
     check_risk_setup(setup)
     lr = setup.lrs[-1] if lr is None else float(lr)  # several steps: lr is the last step's size
+    isotropic = setup.is_isotropic
     for name in _regimes.available():
         if setup.steps not in _regimes.get(name).steps:  # a regime describes its own numbers of steps
+            continue
+        if _regimes.get(name).isotropic_only and not isotropic:  # and the inputs it assumes
             continue
         chosen = _regimes.get(name).selects(setup, lr)
         if chosen:
             return name, chosen.reason
+    if not isotropic:
+        raise NotApplicable(f"no limiting theory for these inputs ({type(setup.data).__name__}) at lr = {lr:g}: every "
+                            "regime that applies assumes isotropic Gaussian inputs (data=None)")
     alpha = step_exponent(setup, lr)
     covered = "; ".join(_regimes.get(name).covers for name in _regimes.available())
     raise NotApplicable(
@@ -172,6 +178,9 @@ def _check_method_applies(setup, method, lr):
     if setup.steps not in _regimes.get(method).steps:
         raise NotApplicable(f"method {method!r} describes {_regimes.get(method).steps} gradient step(s); "
                             f"got steps={setup.steps}")
+    if _regimes.get(method).isotropic_only and not setup.is_isotropic:
+        raise NotApplicable(f"method {method!r} assumes isotropic Gaussian inputs (data=None); got data of type "
+                            f"{type(setup.data).__name__}")
     verdict = _regimes.get(method).applies(setup, lr)
     if not verdict:
         raise NotApplicable(verdict.reason)
@@ -448,6 +457,11 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
     N = np.broadcast_to(n_arr, shape).ravel()
     L = np.broadcast_to(lam_arr, shape).ravel()
     R = np.broadcast_to(lr_arr, shape).ravel()
+    # a regime that solves its own equations (Regime.solve, e.g. several data components) answers itself
+    m0 = select_method(setup, float(R[0]))[0] if method == "auto" else method
+    if _regimes.get(m0).solve is not None:
+        _check_method_applies(setup, m0, float(R[0]))
+        return _regimes.get(m0).solve(setup, n_ridge, lam, lr=lr, W0=W0, W1=W1, tol=tol, max_iter=max_iter)
     # methods per distinct lr
     models: dict[float, _Model] = {}
     reasons = {}
