@@ -87,5 +87,13 @@ def test_explicit_tolerances():
     assert per["errors"] == 0.1 and per["overlap"] == pytest.approx(0.05)
     with pytest.raises(ValueError, match="tolerance keys must be among"):
         _tolerances({"nope": 0.1}, 400)
-    with pytest.raises(ValueError, match="tolerance"):
+    with pytest.raises(ValueError, match=r"^tolerance must"):
         _tolerances(-0.1, 400)
+    with pytest.raises(ValueError, match=r"^tolerance\['errors'\] must"):
+        _tolerances({"errors": -0.1}, 400)
+
+
+def test_a_gap_equal_to_the_tolerance_agrees():
+    # the rule is g <= eps max(|t|, scale) (docs/compare.md): the boundary itself agrees
+    edge = 0.25 * 1.0 * (1 + 1e-12)
+    assert agreement(0.0, edge + 0.5, edge, edge + 1.0, tolerance=0.25, scale=1.0)[0] == "agrees"
