@@ -293,7 +293,35 @@ def _leggauss(n: int):
     return x, w
 
 
-def _readout_rules(readout: str, n_nodes: int, width: float):
+_EMPIRICAL_BINS = 64   # equal-count bins of a realised readout (the extremes are kept as single neurons)
+_EMPIRICAL_TAIL = 8
+
+
+def _empirical_readout_nodes(values) -> tuple:
+    r"""Nodes and weights of a realised readout :math:`s_1..s_N` (``feature_spikes(readout_values=...)``).
+
+    Up to ``_EMPIRICAL_BINS + 2 _EMPIRICAL_TAIL`` values are used as they are (weight :math:`1/N` each).
+    Otherwise the ``_EMPIRICAL_TAIL`` smallest and largest values stay single neurons (they carry the
+    high moments :math:`\sum_is_i^{2k}` of the spike Gram) and the others are pooled into equal-count bins of
+    sorted values, each represented by :math:`\mathrm{sign}\cdot(\overline{s^2})^{1/2}` (the bin's mean
+    square: the bulk variance and the degree-2 loading are functions of :math:`s^2`).
+    """
+    s = np.sort(np.asarray(values, dtype=float))
+    n = s.size
+    if n <= _EMPIRICAL_BINS + 2 * _EMPIRICAL_TAIL:
+        return s, np.full(n, 1.0 / n)
+    lo, mid, hi = s[:_EMPIRICAL_TAIL], s[_EMPIRICAL_TAIL:n - _EMPIRICAL_TAIL], s[n - _EMPIRICAL_TAIL:]
+    nodes, weights = list(lo), [1.0] * _EMPIRICAL_TAIL
+    for part in np.array_split(mid, _EMPIRICAL_BINS):
+        sign = 1.0 if part.mean() >= 0 else -1.0
+        nodes.append(sign * math.sqrt(float(np.mean(part * part))))
+        weights.append(float(part.size))
+    nodes += list(hi)
+    weights += [1.0] * _EMPIRICAL_TAIL
+    return np.asarray(nodes), np.asarray(weights) / n
+
+
+def _readout_rules(readout: str, n_nodes: int, width: float, values=None):
     r"""Quadrature rules over the readout values :math:`s`: ``(bulk_nodes, bulk_weights, gram_nodes, gram_weights, s_max)``.
 
     For a Gaussian readout the bulk rule is truncated at :math:`s_N` with :math:`P(|s|>s_N) = 1/N`:
@@ -301,6 +329,16 @@ def _readout_rules(readout: str, n_nodes: int, width: float):
     edge is not set by phantom neurons of vanishing mass (``docs/spikes.md`` §5.6). The spike Gram
     matrix uses the full Gaussian average (Gauss-Hermite; its integrand is smooth).
     """
+    if values is not None:
+        # a realised readout: the spike Gram uses every neuron; the bulk the same values clipped at the
+        # typical largest |s| of the readout law (as below: a single heavy neuron gives a localised outlier)
+        x, w = _empirical_readout_nodes(values)
+        s_max = float(np.max(np.abs(x)))
+        if readout == "gaussian":
+            from scipy.special import ndtri
+
+            s_max = min(s_max, float(-ndtri(0.5 / max(width, 2.0))))
+        return np.clip(x, -s_max, s_max), w, x, w, s_max
     if readout == "gaussian":
         from scipy.special import ndtri
 
@@ -446,6 +484,24 @@ def _spread_types(pi, rho2, D, phi, kurt, n_features, extra=()):
     return [np.concatenate(o) for o in out]
 
 
+def _typical_max_level(pi, rho2, D, phi, width) -> float:
+    r"""The largest population variance :math:`L_t = D_t + \rho_t^2|\phi_t|^2` that a network of ``width``
+    neurons typically has: :math:`P(L > L^*) = 1/N` under the types' law (``docs/spikes.md`` §5.7, the rule of
+    §5.6 applied to the column-norm spread as well as to the readout)."""
+    level = D + rho2 * np.sum(phi * phi, axis=1)
+    order = np.argsort(-level)
+    cum = np.cumsum(pi[order]) / np.sum(pi)
+    k = int(np.searchsorted(cum, 1.0 / max(width, 1.0)))
+    return float(level[order][min(k, len(order) - 1)])
+
+
+def _cap_level(rho2, D, phi, level):
+    """Scale the types above ``level`` down to it (their column-norm factor capped)."""
+    own = D + rho2 * np.sum(phi * phi, axis=1)
+    f = np.where(own > level, level / np.maximum(own, 1e-300), 1.0)
+    return rho2 * f, D * f
+
+
 def _norm_spread(setup, st, s2: float = 1.0) -> float:
     c, q = _norm_spread_coefficients(setup, st)
     return c * s2 + q * s2 * s2
@@ -485,12 +541,12 @@ def _spread_gram_nodes(geo_g, var_fn, s_nodes, weights):
     return (a3, r3), np.outer(weights, ws).ravel()
 
 
-def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kernel=True, heavy_tails=True,
-                 norm_spread=True) -> _Model:
+def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kernel=True, heavy_tails="capped",
+                 norm_spread=True, beta_norm_sq=None, readout_values=None) -> _Model:
     st = step_statistics(setup)
     act = setup.activation
-    sb, pib, sg, pig, s_max = _readout_rules(setup.readout, readout_nodes, setup.width)
-    beta = math.sqrt(st.norm_sq)
+    sb, pib, sg, pig, s_max = _readout_rules(setup.readout, readout_nodes, setup.width, readout_values)
+    beta = math.sqrt(st.norm_sq if beta_norm_sq is None else beta_norm_sq)
     scale_full = setup.effective_output_scale if (setup.residual == "full" and setup.readout != "symmetric") else 0.0
     kw = dict(st=st, beta=beta, scale_full=scale_full)
     a_b, rho2_b = _geometry(sb, **kw)
@@ -532,6 +588,10 @@ def _build_model(setup, n_features, *, readout_nodes=32, jmax=None, include_kern
         kb, kc = kurt[cut[0]:cut[1]], kurt[cut[2]:cut[3]]
         b_pi, b_rho2, b_D, b_phi, b_a = _spread_types(b_pi, b_rho2, b_D, b_phi, kb, n_features, extra=(b_a,))
         g_pi, g_rho2, g_D, g_phi, gram = _spread_types(g_pi, g_rho2, g_D, g_phi, kc, n_features, extra=(gram,))
+        if heavy_tails == "capped":
+            level = _typical_max_level(b_pi, b_rho2, b_D, b_phi, setup.width)
+            b_rho2, b_D = _cap_level(b_rho2, b_D, b_phi, level)
+            g_rho2, g_D = _cap_level(g_rho2, g_D, g_phi, level)
     a0, r0 = bulk["a"], bulk["rho2"]
     return _Model(b_pi, b_rho2, b_D, b_phi, g_pi, g_rho2, g_D, g_phi, gram, labels, float(setup.width),
                   float(setup.d), float(n_features), b_a, herr,
@@ -694,9 +754,9 @@ def _sorted_eigs(M):
 
 
 # ----------------------------------------------------------------------------- finite-size method
-def _finite(setup, n_features, *, readout_nodes, jmax, tol, heavy_tails=True, norm_spread=True):
+def _finite(setup, n_features, *, readout_nodes, jmax, tol, heavy_tails="capped", norm_spread=True, given=None):
     model = _build_model(setup, n_features, readout_nodes=readout_nodes, jmax=jmax, heavy_tails=heavy_tails,
-                         norm_spread=norm_spread)
+                         norm_spread=norm_spread, **(given or {}))
     return (model,) + _solve_model(model, tol=tol)
 
 
@@ -829,9 +889,30 @@ def _leading(setup, n_features, *, readout_nodes, tol):
     return sd, edge, tuple(spikes), bulk0
 
 
+def _check_given(setup, beta_norm_sq, readout_values) -> dict:
+    """The realised step of ``feature_spikes(beta_norm_sq=..., readout_values=...)``, checked."""
+    given = {}
+    if beta_norm_sq is not None:
+        given["beta_norm_sq"] = check_positive(beta_norm_sq, "beta_norm_sq")
+    if readout_values is not None:
+        try:
+            vals = np.asarray(readout_values, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError("readout_values must be an array of numbers (the readout s_1..s_N)") from None
+        if vals.ndim != 1 or vals.size < 2:
+            raise ValueError(f"readout_values must be a 1-d array of at least 2 values; got shape {vals.shape}")
+        if not np.all(np.isfinite(vals)) or not np.any(vals != 0):
+            raise ValueError("readout_values must be finite and not all zero")
+        if vals.size != int(round(setup.width)):
+            raise ValueError(f"readout_values must have one value per neuron (width = {setup.width:g}); "
+                             f"got {vals.size}")
+        given["readout_values"] = vals
+    return given
+
+
 def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_nodes: int = 32, jmax=None,
-                   tol: float = 1e-13, heavy_tails: bool = True, norm_spread: bool = True,
-                   strict: bool = False) -> SpikeSpectrum:
+                   tol: float = 1e-13, heavy_tails="capped", norm_spread: bool = True,
+                   strict: bool = False, beta_norm_sq=None, readout_values=None) -> SpikeSpectrum:
     r"""Predicted outliers of :math:`F/\sqrt n`, :math:`F = \sigma(\tilde XW_1^\top)` on fresh data, after one step.
 
     Parameters
@@ -849,15 +930,33 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
         Highest Hermite degree kept as a spike factor (default: adaptive, up to 29).
     tol : float
         Tolerance of the bulk fixed point.
-    heavy_tails : bool
+    heavy_tails : {"capped", True, False}
         Widen the bulk by the excess kurtosis of the features (column-norm spread, ``docs/spikes.md``
         §5.7); it vanishes for Gaussian-like features (tanh, relu) and matters for polynomials.
+        ``"capped"`` (default): no neuron type's population variance exceeds the level that a fraction
+        :math:`1/N` of the neurons exceeds (fewer than one neuron beyond, the rule of §5.6 applied to the
+        spread); identical to ``True`` for a ``±1`` or constant readout, and for a Gaussian readout it
+        keeps the extreme types, whose excess gives localised outliers, out of the delocalised bulk
+        (``docs/validation/spikes.md``, the section on the count at the edge). ``True``: uncapped (the
+        default before 2026-12-04); ``False``: no spread.
     norm_spread : bool
         Average the spike loadings over the neuron-to-neuron scatter of :math:`\rho_i^2`
         (``docs/spikes.md`` §5.8); negligible for tanh and relu, it raises even-degree spikes of
         polynomial activations.
     strict : bool
         Emit a ``RuntimeWarning`` when ``status`` is not ``"ok"``.
+    beta_norm_sq : float, optional
+        The prediction given a realised step (``method="finite"`` only): the squared norm
+        :math:`|\beta|^2` of that step's learned direction :math:`\beta = X^\top r/n` instead of its limit
+        (:func:`theory.learned_overlap`). Each degree-:math:`k` spike scales like :math:`|\beta|^k`, and
+        :math:`|\beta|^2` fluctuates by :math:`O(n^{-1/2})` from step to step, so at :math:`n\le 8000` the
+        even spike of one network differs from the average prediction by several percent
+        (``docs/derivations/spike_finite_size.md``); this is the analogue of ``theory.risk(W0=...)``.
+    readout_values : array_like, optional
+        The realised readout :math:`s_1..s_N` instead of the readout law (``method="finite"`` only):
+        the spike Gram uses its empirical moments :math:`\frac1N\sum_is_i^{j+k}` (heavy-tailed sums for a
+        Gaussian readout and high degrees). Values beyond the readout law's typical maximum are clipped
+        in the bulk, as for the law (``docs/spikes.md`` §5.6).
 
     Returns
     -------
@@ -878,7 +977,11 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
     readout_nodes = check_integer(readout_nodes, "readout_nodes", minimum=2)
     alpha = setup.moniri_alpha
     regime = _regime(setup)
+    given = _check_given(setup, beta_norm_sq, readout_values)
     if method == "leading":
+        if given:
+            raise ValueError("beta_norm_sq and readout_values need method='finite' (the prediction given a realised "
+                             "step); method='leading' is the n -> infinity law")
         sd, edge, spikes, bulk0 = _leading(setup, n_features, readout_nodes=readout_nodes, tol=tol)
         status, message = "ok", "leading order (docs/theory/spikes.md#spike-sizes): each spike in isolation, no bulk interaction"
         if sd.at_boundary:
@@ -892,12 +995,13 @@ def feature_spikes(setup, *, method: str = "finite", n_features=None, readout_no
     if setup.readout == "symmetric":
         raise NotApplicable("method='finite' does not support readout='symmetric' (paired neurons share their bulk); "
                          "use method='leading'")
-    for name, val in (("heavy_tails", heavy_tails), ("norm_spread", norm_spread)):
-        if not isinstance(val, (bool, np.bool_)):
-            raise TypeError(f"{name} must be a bool; got {type(val).__name__}")
+    if not isinstance(norm_spread, (bool, np.bool_)):
+        raise TypeError(f"norm_spread must be a bool; got {type(norm_spread).__name__}")
+    if not (isinstance(heavy_tails, (bool, np.bool_)) or heavy_tails == "capped"):
+        raise TypeError(f"heavy_tails must be a bool or 'capped'; got {heavy_tails!r}")
     model, bulk, edge, spikes, below, solver_status = _finite(setup, n_features, readout_nodes=readout_nodes,
                                                               jmax=jmax, tol=tol, heavy_tails=heavy_tails,
-                                                              norm_spread=norm_spread)
+                                                              norm_spread=norm_spread, given=given)
     status, messages = "ok", []
     if solver_status != "converged":
         status = "not_converged" if solver_status == "not_converged" else "ok"
