@@ -199,3 +199,53 @@ def test_ridge_refuses_bad_input():
         feature_moments(s, np.ones((3, 4)))
     with pytest.raises(ValueError, match="degree"):
         feature_moments(s, np.ones((3, 5)), degree=0)
+
+
+# ------------------------------------------------------------------ the mixture risk (equivalent first layer)
+from theory.mixtures.risk import draw_initial_weights, equivalent_weights, mixture_risk  # noqa: E402
+
+
+def test_equivalent_weights_are_a_rank_one_move_along_the_learned_direction():
+    d, p, n = 40, 30, 80
+    data = _mixture(d)
+    s = theory.OneStep(activation="relu", target="relu", d=d, width=p, n=n, lr=0.3, readout="gaussian", data=data)
+    W0, sv = draw_initial_weights(s, np.random.default_rng(0))
+    assert np.allclose(np.linalg.norm(W0, axis=1), data.init_scale)  # sphere rows times sqrt(d / tr Sigma_bar)
+    W1, info = equivalent_weights(s, W0, sv, np.random.default_rng(1))
+    # the same batch, by hand: u_c = X_c^T y_c / n, c_1 = E relu'(sqrt(q) z) = 1/2
+    X, comp = data.sample(np.random.default_rng(1), n)
+    y = np.maximum(X[:, 0], 0)
+    assert np.allclose(W1 - W0, 0.3 * np.outer(sv, 0.5 * X.T @ y / n), atol=1e-12)
+    assert info["c1"] == pytest.approx([0.5, 0.5], abs=1e-7)
+
+
+def test_mixture_risk_paths_agree():
+    d, p = 40, 30
+    data = _mixture(d, means=True)
+    s = theory.OneStep(activation="tanh", target="relu", d=d, width=p, n=60, lr=0.0, data=data)
+    W0, _ = draw_initial_weights(s, np.random.default_rng(0))
+    direct = gaussian_mixture_ridge(feature_moments(s, W0, degree=3), 50, 0.2)
+    via = mixture_risk(s, n_ridge=50, lam=0.2, W0=W0, degree=3)
+    given = mixture_risk(s.with_(lr=0.5), n_ridge=50, lam=0.2, W1=W0, degree=3)
+    assert via.test_error == direct.test_error == given.test_error
+    grid = mixture_risk(s, n_ridge=[30, 50], lam=0.2, W0=W0, degree=3)
+    assert grid.test_error[1] == direct.test_error and grid.converged
+    many = mixture_risk(s, n_ridge=50, lam=0.2, degree=3, draws=3, seed=5)
+    assert np.isfinite(many.test_error_se) and many.method == "mixture"
+    with pytest.raises(ValueError, match="lam"):
+        mixture_risk(s, n_ridge=50, lam=0.0)
+    with pytest.raises(ValueError, match="W0"):
+        mixture_risk(s, n_ridge=50, lam=0.1, W0=np.ones((3, 3)))
+
+
+def test_theory_risk_dispatches_mixture_data_to_the_mixture_regime():
+    from theory.mixtures import demir_dogan_setup
+
+    s = demir_dogan_setup(60, 40, 60, beta=0.74, alpha=0.5, target="spikes", seed=0)
+    r = theory.risk(s, n_ridge=[50, 90], lam=0.1)
+    assert r.method == "mixture" and theory.select_method(s)[0] == "mixture"
+    ref = mixture_risk(s, n_ridge=[50, 90], lam=0.1)
+    assert np.allclose(r.test_error, ref.test_error, rtol=1e-8) and np.allclose(r.train_error, ref.train_error, rtol=1e-8)
+    with pytest.raises(theory.NotApplicable):
+        theory.risk(s, n_ridge=50, lam=0.1, method="rf")
+    assert not theory.regimes.get("mixture").selects(s.with_(data=None), 0.0)

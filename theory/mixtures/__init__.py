@@ -9,12 +9,15 @@ what the theory reads from it:
   :math:`\Sigma`-weighted overlaps (:func:`mixture_direction`, ``docs/derivations/mixture_direction.md``);
 * :mod:`~theory.mixtures.conditional` -- the features' conditional moments given the weights and the
   deterministic equivalent of ridge on Gaussian-mixture features (:func:`feature_moments`,
-  :func:`gaussian_mixture_ridge`, ``docs/derivations/mixture_risk.md``).
+  :func:`gaussian_mixture_ridge`, ``docs/derivations/mixture_risk.md``);
+* :mod:`~theory.mixtures.risk` -- ridge after the step on mixture data (:func:`mixture_risk`, the
+  ``"mixture"`` regime of :func:`theory.risk`).
 """
 
 from .paper import demir_dogan_setup, lr_from_demir_dogan
 from .direction import MixtureDirection, mixture_direction
 from .conditional import FeatureMoments, MixtureRidge, feature_moments, gaussian_mixture_ridge
+from .risk import MixtureRisk, mixture_risk
 
-__all__ = ["FeatureMoments", "MixtureDirection", "MixtureRidge", "demir_dogan_setup", "feature_moments",
+__all__ = ["FeatureMoments", "MixtureDirection", "MixtureRidge", "MixtureRisk", "demir_dogan_setup", "mixture_risk", "feature_moments",
            "gaussian_mixture_ridge", "lr_from_demir_dogan", "mixture_direction"]

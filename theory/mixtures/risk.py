@@ -1,0 +1,222 @@
+r"""Train and test error of ridge after one step on Gaussian-mixture inputs (the ``"mixture"`` regime).
+
+The features after the step are described by an **equivalent first layer** and the conditional Gaussian
+equivalence of :mod:`theory.mixtures.conditional` (``docs/derivations/mixture_risk.md``):
+
+* :math:`W_0`: the setup's initialisation (sphere or Gaussian rows) times the data model's ``init_scale``, with
+  readout values :math:`s` of the setup's law, drawn from ``seed`` (or given, ``W0=...``);
+* the step keeps its rank-one part (``docs/derivations/mixture_direction.md``):
+
+  .. math:: W_1 = W_0 + \tau\,s\,\Big(\sum_c\rho_c\,c_{1,c}\,u_c\Big)^\top,\qquad c_{1,c} = E\sigma'(\sqrt{q_c}z),
+            \quad q_c = \varsigma^2\,\mathrm{tr}\,\Sigma_c/d,
+
+  with :math:`u_c` the component averages of :math:`x y` on one batch of ``n`` samples drawn from ``seed``.
+  Left out: the per-neuron fluctuation (squared norm :math:`\tau^2E y^2\mathrm{Var}\,\sigma'\,d/n`), the self-move
+  :math:`\tau s_iE[y\sigma''(w_i\cdot x)]\Sigma_cw_i` and :math:`f_0` in the residual (output scale
+  ``1/width``), all of relative order :math:`\tau` (Demir & Dogan's :math:`\tau = d^{\alpha\beta}/N\to0`);
+* ridge on a fresh batch: :func:`~theory.mixtures.conditional.gaussian_mixture_ridge` on the moments
+  :func:`~theory.mixtures.conditional.feature_moments` of :math:`\sigma(W_1x)` (Hermite degree ``degree``).
+
+The equations are deterministic given :math:`(W_0, s, u)`; those are the only random inputs, drawn from
+``seed`` (``draws`` independent draws are averaged and their standard error reported): a deterministic
+equivalent on a finite draw, as ``theory.risk(..., W0=...)`` is for isotropic data.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._applicability import NotApplicable
+from .._checks import check_array, check_choice, check_integer
+from .._result import Result, setup_field
+from .conditional import feature_moments, gaussian_mixture_ridge, neuron_coefficients
+
+__all__ = ["MixtureRisk", "mixture_risk", "equivalent_weights", "draw_initial_weights"]
+
+
+@dataclass(frozen=True)
+class MixtureRisk(Result):
+    r"""Limiting ridge errors on mixture data (:func:`mixture_risk`). Arrays have the broadcast shape of
+    ``(n_ridge, lam)``.
+
+    Attributes
+    ----------
+    test_error, train_error, test_risk : float or ndarray
+        Means over the draws (``test_risk = test_error - noise_var``); NaN where a draw did not converge.
+    test_error_se, train_error_se : float or ndarray
+        Standard error over the draws (NaN for one draw).
+    status : str or ndarray
+        ``"converged"`` when every draw converged, else the first failing status.
+    method : str
+        ``"mixture"``.
+    degree : int
+        Hermite degree of the features' kernel.
+    n_ridge, lam : ndarray
+    parameters : dict
+        ``tau``, ``c1`` (per component), ``q`` (per component), ``draws``, ``seed``.
+    """
+
+    test_error: object
+    train_error: object
+    test_risk: object
+    test_error_se: object
+    train_error_se: object
+    status: object
+    method: str
+    degree: int
+    n_ridge: np.ndarray
+    lam: np.ndarray
+    parameters: dict = field(default_factory=dict)
+    setup: object = setup_field()
+
+    @property
+    def converged(self) -> bool:
+        return bool(np.all(np.asarray(self.status) == "converged"))
+
+
+def _mixture_of(setup):
+    from ..model.data import GaussianMixture
+
+    return setup.data if setup.data is not None else GaussianMixture([1.0], d=int(round(setup.d)))
+
+
+def draw_initial_weights(setup, rng):
+    r"""``(W0, s)``: the setup's initial first layer (rows uniform on the sphere, or :math:`N(0, I/d)`) times the
+    data model's ``init_scale``, and readout values of unit scale (the simulator's conventions)."""
+    d, p = int(round(setup.d)), int(round(setup.width))
+    W = rng.standard_normal((p, d))
+    W = W / np.linalg.norm(W, axis=1, keepdims=True) if setup.init == "sphere" else W / math.sqrt(d)
+    if setup.readout == "gaussian":
+        s = rng.standard_normal(p)
+    elif setup.readout == "rademacher":
+        s = rng.choice(np.array([-1.0, 1.0]), size=p)
+    elif setup.readout == "constant":
+        s = np.ones(p)
+    else:
+        raise NotApplicable("readout='symmetric' duplicates every neuron; the mixture risk supports 'gaussian', "
+                            "'rademacher' and 'constant'")
+    scale = float(getattr(setup.data, "init_scale", 1.0)) if setup.data is not None else 1.0
+    return W * scale, s
+
+
+def equivalent_weights(setup, W0, s, rng, *, lr=None):
+    r"""The equivalent first layer after the step, :math:`W_0 + \tau s(\sum_c\rho_cc_{1,c}u_c)^\top` (module docstring),
+    with the batch of :math:`u_c` drawn from ``rng``. Returns ``(W1, info)``."""
+    data = _mixture_of(setup)
+    tau = float(setup.lr if lr is None else lr)
+    d = data.d
+    scale = float(data.init_scale)
+    q = np.array([scale**2 * tr / d for tr in data.traces])
+    coef, _ = neuron_coefficients(setup.activation.func, np.zeros_like(q), q, 1)
+    c1 = coef[:, 1] / np.sqrt(q)  # E sigma'(sqrt(q) z) = E[sigma(sqrt(q) z) z] / sqrt(q)
+    info = dict(tau=tau, c1=c1.tolist(), q=q.tolist())
+    if tau == 0.0:
+        return np.array(W0, dtype=float), info
+    n = int(round(setup.n))
+    X, comp = data.sample(rng, n)
+    if data.task == "classification":
+        y = data.class_labels(comp)
+    else:
+        y = np.asarray(setup.target(X[:, 0]), dtype=float)
+    if setup.noise_var > 0:
+        y = y + math.sqrt(setup.noise_var) * rng.standard_normal(n)
+    direction = np.zeros(d)
+    for c in range(data.n_components):
+        rows = comp == c
+        direction += c1[c] * (X[rows].T @ y[rows]) / n  # rho_c * u_c with rho_c = n_c / n
+    info["direction_norm"] = float(np.linalg.norm(direction))
+    return W0 + tau * np.outer(s, direction), info
+
+
+def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int = 4, draws: int = 1, seed=0,
+                 tol: float = 1e-12, max_iter: int = 500, **_ignored) -> MixtureRisk:
+    r"""Limiting train and test error of ridge after one step on ``setup.data`` (module docstring).
+
+    Parameters
+    ----------
+    setup : theory.OneStep
+        One step, single-index target (or ``task="classification"``), readout not ``"symmetric"``.
+    n_ridge, lam : float or array_like
+        Ridge sizes and penalties :math:`\lambda_C > 0` (broadcast together).
+    lr : float, optional
+        Overrides ``setup.lr``.
+    W0 : ndarray (width, d), optional
+        Initial weights (then ``draws = 1``; readout values still drawn from ``seed``).
+    W1 : ndarray (width, d), optional
+        The weights after the step: the conditional formula on them, nothing drawn.
+    degree : int
+        Hermite degree of the features' kernel (Demir & Dogan's Hermite model degree).
+    draws : int
+        Independent draws of :math:`(W_0, s, u)` averaged.
+    seed : int or numpy.random.SeedSequence
+
+    Examples
+    --------
+    Random features on isotropic data: the same numbers as ``theory.risk(..., W0=W0, method="rf")`` on the
+    same weights (``docs/derivations/mixture_risk.md`` §3).
+
+    >>> import theory
+    >>> s = theory.OneStep(activation="tanh", target="tanh", d=80, width=60, lr=0.0)
+    >>> W0 = draw_initial_weights(s, np.random.default_rng(0))[0]
+    >>> a = mixture_risk(s, n_ridge=100, lam=0.1, W0=W0, degree=1).test_error
+    >>> bool(np.isclose(a, theory.risk(s, n_ridge=100, lam=0.1, W0=W0, method="rf").test_error, rtol=1e-8))
+    True
+    """
+    from ..model.onestep import OneStep
+
+    if not isinstance(setup, OneStep):
+        raise TypeError(f"setup must be a theory.OneStep; got {type(setup).__name__}")
+    if setup.is_multi_index:
+        raise NotApplicable("the mixture risk needs a single-index target")
+    if setup.steps != 1:
+        raise NotApplicable(f"the mixture risk describes one gradient step; got steps={setup.steps}")
+    degree = check_integer(degree, "degree", minimum=1, maximum=30)
+    draws = check_integer(draws, "draws", minimum=1)
+    n_arr = check_array(n_ridge, "n_ridge", positive=True, ndim_max=2)
+    lam_arr = check_array(lam, "lam", positive=True, ndim_max=2)
+    shape = np.broadcast_shapes(n_arr.shape, lam_arr.shape)
+    N = np.broadcast_to(n_arr, shape).ravel()
+    L = np.broadcast_to(lam_arr, shape).ravel()
+    d, p = int(round(setup.d)), int(round(setup.width))
+    for name, W in (("W0", W0), ("W1", W1)):
+        if W is not None and np.shape(W) != (p, d):
+            raise ValueError(f"{name} must have shape (width, d) = ({p}, {d}); got {np.shape(W)}")
+    if W0 is not None or W1 is not None:
+        draws = 1
+    seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    tests = np.full((draws, N.size), np.nan)
+    trains = np.full((draws, N.size), np.nan)
+    status = np.full(N.size, "converged", dtype=object)
+    info = {}
+    for k, child in enumerate(seq.spawn(draws)):
+        rng = np.random.default_rng(child)
+        if W1 is not None:
+            W = np.asarray(W1, dtype=float)
+        else:
+            W_init, s = draw_initial_weights(setup, rng)
+            if W0 is not None:
+                W_init = np.asarray(W0, dtype=float)
+            W, info = equivalent_weights(setup, W_init, s, rng, lr=lr)
+        fm = feature_moments(setup, W, degree=degree)
+        for i in range(N.size):
+            out = gaussian_mixture_ridge(fm, N[i], L[i], tol=tol, max_iter=max_iter)
+            tests[k, i], trains[k, i] = out.test_error, out.train_error
+            if out.status != "converged" and status[i] == "converged":
+                status[i] = out.status
+    test = tests.mean(0)
+    train = trains.mean(0)
+    se = (lambda a: a.std(0, ddof=1) / math.sqrt(draws)) if draws > 1 else (lambda a: np.full(a.shape[1], np.nan))
+    test_se, train_se = se(tests), se(trains)
+
+    def shaped(a):
+        a = np.asarray(a).reshape(shape)
+        return a.item() if shape == () else a
+
+    info.update(draws=draws, seed=str(seed) if isinstance(seed, np.random.SeedSequence) else seed)
+    return MixtureRisk(test_error=shaped(test), train_error=shaped(train), test_risk=shaped(test - setup.noise_var),
+                       test_error_se=shaped(test_se), train_error_se=shaped(train_se), status=shaped(status),
+                       method="mixture", degree=degree, n_ridge=np.broadcast_to(n_arr, shape).copy(),
+                       lam=np.broadcast_to(lam_arr, shape).copy(), parameters=info, setup=setup)
