@@ -16,7 +16,7 @@ calls :func:`register`, imported below, plus its tests and documentation page (`
 
 from .base import (Applicability, ChannelModel, EquivalentModel, Regime, available, get, register, simulator_models,
                    simulator_regime, unregister)
-from . import rf, ba, srf, moniri, two_step  # noqa: E402,F401  (registration order = the order of method="auto")
+from . import rf, ba, srf, moniri, two_step, mixture  # noqa: E402,F401  (registration order = the order of method="auto")
 
 __all__ = ["Applicability", "ChannelModel", "EquivalentModel", "Regime", "available", "get", "register",
            "simulator_models", "simulator_regime", "unregister"]
