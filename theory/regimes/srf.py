@@ -7,6 +7,12 @@ activation), at any step size. Parameters :math:`(r, c, \gamma)` from :func:`the
 plus the alignment term of ``docs/derivations/srf_alignment.md`` (``theory.risk``'s default for this regime;
 ``alignment_term=False`` is Cui et al.'s published model, ``docs/validation/srf_gap.md`` the evidence). The
 simulator's model ``"srf"`` draws the surrogate weights with a uniform :math:`\hat\zeta\perp\beta_*`.
+
+Known gap (located, not in the equations): a student with :math:`E\sigma''\ne0` (relu, softplus) on a target
+with a second Hermite coefficient also moves each neuron by :math:`k_2 s_i\rho_i\beta_*`,
+:math:`k_2 = \tau E[f^{*\prime\prime}]E[\sigma'']` (``docs/derivations/srf_alignment.md``, last section); for relu on
+:math:`He_2` or :math:`\sin + He_2/2` both versions of the equations are about 40% above the network
+(``docs/validation/srf_gap.md``).
 """
 
 from __future__ import annotations
