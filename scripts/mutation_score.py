@@ -119,6 +119,9 @@ def main(argv=None) -> int:
                    help="a test node id not to run (repeatable; e.g. a test failing for a reason outside the run)")
     p.add_argument("--function", action="append",
                    help="only mutants whose mutmut name matches this glob (repeatable)")
+    p.add_argument("--rerun", metavar="JSON",
+                   help="run only the mutants that a previous run's --json summary lists as not killed (e.g. after "
+                        "adding tests) and report the previous counts updated with the new verdicts")
     p.add_argument("--max-mutants", type=int, help="run a random sample of this many mutants (fixed by --seed)")
     p.add_argument("--seed", type=int, default=0, help="seed of the --max-mutants sample (default 0)")
     p.add_argument("--max-children", type=int, default=2, help="parallel mutant workers (default 2)")
@@ -161,6 +164,16 @@ use_git_change_detection = false
 
     run_args = ["run", "--max-children", str(args.max_children)]
     selected = list(args.function or [])
+    prior = None
+    if args.rerun:
+        prior = json.loads(Path(args.rerun).read_text(encoding="utf-8"))
+        left = prior["survived"]
+        left = left if isinstance(left, dict) else {n: "survived" for n in left}
+        prior["survived"] = left
+        if not left:
+            print("nothing to rerun: the previous run killed every mutant", file=sys.stderr)
+            return 0
+        selected = sorted(left)
     if args.max_mutants is not None:
         # generate the mutants (and the test-to-function map) without running any: a glob that matches nothing
         _mutmut(run_args + ["no_such_mutant__mutmut_*"], work, nice=args.nice)
@@ -176,6 +189,19 @@ use_git_change_detection = false
     if selected:
         statuses = {n: s for n, s in statuses.items() if any(fnmatch.fnmatch(n, g) for g in selected)}
     counts, total = summarise(statuses)
+    if prior is not None:  # the previous run's counts, each rerun mutant moved to its new verdict
+        counts = collections.defaultdict(collections.Counter,
+                                         {m: collections.Counter(c) for m, c in prior["modules"].items()})
+        for name, old in prior["survived"].items():
+            counts[_module_of(name)][old] -= 1
+            counts[_module_of(name)][statuses.get(name, old)] += 1
+        for c in counts.values():
+            for key in [key for key, v in c.items() if v == 0]:
+                del c[key]
+        total = collections.Counter()
+        for c in counts.values():
+            total.update(c)
+        statuses = {n: statuses.get(n, old) for n, old in prior["survived"].items()}
     for module, c in sorted(counts.items()):
         k = sum(c[s] for s in KILLED)
         print(f"{module}: killed {k} / {sum(c.values())}  ({dict(c)})")
@@ -189,7 +215,7 @@ use_git_change_detection = false
             "total": dict(total),
             "killed": k,
             "mutants": sum(total.values()),
-            "survived": sorted(n for n, s in statuses.items() if s not in KILLED),
+            "survived": {n: s for n, s in sorted(statuses.items()) if s not in KILLED},
             "deselected": deselect,
             "workdir": str(work),
         }
