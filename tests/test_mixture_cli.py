@@ -3,7 +3,6 @@ hostile ones are refused in one line with exit status 2, before any work, and no
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import time
@@ -13,7 +12,6 @@ import pytest
 
 import theory
 from validation.cli import main
-from validation.commands._setup_args import add_setup_arguments, setup_from_args
 from validation.mixture_file import MAX_FILE_BYTES, mixture_from_dict, read_mixture_file
 
 GOOD = """
@@ -43,17 +41,15 @@ seed = 9
 """
 
 
-def _setup(tmp_path, text, *extra):
+def _mixture(tmp_path, text, d=50):
+    """What ``--data FILE --d d`` gives the setup (the setup options call exactly this)."""
     f = tmp_path / "mix.toml"
     f.write_text(text)
-    p = argparse.ArgumentParser()
-    add_setup_arguments(p, integer_sizes=True)
-    return setup_from_args(p.parse_args(["--data", str(f), "--d", "50", *extra]))
+    return read_mixture_file(f).build(d)
 
 
 def test_component_file_builds_the_described_mixture(tmp_path):
-    s = _setup(tmp_path, GOOD, "--width", "30", "--n", "60")
-    mix = s.data
+    mix = _mixture(tmp_path, GOOD)
     assert isinstance(mix, theory.GaussianMixture) and mix.d == 50
     assert mix.weights.tolist() == [0.25, 0.75] and mix.counts == "multinomial" and mix.task == "regression"
     V = mix.covariances[1].directions
@@ -65,15 +61,13 @@ def test_component_file_builds_the_described_mixture(tmp_path):
     assert not np.any(mix.mean(0))
     g = mix.covariances[0].directions[0]
     assert math.isclose(float(g @ g), 1.0, rel_tol=1e-12) and abs(g[0]) < 0.9  # a random unit vector
-    again = _setup(tmp_path, GOOD, "--width", "30", "--n", "60")
-    assert again.data == mix  # seeded: the same file gives the same directions
+    assert _mixture(tmp_path, GOOD) == mix  # seeded: the same file gives the same directions
 
 
 def test_paper_table_is_their_constructor(tmp_path):
-    s = _setup(tmp_path, PAPER)
     want = theory.GaussianMixture.from_demir_dogan(50, beta=0.74, alpha=0.5, ranks=(2, 1), alignment=0.4,
                                                    target="spikes", task="classification", seed=9)
-    assert s.data == want
+    assert _mixture(tmp_path, PAPER) == want
 
 
 def test_simulate_with_a_data_file_runs_and_reports_the_mixture(tmp_path, capsys):
@@ -85,6 +79,8 @@ def test_simulate_with_a_data_file_runs_and_reports_the_mixture(tmp_path, capsys
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
     assert out["setup"]["data"]["kind"] == "gaussian_mixture" and len(out["setup"]["data"]["covariances"]) == 2
+    # the CLI's mixture is the file's at d = 40 (the same seeded directions)
+    assert theory.GaussianMixture.from_dict(out["setup"]["data"]) == read_mixture_file(f).build(40)
     assert all(math.isfinite(v) for v in out["records"][0].values() if isinstance(v, float))
 
 
