@@ -182,14 +182,21 @@ def part_digits(root, path, sz):
 GALLERY_SEED = 2024  # the gallery's root seed (scripts/make_gallery.py)
 
 
-def part_figures(out_gallery: Path, quick: bool):
-    """The gallery data, figure and page of ``demir_dogan2025`` (theory rows evaluated now)."""
+def part_figures(out_gallery: Path, quick: bool, redo=()):
+    """The gallery data, figure and page of ``demir_dogan2025`` (theory rows evaluated now); ``redo``: panels
+    simulated again into the stored data."""
     from validation.reproduce import reproduce, simulate_data
 
     scale = "quick" if quick else "gallery"
     data_path = out_gallery / "data" / "demir_dogan2025.json"
     if data_path.is_file() and not quick:
         data = json.loads(data_path.read_text())
+        for panel in redo:
+            print(f"  panel {panel} again ...", file=sys.stderr, flush=True)
+            t0 = time.perf_counter()
+            data["panels"][panel] = to_jsonable(dd.panel_data(panel, scale, data["seed"]))
+            data["elapsed_s"] = data.get("elapsed_s", 0.0) + time.perf_counter() - t0
+            data_path.write_text(json.dumps(to_jsonable(data), indent=1) + "\n")
     else:
         data = simulate_data("demir_dogan2025", scale=scale, seed=GALLERY_SEED, progress=True)
         data_path.parent.mkdir(parents=True, exist_ok=True)
@@ -248,6 +255,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--part", default="gap,degree,digits", help=f"comma list among {', '.join(PARTS)}")
     ap.add_argument("--fresh-data", action="store_true")
+    ap.add_argument("--redo-panels", default="", help="figures: simulate these panels again (comma list)")
     ap.add_argument("--out", default="docs/validation")
     args = ap.parse_args(argv)
     parts = [p for p in args.part.split(",") if p]
@@ -263,7 +271,11 @@ def main(argv=None) -> int:
     for p in parts:
         print(f"part {p} ...", file=sys.stderr, flush=True)
         if p == "figures":
-            part_figures(Path("docs/gallery") if not args.quick else out / "gallery", args.quick)
+            redo = [q for q in args.redo_panels.split(",") if q]
+            for q in redo:
+                if q not in dd.PANELS:
+                    ap.error(f"--redo-panels: unknown panel {q!r}; choose among {', '.join(dd.PANELS)}")
+            part_figures(Path("docs/gallery") if not args.quick else out / "gallery", args.quick, redo)
         else:
             {"gap": part_gap, "degree": part_degree, "digits": part_digits}[p](root, path, sz)
         _save(path, root)
