@@ -80,13 +80,7 @@ def moniri_hassani_alpha(lr, width):
     >>> round(moniri_hassani_alpha(0.1, 10_000), 12)
     0.25
     """
-    lr = abs(check_finite(lr, "lr"))
-    width = check_positive(width, "width")
-    if lr == 0:
-        return float("-inf")
-    if width <= 1:
-        raise ValueError(f"width must be > 1 to define alpha; got {width}")
-    return math.log(lr * math.sqrt(width)) / math.log(width)
+    return _log_exponent(lr, width, base=width, base_name="width")
 
 
 def lr_from_cui(eta_tilde):
@@ -108,13 +102,20 @@ def dandi_eta(eta0, width, d, ell):
 
 def moniri_alpha(lr, n, width):
     r"""Moniri's exponent :math:`\alpha = \log(\tau\sqrt N)/\log n` of the step :math:`\eta = n^\alpha`."""
+    return _log_exponent(lr, width, base=n, base_name="n")
+
+
+def _log_exponent(lr, width, *, base, base_name: str) -> float:
+    r""":math:`\log(\tau\sqrt N)/\log(\mathrm{base})`, the exponent of :math:`\eta = \tau\sqrt N = \mathrm{base}^\alpha`
+    (``-inf`` for a zero step)."""
     lr = abs(check_finite(lr, "lr"))
-    n = check_positive(n, "n")
+    base = check_positive(base, base_name)
+    width = check_positive(width, "width")
     if lr == 0:
         return float("-inf")
-    if n <= 1:
-        raise ValueError(f"n must be > 1 to define alpha; got {n}")
-    return math.log(lr * math.sqrt(check_positive(width, "width"))) / math.log(n)
+    if base <= 1:
+        raise ValueError(f"{base_name} must be > 1 to define alpha; got {base}")
+    return math.log(lr * math.sqrt(width)) / math.log(base)
 
 
 def lam_from_ba(lam, n_ridge, width):
