@@ -249,3 +249,59 @@ def test_theory_risk_dispatches_mixture_data_to_the_mixture_regime():
     with pytest.raises(theory.NotApplicable):
         theory.risk(s, n_ridge=50, lam=0.1, method="rf")
     assert not theory.regimes.get("mixture").selects(s.with_(data=None), 0.0)
+
+
+# ------------------------------------------------------------------ per-component coefficients, the degree rule
+from theory.mixtures.coefficients import component_coefficients  # noqa: E402
+from theory.mixtures.degree import hermite_degree  # noqa: E402
+
+
+def test_component_coefficients_scale_and_shift_average():
+    d = 6
+    mu = np.zeros((2, d))
+    mu[0, :2] = [1.2, -0.5]
+    cov = SpikedCovariance(np.eye(d)[:1], 3.0)
+    g = GaussianMixture([0.4, 0.6], mu, [cov, None], d=d)
+    s = theory.OneStep(activation="tanh", d=d, data=g)
+    cc = component_coefficients(s, 4)
+    sc2 = d / g.mean_trace
+    assert cc.q == pytest.approx([sc2 * 9 / 6, sc2 * 1.0]) and g.weights @ cc.q == pytest.approx(1.0)
+    assert cc.nu == pytest.approx([sc2 * (1.44 + 0.25) / d, 0.0])
+    for c in range(2):
+        assert np.allclose(cc.values[c], theory.scaled_coefficients("tanh", 4, scale=math.sqrt(cc.q[c])).values,
+                           atol=1e-12)
+    # the shift average against a direct average over m ~ N(0, nu) (Gauss-Hermite in m, per-shift coefficients)
+    from numpy.polynomial.hermite_e import hermegauss
+
+    nodes, weights = hermegauss(60)
+    weights = weights / weights.sum()
+    shifted, _ = neuron_coefficients(np.tanh, math.sqrt(cc.nu[0]) * nodes, np.full(60, cc.q[0]), 4)
+    assert np.allclose(weights @ shifted, cc.averaged[0], atol=1e-9)
+    assert np.allclose(cc.averaged[1], cc.values[1], atol=1e-12)  # no mean, no shift
+
+
+def _boundary(beta, alpha):
+    return any(abs(k * (1 - b) - bound) < 1e-6 for k in range(1, 60)
+               for b, bound in ((beta, 0.5), ((1 - alpha) * beta, 1.0), (beta, 1.0)))
+
+
+def test_degree_rule_against_the_authors_rule():
+    for beta in np.linspace(0.05, 0.95, 37):
+        for alpha in np.linspace(0.0, 1.0, 11):
+            if _boundary(beta, alpha):
+                continue
+            h = hermite_degree(beta, alpha)
+            assert h.authors == max(1, math.ceil(beta / (1 - beta)))
+            assert h.sufficient, (beta, alpha)  # the authors' degree is never below the counting's
+            if alpha == 0.0:
+                assert h.necessary == h.authors, beta  # all of the strength in the spread: the rule is exact
+            # the step's list: k (1 - beta) <= 1/2
+            assert h.step_degrees == tuple(k for k in range(1, 100) if k * (1 - beta) <= 0.5)
+    # where the counting keeps fewer degrees than the rule: half the strength in the learning rate, beta = 0.74
+    h = hermite_degree(0.74, 0.5)
+    assert (h.necessary, h.authors) == (1, 3)
+    r = hermite_degree(0.9, 1.0, target="random")
+    assert r.step_degrees == (1, 2, 3, 4, 5) and r.necessary == 5  # alpha = 1: the learning rate carries it all
+    assert hermite_degree(0.9, 0.0, target="random").necessary == 1  # spread only, random target: nothing
+    with pytest.raises(ValueError, match="beta"):
+        hermite_degree(1.0, 0.5)
