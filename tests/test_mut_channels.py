@@ -71,6 +71,8 @@ def test_moniri_even_channel_with_gaussian_readout(bulk_noise):
     assert [ch["vec"] for ch in cm.channels] == ["ones", "spike", None]
     assert cm.channels[0]["lim"] == p
     assert cm.channels[1]["lim"] == pytest.approx(h["c1"] ** 2 * h["c"] * 1.0, rel=1e-9)  # mu1^2 c beta, beta = 1
+    assert cm.channels[1]["vec_coef"] == pytest.approx(h["c1"], rel=1e-12)  # the bulk's mu_1 sqrt(c) W0 b-hat
+    assert cm.gamma == pytest.approx(h["gamma"], rel=1e-9) and cm.project is True and cm.unregularised is None
     assert cm.channels[2]["lim"] == 0.0
     assert np.allclose(cm.channels[1]["phi"], nodes) and np.allclose(cm.channels[2]["phi"], nodes**2)
 
@@ -81,6 +83,15 @@ def test_defaults_are_finite_strength_with_the_steps_bulk_variance():
     assert cm.parameters["strength"] == "finite" and cm.parameters["c"] == pytest.approx(_hand(s)["c"], rel=1e-9)
     ba = regimes.get("ba").channels(s)
     assert ba.parameters["strength"] == "finite" and ba.parameters["c"] == pytest.approx(_hand(s)["c"], rel=1e-9)
+
+
+def test_linear_channel_norm_scales_with_the_width_ratio():
+    # |mu_1 sqrt(c) W0 b-hat|^2 -> mu_1^2 c beta with beta = width/d (here 1/2 and 2)
+    for width in (100, 400):
+        s = theory.OneStep.from_moniri(alpha=0.3, activation="relu", target="relu", d=200, width=width, n=800)
+        cm = regimes.get("moniri").channels(s)
+        c = cm.parameters["c"]
+        assert cm.channels[1]["lim"] == pytest.approx(0.25 * c * width / 200, rel=1e-9)
 
 
 def test_teacher_conditionals_carry_the_label_noise():
@@ -136,7 +147,8 @@ def test_infinite_strength_channels():
     assert np.allclose(cm.channels[0]["phi"], h["mu0"], atol=1e-12)
     assert len(cm.unregularised) == 2
     assert np.allclose(cm.unregularised[0], nodes) and np.allclose(cm.unregularised[1], nodes**2)
-    assert not cm.gram_const.any() and cm.project is True
+    assert cm.gram_const.shape == (1, 1) and not cm.gram_const.any() and cm.project is True
+    assert cm.scale == pytest.approx(h["c"], rel=1e-9) and cm.gamma == pytest.approx(h["gamma"], rel=1e-9)
     with pytest.raises(ValueError) as err:
         regimes.get("ba").channels(_setup("rademacher"), strength="infinite")
     assert str(err.value) == "strength='infinite' needs readout='gaussian' (distinct spike directions s^(k))"

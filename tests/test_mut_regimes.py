@@ -10,6 +10,7 @@ puts degree :math:`k` in for :math:`\\alpha > (k-1)/(2k)` (``docs/theory/spikes.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -119,13 +120,30 @@ def test_interval_degrees_at_the_boundaries():
 def test_check_risk_setup_refusals():
     with pytest.raises(TypeError, match="setup must be a theory.OneStep; got dict"):
         check_risk_setup({})
-    with pytest.raises(ValueError, match="single-index target; got a MultiIndexTarget"):
+    with pytest.raises(ValueError) as err:
         check_risk_setup(_setup(1.0, target=MultiIndexTarget("z1", 1)))
-    with pytest.raises(ValueError, match="got steps=5"):  # no registered regime describes five steps
+    assert str(err.value) == ("theory.risk needs a single-index target; got a MultiIndexTarget "
+                              "(see theory.error_floor for multi-index targets)")
+    with pytest.raises(ValueError) as err:  # no registered regime describes five steps
         check_risk_setup(_setup((1.0,) * 5))
-    with pytest.raises(ValueError, match="readout='symmetric' duplicates every neuron"):
+    assert re.match(r"theory\.risk describes (\d+ or )*\d+ gradient step\(s\); .*got steps=5$", str(err.value))
+    with pytest.raises(ValueError) as err:
         check_risk_setup(_setup(1.0, readout="symmetric"))
+    assert str(err.value) == ("readout='symmetric' duplicates every neuron, which breaks the Gaussian equivalence of "
+                              "the bulk; theory.risk supports readout 'constant', 'rademacher' and 'gaussian'")
     assert check_risk_setup(_setup(1.0, readout="gaussian")) is None
+
+
+def test_scaled_series_coefficients_of_a_shifted_relu():
+    # sigma(z) = relu(z + a), a = 1/2, at variance c = 9/4: with u = a/sqrt(c) = 1/3,
+    # E sigma = sqrt(c) phi(u) + a Phi(u), E sigma' = Phi(u), E sigma''/2 = phi(u)/(2 sqrt(c)); kink at -a/sqrt(c)
+    from scipy.stats import norm
+
+    c, a = 2.25, 0.5
+    u = a / math.sqrt(c)
+    got = scaled_series_coefficients(theory.activation("relu", shift=a), c, 2)
+    ref = [math.sqrt(c) * norm.pdf(u) + a * norm.cdf(u), norm.cdf(u), norm.pdf(u) / (2 * math.sqrt(c))]
+    assert got == pytest.approx(ref, abs=1e-10)
 
 
 @pytest.mark.parametrize("c", [1.0, 2.25])
