@@ -56,14 +56,14 @@ OVERLAP_TOL = 0.05
 
 
 def sizes(quick: bool) -> dict:
-    """Sizes of each part. N = 2000 (float32, the simulator's default precision for spectra) only at two
-    exponent pairs with 2 trials, and part B at N = 1000 only at the larger exponent pair: the shared 2-core
+    """Sizes of each part. N = 2000 (float32, the simulator's default precision for spectra) only at three
+    exponent pairs with 3 trials, and part B at N = 1000 only at the larger exponent pair: the shared 2-core
     machine of this run could not afford more."""
     if quick:
         return {"grid_N": (250,), "grid_trials": 3, "grid_alphas": GRID_ALPHAS[:3], "large_N": (), "large_alphas": (),
-                "large_trials": 2, "ie_N": (300,), "ie_trials": 3, "ie_alphas": IE_ALPHAS[1:], "ie_alphas_large": IE_ALPHAS[1:]}
+                "large_trials": 2, "ie_N": (250,), "ie_trials": 3, "ie_alphas": IE_ALPHAS[1:], "ie_alphas_large": IE_ALPHAS[1:]}
     return {"grid_N": (250, 500, 1000), "grid_trials": 4, "grid_alphas": GRID_ALPHAS, "large_N": (2000,),
-            "large_alphas": ((0.3, 0.45), (0.375, 0.45)), "large_trials": 2, "ie_N": (500, 1000), "ie_trials": 4,
+            "large_alphas": ((0.3, 0.45), (0.375, 0.45), (0.4, 0.35)), "large_trials": 3, "ie_N": (500, 1000), "ie_trials": 4,
             "ie_alphas": IE_ALPHAS, "ie_alphas_large": IE_ALPHAS[1:]}
 
 
@@ -194,7 +194,10 @@ def compare_point(key, raw) -> dict:
            "learns_target": bool(pred.learns_target), "reason": pred.reason, "method": pred.method,
            "theory_ms": 1e3 * t_theory, "next_over_edge": _est(sv[np.arange(len(sv)), np.minimum(k, sv.shape[1] - 1)]
                                                              / (c_sqrt * edge0))}
-    out["count_verdict"] = _verdict(k, out["count_sim"], 0.0)
+    out["count_match"] = int(np.sum(counts == k))  # trials whose count equals the prediction
+    sep_sv = [w.singular_value for w in pred.spikes if w.separated]
+    out["last_over_edge"] = float(sep_sv[-1] / pred.bulk_edge_finite) if sep_sv else float("nan")
+    out["count_verdict"] = "agrees" if out["count_match"] == len(counts) else "disagrees"
     # is the first value after the predicted outliers an order-j outlier (left vector along a readout power)?
     left = np.asarray(raw["w_left_readout_gs"])  # trials x kmax x top_k
     out["next_left_align"] = _est(np.max(left[:, :, min(k, left.shape[2] - 1)], axis=1))
@@ -282,16 +285,32 @@ def findings(A, B) -> list:
              "$W_0$, readout and batches (paired), so a draw with a larger label energy or readout norm shifts them all; "
              "the spread between sizes is this draw-to-draw noise, and every extrapolated $g_\\infty$ below is "
              "compared with 0 through its interval.")
-    bad = [r for r in A if r["count_verdict"] != "agrees"]
-    if bad:
-        L.append("* Counts that disagree: " + "; ".join(
-            f"{_a(r['alpha'])} {'reused' if r['reuse'] else 'fresh'} N = {r['N']} (simulated {r['count_sim']['mean']:.2f}"
-            f" against {r['count_theory']}; next / edge {r['next_over_edge']['mean']:.3f}, largest alignment of that "
-            f"singular vector's left vector with a readout power {r['next_left_align']['mean']:.3f})" for r in bad)
-            + ". These extra values are not order-$j$ outliers (their left vectors are not along any readout power): "
-              "the top of the bulk of $W_2$ lies above the predicted $\\sqrt c$ times that of $W_0$ (see 'next / "
-              "edge'), most for a reused batch and a large $\\alpha_2$. The theory's bulk, $\\sqrt c\\,W_0$, does "
-              "not describe this edge; the count with a margin of 5% therefore over-counts there.")
+    over = [r for r in A if any(c > r["count_theory"] for c in r["counts_per_trial"])]
+    under = [r for r in A if any(c < r["count_theory"] for c in r["counts_per_trial"])]
+    if over:
+        n_re = sum(r["reuse"] for r in over)
+        worst = [r for r in over if r["count_match"] == 0]
+        L.append(f"* Counts above the prediction in at least one trial: {len(over)} of {len(A)} points ({n_re} with a "
+                 f"reused batch); no trial matches at "
+                 + ("; ".join(f"{_a(r['alpha'])} {'reused' if r['reuse'] else 'fresh'} N = {r['N']} (mean "
+                              f"{r['count_sim']['mean']:.2f} against {r['count_theory']})" for r in worst) or "none")
+                 + ". The extra values are not order-$j$ outliers: the left singular vector of the first value after "
+                   "the predicted outliers has at most "
+                 f"{max(r['next_left_align']['mean'] for r in over):.2f} (mean over trials) of its length along any "
+                 "Gram-Schmidt readout power $q_k$, $k \\le 4$, where an order-$j$ outlier lies along $q_{j+1}$. "
+                 "They are the top of the bulk of $W_2$, which lies above the predicted $\\sqrt c$ times that of "
+                 f"$W_0$ (over-counted points: 'next / edge' {min(r['next_over_edge']['mean'] for r in over):.3f}-"
+                 f"{max(r['next_over_edge']['mean'] for r in over):.3f}), most for a reused batch and a large "
+                 "$\\alpha_2$ (the cause is not identified here; a candidate is the spread of the Gaussian readout, which makes "
+                 "the neurons' updates uneven). The theory's bulk, "
+                 "$\\sqrt c\\,W_0$, does not describe this edge, so a margin of 5% over-counts there.")
+    if under:
+        L.append(f"* Counts below the prediction in at least one trial: {len(under)} points, each with its last "
+                 f"predicted outlier within {100 * (max(r['last_over_edge'] for r in under) - 1):.0f}% of the predicted "
+                 "edge ("
+                 + ", ".join(f"{_a(r['alpha'])} {'reused' if r['reuse'] else 'fresh'} N = {r['N']}: "
+                             f"{r['last_over_edge']:.3f}" for r in under)
+                 + "): an outlier that close to the edge is not above the 5% margin in every trial.")
     reused = [r["next_over_edge"]["mean"] for r in A if r["reuse"]]
     fresh = [r["next_over_edge"]["mean"] for r in A if not r["reuse"]]
     if reused and fresh:
@@ -363,14 +382,16 @@ def page(results, red, cfg, quick, elapsed) -> str:
          "and the batch modes of one N share $W_0$, the readout and the first batch (paired).",
          "* Intervals: mean over trials with the 95% Student-t interval (`validation.stats.estimate`); verdicts by "
          f"`validation.compare.agreement`: singular values within the interval or {SV_TOL:.0%} (relative), squared "
-         f"overlaps within the interval or {OVERLAP_TOL} (absolute), counts exactly (every trial). ✗ marks a disagreement.",
+         f"overlaps within the interval or {OVERLAP_TOL} (absolute); a count agrees when every trial has the predicted "
+         "count (the table gives the mean count, its interval and how many trials match). ✗ marks a disagreement.",
          f"* **Count calibration.** A simulated singular value is an outlier when it exceeds $(1 + \\delta)\\sqrt c\\, "
          f"s_1(W_0)$, $\\delta = {DELTA}$: $s_1(W_0)$ is measured on the same draw, $\\sqrt c$ is the theory's bulk "
          "scale (the rows' norm after the isotropic part of the steps, `bulk_edge / (1 + sqrt(N/d))`), and the "
          "margin covers the Tracy-Widom spread at these sizes. The column 'next / edge' is the first singular value "
          "after the predicted outliers divided by $\\sqrt c\\,s_1(W_0)$: how close the bulk's top comes to the margin.",
          "", "## Summary", "",
-         f"* Counts at the simulated sizes: **{ok_c} of {len(A)}** points agree with the theory's count at that size. "
+         f"* Counts at the simulated sizes: **{ok_c} of {len(A)}** points agree with the theory's count at that size in "
+         "every trial (the disagreements are explained below). "
          f"At {sum(r['count_theory'] != r['asymptotic_count'] for r in A)} of the {len(A)} points that count is below "
          "the asymptotic one ($1 + \\#\\{1 \\le j < r\\}$ with non-zero coefficients): an order $j$ grows like "
          "$N^{\\alpha_2 - j(1/2-\\alpha_1)}$, exponents of a few hundredths to a few tenths, and separates only "
@@ -380,7 +401,8 @@ def page(results, red, cfg, quick, elapsed) -> str:
          f"* Information-exponent separation (part B): **{ok_b} of {len(B)}** captured fractions agree.", ""]
     L += findings(A, B)
     L += ["## A. Counts and singular values over $(\\alpha_1, \\alpha_2)$, fresh and reused, several N", "",
-          "| $(\\alpha_1,\\alpha_2)$ | $r$ | batch | N | count: asympt. / theory at N / simulated | next / edge "
+          "| $(\\alpha_1,\\alpha_2)$ | $r$ | batch | N | count: asympt. / theory at N / simulated (trials "
+          "matching) | next / edge "
           "| $s_1$ theory / simulated | $s_2$ theory / simulated |", "|---|---|---|---|---|---|---|---|"]
     for r in sorted(A, key=lambda r: (r["alpha"], r["reuse"], r["N"])):
         o = r["outliers"]
@@ -391,7 +413,8 @@ def page(results, red, cfg, quick, elapsed) -> str:
             else:
                 svs.append("-")
         L.append(f"| {_a(r['alpha'])} | {r['ratio']:.2f} | {'reused' if r['reuse'] else 'fresh'} | {r['N']} | "
-                 f"{r['asymptotic_count']} / {r['count_theory']} / {_f(r['count_sim'], 2)}{_mark(r['count_verdict'])} | "
+                 f"{r['asymptotic_count']} / {r['count_theory']} / {_f(r['count_sim'], 2)} ({r['count_match']} of {r['trials']})"
+                 f"{_mark(r['count_verdict'])} | "
                  f"{_f(r['next_over_edge'])} | {svs[0]} | {svs[1]} |")
     L += ["", "### Overlaps of the right singular vectors", "",
           "Squared cosines of the right singular vector of each predicted outlier (1: the merged order-0 spike; 2: "
@@ -474,6 +497,8 @@ def main(argv=None) -> int:
     results = [compare_point(k, store.data[k]) for k in keys]
     red = reduction_check()
     elapsed = sum(store.data[k].get("elapsed_s", 0.0) for k in keys) + time.perf_counter() - t1
+    if not args.page_only:  # drop stored points of other configurations (e.g. another number of trials)
+        store.data = {k: store.data[k] for k in keys}
     store.save({"comparison": results, "reduction": red, "settings": {"sizes": {k: list(v) if isinstance(v, tuple) else v
                                                                                for k, v in cfg.items()},
                                                                      "delta": DELTA, "sv_tol": SV_TOL,
