@@ -373,7 +373,8 @@ def page(results, red, cfg, quick, elapsed) -> str:
          f"* `OneStep.from_moniri_hassani(alpha=(a1, a2), d=N, width=N, n=2N)`: sphere init, Gaussian readout, steps on "
          f"the labels ($r = y$), per-neuron steps $\\tau_t = N^{{\\alpha_t - 1/2}}$, a fresh batch for step 2 or the same "
          f"one (reused). Student `{ACTIVATION.name}` (softplus(3z)/3: $\\mu_3 = \\mu_5 = 0$, so the fresh order 2 is absent, "
-         f"and $m_{{1,1}} \\neq 0$); no label noise.",
+         f"and $m_{{1,1}} \\neq 0$); no label noise. The readout is Gaussian: the library has no bounded continuous "
+         f"readout, and $\\pm1$ or constant readouts merge the orders into one or two left vectors.",
          f"* Part A target `{GRID_TARGET}` ($He_1 + He_2/2$). Sizes $d = N \\in$ {{{', '.join(map(str, Ns))}}}, "
          f"$n = 2N$; {cfg['grid_trials']} trials per point"
          + (f", {cfg['large_trials']} at N = {', '.join(map(str, cfg['large_N']))} (float32 there, float64 elsewhere)"
