@@ -98,3 +98,19 @@ def test_bad_input_is_one_line_exit_2(capsys, tmp_path, monkeypatch, argv, text)
     assert rc == 2 and not out
     lines = err.strip().splitlines()
     assert len(lines) == 1 and text in lines[0], err
+
+
+def test_reproduce_accepts_the_hyphenated_name(capsys, tmp_path):
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parent.parent / "docs" / "gallery" / "data" / "moniri_hassani2026.json"
+    rc, out, err = _run(capsys, ["reproduce", "moniri-hassani2026", "--data", str(data), "--out", str(tmp_path),
+                                 "--no-plot", "--json"])
+    assert rc == 0, err
+    res = json.loads(out)
+    assert res["name"] == "moniri_hassani2026" and (tmp_path / "moniri_hassani2026.json").is_file()
+    # the stored points against the theory now: one row per compared quantity, the reused batch learns beta*
+    cap = {r["x"]: r["theory"] for r in res["rows"] if r["curve"] == "reused: captured beta*"}
+    assert cap[0.45] > 0.1 and all(r["theory"] == 0.0 for r in res["rows"] if r["curve"] == "fresh: captured beta*")
+    rc, out, err = _run(capsys, ["reproduce", "moniri-hassani2025", "--out", str(tmp_path)])
+    assert rc == 2 and "moniri-hassani2025" in err and len(err.strip().splitlines()) == 1
