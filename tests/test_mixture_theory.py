@@ -43,7 +43,7 @@ def test_direction_isotropic_matches_learned_overlap_to_order_one_over_n():
 
 @pytest.mark.parametrize("means", [False, True])
 def test_direction_second_moments_monte_carlo(means):
-    d, n, trials = 30, 40, 6000
+    d, n, trials = 30, 40, 3000
     data = _mixture(d, means=means)
     s = theory.OneStep(activation="relu", target="relu", d=d, n=n, noise_var=0.2, data=data)
     th = mixture_direction(s)
@@ -97,7 +97,7 @@ def test_feature_moments_monte_carlo():
     data = _mixture(d, means=True)
     s = theory.OneStep(activation="tanh", target="relu", d=d, width=p, data=data)
     fm = feature_moments(s, W, degree=14)
-    X, comp = data.sample(np.random.default_rng(4), 800_000)
+    X, comp = data.sample(np.random.default_rng(4), 300_000)
     F = np.tanh(X @ W.T)
     y = np.maximum(X[:, 0], 0)
     for c in range(2):
@@ -305,3 +305,48 @@ def test_degree_rule_against_the_authors_rule():
     assert hermite_degree(0.9, 0.0, target="random").necessary == 1  # spread only, random target: nothing
     with pytest.raises(ValueError, match="beta"):
         hermite_degree(1.0, 0.5)
+
+
+# ------------------------------------------------------------------ the weights' spike
+from theory.mixtures.weights import mixture_weight_spike  # noqa: E402
+
+
+def test_component_weights_of_the_direction():
+    data = _mixture(30, means=True)
+    s = theory.OneStep(activation="relu", target="relu", d=30, n=40, data=data)
+    one, two = mixture_direction(s), mixture_direction(s, component_weights=[2.0, 2.0])
+    assert two.norm_sq == pytest.approx(4 * one.norm_sq, rel=1e-12) and two.cos == pytest.approx(one.cos, rel=1e-12)
+    half = mixture_direction(s, component_weights=[1.0, 0.0])  # only component 1's part, rho_1 u_1
+    other = mixture_direction(s, component_weights=[0.0, 1.0])
+    assert np.allclose(half.mean + other.mean, one.mean, atol=1e-13)
+    # the fluctuation terms add too: E|a + b|^2 = |E a + E b|^2 + var(a) + var(b) for independent components
+    var = lambda r: r.norm_sq - r.mean_norm_sq  # noqa: E731
+    assert var(half) + var(other) == pytest.approx(var(one), rel=1e-12)
+    with pytest.raises(ValueError, match="component_weights"):
+        mixture_direction(s, component_weights=[1.0])
+
+
+def test_weight_spike_monte_carlo_demir_dogan_scaling():
+    # the real gradient step (validation.gradient_step) on a spike-aligned mixture with theta = d^0.37;
+    # top singular value and overlap of the right singular vector with e_1, 12 draws: within 4 se + 3%
+    validation = pytest.importorskip("validation")
+    from validation.simulate import gradient_step
+
+    d = p = 200
+    g = GaussianMixture.from_demir_dogan(d, beta=0.74, alpha=0.5, target="spikes", alignment=0.3, seed=1)
+    s = theory.OneStep(activation="tanh", target="relu", d=d, width=p, n=2 * d, lr=0.06, readout="gaussian",
+                       init="sphere", residual="labels", data=g)
+    th = mixture_weight_spike(s)
+    assert th.outlier
+    rows = []
+    for t in range(12):
+        rng = np.random.default_rng(t)
+        W0, sv = draw_initial_weights(s, rng)
+        X, _ = g.sample(rng, 2 * d)
+        W1 = gradient_step(W0, sv, X, np.maximum(X[:, 0], 0), s)
+        _, S, Vt = np.linalg.svd(W1, full_matrices=False)
+        rows.append([S[0], Vt[0, 0] ** 2])
+    rows = np.array(rows)
+    mean, se = rows.mean(0), rows.std(0) / math.sqrt(len(rows))
+    for pred, m, e in zip((th.singular_value, th.overlap_sq), mean, se):
+        assert abs(pred - m) < 4 * e + 0.03 * pred, (pred, m, e)

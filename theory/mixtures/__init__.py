@@ -14,6 +14,7 @@ what the theory reads from it:
   ``"mixture"`` regime of :func:`theory.risk`);
 * :mod:`~theory.mixtures.coefficients` -- the activation's Hermite coefficients per component
   (:func:`component_coefficients`);
+* :mod:`~theory.mixtures.weights` -- the first layer's spike after the step (:func:`mixture_weight_spike`);
 * :mod:`~theory.mixtures.degree` -- which Hermite degrees matter at given strength and weighting, against
   Demir & Dogan's rule (:func:`hermite_degree`).
 
@@ -26,6 +27,8 @@ from .conditional import FeatureMoments, MixtureRidge, feature_moments, gaussian
 from .risk import MixtureRisk, mixture_risk
 from .coefficients import ComponentCoefficients, component_coefficients
 from .degree import HermiteDegree, hermite_degree
+from .weights import MixtureWeightSpike, mixture_weight_spike
 
 __all__ = ["ComponentCoefficients", "HermiteDegree", "component_coefficients", "hermite_degree", "FeatureMoments", "MixtureDirection", "MixtureRidge", "MixtureRisk", "demir_dogan_setup", "mixture_risk", "feature_moments",
-           "gaussian_mixture_ridge", "lr_from_demir_dogan", "mixture_direction"]
+           "gaussian_mixture_ridge", "lr_from_demir_dogan", "mixture_direction",
+           "MixtureWeightSpike", "mixture_weight_spike"]

@@ -92,10 +92,14 @@ class MixtureDirection(Result):
     mean: np.ndarray = field(repr=False, default=None, metadata={"to_dict": False})
 
 
-def mixture_direction(setup, n=None) -> MixtureDirection:
+def mixture_direction(setup, n=None, *, component_weights=None) -> MixtureDirection:
     r"""Limits of :math:`|u|^2`, :math:`\cos(u, e_1)`, :math:`u^\top\Sigma_cu` and the spike overlaps of
     :math:`u = X^\top y/n` on ``n`` samples (default ``setup.n``) of ``setup.data`` (the module docstring gives the
     formulas; :math:`y` = the setup's target plus noise, or the class label for ``task="classification"``).
+
+    ``component_weights`` :math:`w_c` give the moments of :math:`\sum_c\rho_cw_cu_c` instead (e.g.
+    :math:`w_c = E\sigma'` of component :math:`c`: the direction the first layer actually moves along): every
+    :math:`h_c` is multiplied by :math:`w_c` and each component's fluctuation term by :math:`w_c^2`.
 
     ``setup.data=None`` is :math:`N(0, I_d)`, where this is the labels-residual limit of
     :func:`theory.learned_overlap`: :math:`|u|^2 = (\mu_1^*)^2 + E y^2 d/n` up to :math:`O(1/n)`.
@@ -135,6 +139,10 @@ def mixture_direction(setup, n=None) -> MixtureDirection:
             F0, F1, G0, G1, G2 = target_moments_1d(setup, float(mu[0]), s2)
         h.append(F0 * mu + F1 * v)
         parts.append((cov, mu, v, G0, G1, G2))
+    wts = np.ones(C) if component_weights is None else np.asarray(component_weights, dtype=float).reshape(-1)
+    if wts.shape != (C,) or not np.all(np.isfinite(wts)):
+        raise ValueError(f"component_weights must be {C} finite numbers (one per component); got {component_weights!r}")
+    h = [w * hc for w, hc in zip(wts, h)]
     ubar = sum(r * hc for r, hc in zip(rho, h))
 
     def second(quad, trace):
@@ -143,7 +151,7 @@ def mixture_direction(setup, n=None) -> MixtureDirection:
         for (cov, mu, v, G0, G1, G2) in parts:
             cross = 0.25 * (quad(mu + v) - quad(mu - v))  # mu^T A v by polarisation
             per.append(G0 * quad(mu) + 2 * G1 * cross + G2 * quad(v) + G0 * trace(cov, v))
-        per = np.array(per)
+        per = np.array(per) * wts**2
         if data.counts == "multinomial":
             return quad(ubar) + (float(rho @ per) - quad(ubar)) / n
         return quad(ubar) + float(rho @ (per - np.array([quad(hc) for hc in h]))) / n
