@@ -448,8 +448,8 @@ def compare(setup, *, n_ridge=None, lam=None, trials: int = 8, seed=0, quantitie
     simulate_kw : dict, optional
         Extra keywords for :func:`validation.simulate`.
     risk_kw : dict, optional
-        Extra keywords for ``theory.risk``, e.g. ``{"alignment_term": True}`` (the alignment term
-        of ``docs/derivations/srf_alignment.md``).
+        Extra keywords for ``theory.risk``, e.g. ``{"alignment_term": False}`` for Cui et al.'s published
+        spiked RF (the default carries the alignment term of ``docs/derivations/srf_alignment.md``).
     max_memory_gb : float, optional
         Refuse (``validation.resources.ResourceError``) before any work when the simulation at the
         largest size would need more memory than this many GiB (default: the memory available now).
