@@ -50,6 +50,7 @@ _N_READOUT = 12  # Gauss-Hermite nodes for the readout law of the resummed kerne
 _N_A = 24  # nodes for the neuron's preactivation a
 _N_G = 2  # nodes for the neuron's own fluctuation e_i . x (a small variance)
 _N_ETA = 6  # nodes for the direction of x orthogonal to beta* in span(u, beta*)
+_N_NOISE = 4  # nodes for the label noise (the nodes of one (z, eta) pair are consecutive)
 
 
 # ============================================================================ results
@@ -466,14 +467,15 @@ def _gaussian_powers(m: np.ndarray, eps: float, pmax: int) -> list:
 @lru_cache(maxsize=64)
 def _sample_rule(target, noise_var: float, degree: int):
     r"""Nodes ``(z, eta, y)`` and weights of the joint law of :math:`(\beta_*\cdot x, \eta, y)` (``eta`` independent)."""
-    z, w = gaussian_rule(target.kinks, degree=degree, panel_width=2.0)
+    # composite Gauss-Legendre split at the kinks; panels of width 4 (24 nodes each) keep machine precision
+    z, w = gaussian_rule(target.kinks, degree=degree, panel_width=4.0)
     keep = w > 1e-17 * w.max()
     z, w = z[keep], w[keep]
     f = np.asarray(target(z), dtype=float)
     h, wh = np.polynomial.hermite_e.hermegauss(_N_ETA)
     wh = wh / math.sqrt(2.0 * math.pi)
     if noise_var > 0:
-        e, we = np.polynomial.hermite_e.hermegauss(8)
+        e, we = np.polynomial.hermite_e.hermegauss(_N_NOISE)
         we = we / math.sqrt(2.0 * math.pi)
     else:
         e, we = np.zeros(1), np.ones(1)
@@ -621,6 +623,7 @@ def _two_step_core(setup, k_max: int, method: str):
     c1s = st.c1_step  # E sigma' (a.e.), what the simulated step sees
     geo = _Geometry(u_norm, gamma, rho, phi, reuse)
     Z, H, Y, W = _sample_rule(setup.target, float(setup.noise_var), 2 * k_max + 6)
+    n_rep = _N_NOISE if setup.noise_var > 0 else 1
     zeta, xu, xb = _coordinates(geo, Z, H, Y)
     N = float(setup.width)
     if method == "taylor":
@@ -643,7 +646,11 @@ def _two_step_core(setup, k_max: int, method: str):
     row_scale = np.ones(len(s_nodes))
     for m, (s, w) in enumerate(zip(s_nodes, s_w)):
         amp = math.sqrt(N * w)
-        psi_, psi_a = _resummed_derivative(act, float(s), tau1, kappa, c1s * u_norm, eps, phi, zeta, Y, reuse)
+        if reuse:
+            psi_, psi_a = _resummed_derivative(act, float(s), tau1, kappa, c1s * u_norm, eps, phi, zeta, Y, reuse)
+        else:  # without the sample's own term the average does not depend on the label: one value per (z, eta)
+            psi_, psi_a = (np.repeat(v, n_rep) for v in _resummed_derivative(
+                act, float(s), tau1, kappa, c1s * u_norm, eps, phi, zeta[::n_rep], Y[::n_rep], reuse))
         r_weights[m] = amp * s * Y * (tau2 * psi_ + (tau1 * c1s if reuse else 0.0))
         if not reuse:
             r_extra[m, 0] = amp * s * tau1 * c1s * u_norm
