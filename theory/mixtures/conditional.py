@@ -22,6 +22,7 @@ import numpy as np
 from .._applicability import NotApplicable
 from .._checks import check_integer, check_nonnegative, check_positive
 from .._result import Result
+from ..ridge.solvers import fixed_point, residual_norm
 
 __all__ = ["FeatureMoments", "MixtureRidge", "feature_moments", "gaussian_mixture_ridge", "neuron_coefficients"]
 
@@ -187,7 +188,8 @@ class MixtureRidge(Result):
         ``"converged"`` or ``"max_iter"`` / ``"no_solution"`` (errors NaN).
     n_iter : int
     residual : float
-        :math:`\max_c|\delta_c - \mathrm{tr}(C_c\bar Q(\delta))/n|` at the returned point.
+        :func:`theory.solvers.residual_norm` of the :math:`\delta` equations at the returned point (damped
+        iteration with Anderson mixing, :func:`theory.solvers.fixed_point`).
     """
 
     test_error: float
@@ -201,7 +203,7 @@ class MixtureRidge(Result):
 
 
 def gaussian_mixture_ridge(moments: FeatureMoments, n_ridge, lam, *, tol: float = 1e-12,
-                           max_iter: int = 500) -> MixtureRidge:
+                           max_iter: int = 2000) -> MixtureRidge:
     r"""Limiting train and test error of ridge on features that are Gaussian within each component.
 
     The reference objective :math:`\sum_\mu(y_\mu - a\cdot\varphi_\mu/\sqrt p)^2 + \lambda_C|a|^2` on ``n_ridge``
@@ -232,19 +234,24 @@ def gaussian_mixture_ridge(moments: FeatureMoments, n_ridge, lam, *, tol: float 
     Cc = moments.covariances + np.einsum("ci,cj->cij", moments.means, moments.means)
     b = np.stack([np.linalg.solve(moments.covariances[c], moments.cross[c]) for c in range(C)])
     s2 = moments.label_vars - np.einsum("ci,ci->c", moments.cross, b)
-    delta = np.zeros(C)
-    status, it, res = "max_iter", 0, float("nan")
     eye = np.eye(p)
-    for it in range(1, max_iter + 1):
-        Q = np.linalg.inv(lam_b * eye + np.einsum("c,cij->ij", rho / (1 + delta), Cc))
-        new = np.einsum("cij,ji->c", Cc, Q) / n
-        res = float(np.max(np.abs(new - delta)))
-        delta = new
-        if res <= tol * max(1.0, float(np.max(np.abs(delta)))):
-            status = "converged"
-            break
-    Q = np.linalg.inv(lam_b * eye + np.einsum("c,cij->ij", rho / (1 + delta), Cc))
-    res = float(np.max(np.abs(np.einsum("cij,ji->c", Cc, Q) / n - delta)))
+
+    def resolvent(delta):
+        return np.linalg.inv(lam_b * eye + np.einsum("c,cij->ij", rho / (1 + delta), Cc))
+
+    def step(delta):
+        if np.any(delta <= -1.0) or not np.all(np.isfinite(delta)):
+            return np.full(C, np.nan)  # outside the domain: a rejected step of the solver
+        return np.einsum("cij,ji->c", Cc, resolvent(delta)) / n
+
+    sol = fixed_point(step, np.zeros(C), tol=tol, max_iter=max_iter, accelerate=True)
+    it = sol.n_iter
+    if sol.status != "converged" and it < max_iter:  # Anderson mixing failed: the plain (monotone) iteration
+        sol = fixed_point(step, np.zeros(C), tol=tol, max_iter=max_iter - it, accelerate=False, growth=np.inf)
+        it += sol.n_iter
+    delta, status = np.asarray(sol.x, dtype=float), sol.status
+    Q = resolvent(delta)
+    res = residual_norm(delta, np.einsum("cij,ji->c", Cc, Q) / n)
     D = 1.0 + delta
     theta = Q @ np.einsum("c,ci->i", rho / D, moments.cross + moments.label_means[:, None] * moments.means)
     bias = np.empty(C)

@@ -132,7 +132,7 @@ def equivalent_weights(setup, W0, s, rng, *, lr=None):
 
 
 def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int = 4, draws: int = 1, seed=0,
-                 tol: float = 1e-12, max_iter: int = 500, **_ignored) -> MixtureRisk:
+                 tol: float = 1e-12, max_iter: int = 2000, **_ignored) -> MixtureRisk:
     r"""Limiting train and test error of ridge after one step on ``setup.data`` (module docstring).
 
     Parameters
