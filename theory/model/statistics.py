@@ -284,6 +284,11 @@ def step_statistics(setup) -> StepStatistics:
 
     if not isinstance(setup, OneStep):
         raise TypeError(f"setup must be a theory.OneStep; got {type(setup).__name__}")
+    if not setup.is_isotropic:  # every moment below is an isotropic Gaussian integral
+        from .._applicability import NotApplicable
+
+        raise NotApplicable(f"the one-step statistics assume isotropic Gaussian inputs (data=None); got data of type "
+                            f"{type(setup.data).__name__} (for a Gaussian mixture see theory.mixtures)")
     try:
         return _cached(setup)
     except TypeError:  # an unhashable part (e.g. a target object without __hash__)
