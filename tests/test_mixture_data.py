@@ -132,6 +132,9 @@ def test_isotropic_mixture_gives_identical_theory():
         assert np.array_equal(a.test_error, b.test_error) and np.array_equal(a.train_error, b.train_error)
         assert a.method == b.method
     assert float(s0.learned_overlap()) == float(s1.learned_overlap())
+    assert s0.weight_spike().to_dict() == s1.weight_spike().to_dict()
+    assert s0.spikes().to_dict() == s1.spikes().to_dict()
+    assert theory.select_method(s0) == theory.select_method(s1)
     assert theory.step_statistics(s0).to_dict() == theory.step_statistics(s1).to_dict()
 
 
