@@ -61,7 +61,9 @@ class WeightOutlier(Result):
     Attributes
     ----------
     order : int
-        :math:`j`: the term with left vector :math:`s^{\circ(j+1)}` (0: the merged step-1/step-2 spike).
+        :math:`j`: the term with left vector :math:`s^{\circ(j+1)}` (0: the merged step-1/step-2 spike). The
+        :math:`k`-th largest singular value of :math:`P` is reported for the :math:`k`-th order whose coefficient does
+        not vanish (after the readout's merging); an order whose coefficient vanishes has strength 0.
     exponent : float
         Growth exponent of its strength: :math:`\alpha_2 - j(1/2-\alpha_1)`, order 0 :math:`\max(\alpha_1,\alpha_2)`.
     strength : float
@@ -158,7 +160,8 @@ class TwoStepSpikes(Result):
     count : int
         Number of orders whose outlier separates from the bulk at the setup's sizes.
     captured_target : ndarray
-        Fraction of :math:`\beta_*` in the span of the top-:math:`K` outlier directions, :math:`K = 1..k_{max}+1`.
+        Fraction of :math:`\beta_*` in the span of the top-:math:`K` outlier directions (by size),
+        :math:`K = 1..k_{max}+1`.
     learns_target : bool
         An order-:math:`j\ge1` outlier carries :math:`\beta_*` at leading order.
     reason : str
@@ -803,23 +806,30 @@ def two_step_spikes(setup, *, k_max=None, method: str = "auto") -> TwoStepSpikes
                      "(0.375, 0.45) (docs/derivations/two_step_weights.md#monte-carlo)")
     theta, cos2, c_bulk, proj = _two_step_core(setup, k_max, method)
     psi = setup.width_ratio
-    spikes, captured, acc = [], [], 0.0
-    for j in range(k_max + 1):
-        th = float(theta[j]) if j < len(theta) else 0.0
+    # the k-th largest singular value of P belongs to the k-th order whose coefficient does not vanish (after the
+    # readout's merging): the orders' strengths decrease with j, and a vanishing order has no term at all
+    zeros = _activation_zeros(setup.activation, k_max + 22)
+    present = _merge_orders((0,) + tuple(j for j in range(1, k_max + 1)
+                                         if _order_present(setup.activation, j, reuse, zeros)[0]), setup.readout)
+    by_rank, captured, acc = [], [], 0.0
+    for k in range(k_max + 1):
+        th = float(theta[k]) if k < len(theta) else 0.0
         t2 = th * th / c_bulk
         outlier, s1, _, _ = _bbp_rectangular(t2, psi)
+        dt_, du_ = (float(cos2[0, k]), float(cos2[1, k])) if k < cos2.shape[1] else (0.0, 0.0)
         if outlier:
             factor = (1.0 - psi / t2**2) * th * th / (1.0 + th * th)
-            ot, ou = factor * float(cos2[0, j]), factor * float(cos2[1, j])  # (j < len(theta) here)
-            sv = math.sqrt(c_bulk) * s1
+            ot, ou, sv = factor * dt_, factor * du_, math.sqrt(c_bulk) * s1
         else:
-            ot = ou = 0.0
-            sv = float("nan")
-        exponent = max(a1, a2) if j == 0 else a2 - j * (0.5 - a1)
-        dt_, du_ = (float(cos2[0, j]), float(cos2[1, j])) if j < cos2.shape[1] else (0.0, 0.0)
-        spikes.append(WeightOutlier(j, exponent, th, sv, ot, ou, bool(outlier), dt_, du_))
+            ot, ou, sv = 0.0, 0.0, float("nan")
+        by_rank.append((th, sv, ot, ou, bool(outlier), dt_, du_))
         acc += ot
         captured.append(acc)
+    spikes = []
+    for j in range(k_max + 1):
+        exponent = max(a1, a2) if j == 0 else a2 - j * (0.5 - a1)
+        vals = by_rank[present.index(j)] if j in present else (0.0, float("nan"), 0.0, 0.0, False, 0.0, 0.0)
+        spikes.append(WeightOutlier(j, exponent, *vals))
     return TwoStepSpikes(
         alphas=(a1, a2), ratio=ratio, boundary=boundary, asymptotic_count=asym, spikes=tuple(spikes),
         count=sum(w.separated for w in spikes), captured_target=np.array(captured), learns_target=learns,
