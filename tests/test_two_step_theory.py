@@ -305,3 +305,11 @@ def test_monte_carlo_he3_order_two(reuse):
         assert th.learns_target and th.projection_target_sq[2] > 0.1 and share[2] > 0.05
     else:
         assert not th.learns_target and th.projection_target_sq[2] < 1e-12 and share[2] < 0.02
+
+
+def test_vanishing_orders_get_no_strength():
+    """tanh is odd (mu_2 = mu_4 = 0): the second singular value of P belongs to order 2, and order 1 has none."""
+    res = theory.two_step_spikes(_setup(alpha=(0.4, 0.45), activation="tanh", target="tanh"), k_max=4)
+    assert res.spikes[1].strength == 0.0 and res.spikes[3].strength == 0.0
+    assert res.spikes[2].strength > 0.0 and res.spikes[2].exponent == pytest.approx(0.45 - 2 * 0.1)
+    assert res.projection_norms[1] < 1e-12 < res.projection_norms[2]
