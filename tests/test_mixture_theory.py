@@ -360,3 +360,18 @@ def test_ridge_solver_converges_near_interpolation():
     out = gaussian_mixture_ridge(fm, 30, 1e-4)
     assert out.status == "converged" and out.residual < 1e-10
     assert 0 <= out.train_error < 1e-3 * out.test_error  # interpolation: almost no training error
+
+
+def test_left_out_fluctuation_is_reported():
+    # relu: Var sigma' = 1/4 at any scale; the same seed draws the same batch, so left_out scales like tau^2
+    d, p = 40, 30
+    s = theory.OneStep(activation="relu", target="relu", d=d, width=p, n=80, lr=0.5, readout="gaussian",
+                       data=_mixture(d))
+    a = mixture_risk(s, n_ridge=50, lam=0.2, degree=2).parameters["left_out"]
+    b = mixture_risk(s.with_(lr=1.0), n_ridge=50, lam=0.2, degree=2).parameters["left_out"]
+    assert b == pytest.approx(4 * a, rel=1e-12)
+    rng = np.random.default_rng(np.random.SeedSequence(0).spawn(1)[0])
+    W0, sv = draw_initial_weights(s, rng)
+    X, _ = s.data.sample(rng, 80)
+    ey2 = np.mean(np.maximum(X[:, 0], 0) ** 2)
+    assert a == pytest.approx(0.25 * np.mean(sv**2) * ey2 * 0.25 * d / 80 / s.data.init_scale**2, rel=1e-6)

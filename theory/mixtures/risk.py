@@ -56,7 +56,9 @@ class MixtureRisk(Result):
         Hermite degree of the features' kernel.
     n_ridge, lam : ndarray
     parameters : dict
-        ``tau``, ``c1`` (per component), ``q`` (per component), ``draws``, ``seed``.
+        ``tau``, ``c1`` (per component), ``q`` (per component), ``draws``, ``seed``, and ``left_out``: the squared
+        norm of the step's per-neuron fluctuation relative to a row's (the equivalent first layer leaves it out;
+        the theory is meant for ``left_out`` much below 1).
     """
 
     test_error: object
@@ -128,7 +130,25 @@ def equivalent_weights(setup, W0, s, rng, *, lr=None):
         rows = comp == c
         direction += c1[c] * (X[rows].T @ y[rows]) / n  # rho_c * u_c with rho_c = n_c / n
     info["direction_norm"] = float(np.linalg.norm(direction))
+    info["left_out"] = _left_out(setup, tau, float(np.mean(y * y)), float(np.mean(q)), float(np.mean(s * s)), scale)
     return W0 + tau * np.outer(s, direction), info
+
+
+def _left_out(setup, tau, ey2, q, es2, scale) -> float:
+    r"""Squared norm of the step's per-neuron fluctuation relative to a row's, :math:`	au^2E s^2E y^2\mathrm{Var}\,
+    \sigma'(\sqrt qz)\,(d/n)/arsigma^2`: the size of what the equivalent first layer leaves out (small in Demir &
+    Dogan's scaling; ``docs/theory/mixtures.md#ridge-after-the-step-the-mixture-regime``)."""
+    from .conditional import _WZ, _Z
+
+    act = setup.activation
+    t = math.sqrt(q) * _Z
+    if act.derivative is not None:
+        dv = np.asarray(act.derivative(t), dtype=float)
+    else:
+        h = 1e-5
+        dv = (np.asarray(act.func(t + h), dtype=float) - np.asarray(act.func(t - h), dtype=float)) / (2 * h)
+    var = float(dv * dv @ _WZ - (dv @ _WZ) ** 2)
+    return tau * tau * es2 * ey2 * var * setup.d / setup.n / scale**2
 
 
 def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int = 4, draws: int = 1, seed=0,
