@@ -302,6 +302,8 @@ PRIVATE_ALLOWED = {
         "also public as theory.NotApplicable; the module path is imported directly",
     ("test_compare_core.py", "validation.compare", "_check_groups"): "unit test of compare's group check",
     ("test_compare_core.py", "validation.compare", "_tolerances"): "unit test of compare's tolerance table",
+    ("test_reproduce.py", "validation.reproduce", "_MODULES"):
+        "the figures plugged from validation/reproductions are shrunk to test sizes like the four papers' tables",
     ("test_feature_spectrum.py", "theory.spikes.feature_spectrum", "_Bulk"):
         "the finite-size bulk solver is checked against an independent Stieltjes transform",
     ("test_feature_spectrum.py", "theory.spikes.feature_spectrum", "_Model"): "idem (the model it solves)",
