@@ -72,6 +72,10 @@ def test_alignments_projection_fractions_and_monomials():
     assert m.projection_fractions(U, F, 2).tolist() == pytest.approx([1.0, 0.0])
     M = m.monomials([2.0, -1.0], 3)
     assert M.tolist() == [[1.0, 2.0, 4.0, 8.0], [1.0, -1.0, 1.0, -1.0]]
+    big = m.monomials(np.array([10**6]), 4)  # integer input: float powers, no int64 wrap-around at 10^24
+    assert big.dtype == np.float64 and big[0, 4] == pytest.approx(1e24)
+    # a feature vector shorter than 1 is a feature vector like any other (only a zero one gives zeros)
+    assert np.allclose(m.alignments(U, np.array([0.3, 0.4, 0.0, 0.0])), [[0.6, 0.8, 0.0]], rtol=0, atol=1e-15)
 
 
 def test_gram_schmidt_orders_and_signs():
@@ -81,6 +85,8 @@ def test_gram_schmidt_orders_and_signs():
     assert Q[:, 0].tolist() == pytest.approx([1.0, 0.0, 0.0])
     assert Q[:, 1].tolist() == pytest.approx([0.0, -1.0, 0.0])  # positive inner product with its source column
     assert np.all(np.sum(Q * V, axis=0) > 0)
+    small = 0.01 * V  # columns shorter than 1: the same orthonormal vectors
+    assert np.allclose(m.gram_schmidt(small), Q)
 
 
 def test_gap_ratios_count_and_threshold():
@@ -88,6 +94,14 @@ def test_gap_ratios_count_and_threshold():
     assert m.gap_ratios(s, 3).tolist() == pytest.approx([2.0, 1.25, 4.0 / 3.9])
     assert m.gap_ratios(s, 10).tolist()[-1] == math.inf  # s_{j+1} = 0
     assert len(m.gap_ratios(s, 10)) == 5
+    # values below 1, and zeros: 0/0 is a gap of inf (no warning), never nan
+    assert m.gap_ratios([0.5, 0.25, 0.2], 5).tolist() == pytest.approx([2.0, 1.25])
+    assert m.gap_ratios([1.0, 0.0, 0.0], 5).tolist() == [math.inf, math.inf]
+    # default m_max = 10: ten ratios of twelve values, and the count and threshold look at those ten only
+    twelve = [2.0**-j for j in range(11)] + [2.0**-13]  # ratios 2 (x10) and 8 at j = 11
+    assert len(m.gap_ratios(twelve)) == 10
+    assert m.gap_spike_count(twelve, 3.0) == 0 and m.gap_spike_count(twelve, 3.0, m_max=11) == 11
+    assert m.gap_threshold(twelve) == pytest.approx(3.0) and m.gap_threshold(twelve, 11) == pytest.approx(15.0)
     with pytest.raises(ValueError, match="at least two singular values"):
         m.gap_ratios([1.0], 3)
     # the count is the LAST j with a ratio above the threshold
