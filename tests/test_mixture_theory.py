@@ -375,3 +375,18 @@ def test_left_out_fluctuation_is_reported():
     X, _ = s.data.sample(rng, 80)
     ey2 = np.mean(np.maximum(X[:, 0], 0) ** 2)
     assert a == pytest.approx(0.25 * np.mean(sv**2) * ey2 * 0.25 * d / 80 / s.data.init_scale**2, rel=1e-6)
+
+
+def test_full_step_option_is_the_simulators_step():
+    pytest.importorskip("validation")
+    from validation.simulate import gradient_step
+
+    d, p, n = 30, 20, 50
+    data = _mixture(d, means=True)
+    s = theory.OneStep(activation="tanh", target="relu", d=d, width=p, n=n, lr=0.7, readout="gaussian", data=data)
+    W0, sv = draw_initial_weights(s, np.random.default_rng(0))
+    W1, info = equivalent_weights(s, W0, sv, np.random.default_rng(1), step="full")
+    X, _ = data.sample(np.random.default_rng(1), n)
+    assert np.allclose(W1, gradient_step(W0, sv, X, np.maximum(X[:, 0], 0), s), atol=1e-12)
+    with pytest.raises(ValueError, match="step"):
+        equivalent_weights(s, W0, sv, np.random.default_rng(1), step="exact")

@@ -104,9 +104,15 @@ def draw_initial_weights(setup, rng):
     return W * scale, s
 
 
-def equivalent_weights(setup, W0, s, rng, *, lr=None):
-    r"""The equivalent first layer after the step, :math:`W_0 + \tau s(\sum_c\rho_cc_{1,c}u_c)^\top` (module docstring),
-    with the batch of :math:`u_c` drawn from ``rng``. Returns ``(W1, info)``."""
+def equivalent_weights(setup, W0, s, rng, *, lr=None, step: str = "rank_one"):
+    r"""The first layer after the step, with the batch drawn from ``rng``. Returns ``(W1, info)``.
+
+    ``step="rank_one"``: the equivalent :math:`W_0 + \tau s(\sum_c\rho_cc_{1,c}u_c)^\top` (module docstring);
+    ``step="full"``: the exact full-batch step on that batch,
+    :math:`W_0 + \tau\,\mathrm{diag}(s)\frac1n(\sigma'(XW_0^\top)\odot r)^\top X` with :math:`r = y - f_0` or :math:`y`
+    (``setup.residual``), so that only the conditional Gaussian equivalence of the ridge features remains.
+    """
+    check_choice(step, ("rank_one", "full"), "step")
     data = _mixture_of(setup)
     tau = float(setup.lr if lr is None else lr)
     d = data.d
@@ -125,6 +131,18 @@ def equivalent_weights(setup, W0, s, rng, *, lr=None):
         y = np.asarray(setup.target(X[:, 0]), dtype=float)
     if setup.noise_var > 0:
         y = y + math.sqrt(setup.noise_var) * rng.standard_normal(n)
+    if step == "full":
+        act = setup.activation
+        Z = X @ W0.T
+        r = y - setup.effective_output_scale * (np.asarray(act.func(Z), dtype=float) @ s) \
+            if setup.residual == "full" else y
+        if act.derivative is not None:
+            D = np.asarray(act.derivative(Z), dtype=float)
+        else:
+            D = (np.asarray(act.func(Z + 1e-5), dtype=float) - np.asarray(act.func(Z - 1e-5), dtype=float)) / 2e-5
+        G = (D * r[:, None]).T @ X / n
+        info["left_out"] = 0.0
+        return W0 + tau * s[:, None] * G, info
     direction = np.zeros(d)
     for c in range(data.n_components):
         rows = comp == c
@@ -152,7 +170,7 @@ def _left_out(setup, tau, ey2, q, es2, scale) -> float:
 
 
 def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int = 4, draws: int = 1, seed=0,
-                 tol: float = 1e-12, max_iter: int = 2000, **_ignored) -> MixtureRisk:
+                 step: str = "rank_one", tol: float = 1e-12, max_iter: int = 2000, **_ignored) -> MixtureRisk:
     r"""Limiting train and test error of ridge after one step on ``setup.data`` (module docstring).
 
     Parameters
@@ -172,6 +190,9 @@ def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int 
     draws : int
         Independent draws of :math:`(W_0, s, u)` averaged.
     seed : int or numpy.random.SeedSequence
+    step : {"rank_one", "full"}
+        The equivalent first layer (default), or the exact step on the drawn batch
+        (:func:`equivalent_weights`).
 
     Examples
     --------
@@ -219,7 +240,7 @@ def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int 
             W_init, s = draw_initial_weights(setup, rng)
             if W0 is not None:
                 W_init = np.asarray(W0, dtype=float)
-            W, info = equivalent_weights(setup, W_init, s, rng, lr=lr)
+            W, info = equivalent_weights(setup, W_init, s, rng, lr=lr, step=step)
         fm = feature_moments(setup, W, degree=degree)
         for i in range(N.size):
             out = gaussian_mixture_ridge(fm, N[i], L[i], tol=tol, max_iter=max_iter)
