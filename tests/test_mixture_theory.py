@@ -41,13 +41,15 @@ def test_direction_isotropic_matches_learned_overlap_to_order_one_over_n():
     assert lo.cos == pytest.approx(ref.cos, rel=2 / 4000)
 
 
-@pytest.mark.parametrize("means", [False, True])
-def test_direction_second_moments_monte_carlo(means):
+@pytest.mark.parametrize("means, counts", [(False, "deterministic"), (True, "deterministic"), (True, "multinomial")])
+def test_direction_second_moments_monte_carlo(means, counts):
     d, n, trials = 30, 40, 3000
     data = _mixture(d, means=means)
+    if counts == "multinomial":
+        data = GaussianMixture(data.weights, data.means, data.covariances, d=d, counts=counts)
     s = theory.OneStep(activation="relu", target="relu", d=d, n=n, noise_var=0.2, data=data)
     th = mixture_direction(s)
-    rng = np.random.default_rng(2024 + means)
+    rng = np.random.default_rng(2024 + means + 7 * (counts == "multinomial"))
     rows = []
     for _ in range(trials):
         X, _ = data.sample(rng, n)
