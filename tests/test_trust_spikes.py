@@ -12,7 +12,7 @@ import pytest
 
 import theory
 from theory.model.statistics import step_statistics
-from theory.spikes.feature_spectrum import _empirical_readout_nodes, feature_spikes
+from theory.spikes.feature_spectrum import feature_spikes
 
 
 def _issue_setup(n, alpha=0.2, readout="gaussian"):
@@ -82,16 +82,16 @@ def test_given_step_moves_the_spikes_like_beta_to_the_degree():
     assert _loc(lo, 2) < _loc(hi, 2)
 
 
-def test_empirical_readout_nodes_keep_the_mean_square_and_the_extremes():
-    rng = np.random.default_rng(3)
-    vals = rng.standard_normal(2000)
-    x, w = _empirical_readout_nodes(vals)
-    assert w.sum() == pytest.approx(1.0, abs=1e-14)
-    assert w @ x**2 == pytest.approx(np.mean(vals**2), rel=1e-13)
-    assert x.max() == vals.max() and x.min() == vals.min()
-    small = rng.standard_normal(50)  # few neurons: every value is a node
-    xs, ws = _empirical_readout_nodes(small)
-    np.testing.assert_array_equal(np.sort(small), xs)
+def test_given_readout_depends_on_the_values_not_their_order_and_grows_with_their_spread():
+    s = _issue_setup(4000)
+    vals = np.random.default_rng(3).standard_normal(int(s.width))
+    a = s.spikes(readout_values=vals)
+    b = s.spikes(readout_values=vals[::-1].copy())
+    np.testing.assert_allclose(a.locations, b.locations, rtol=1e-12)
+    # the even spike's strength grows with (1/N) sum s^4: spread the values at fixed mean square
+    wide = np.sign(vals) * np.abs(vals) ** 1.3
+    wide *= math.sqrt(np.mean(vals**2) / np.mean(wide**2))
+    assert _loc(s.spikes(readout_values=wide), 2) > _loc(a, 2)
 
 
 @pytest.mark.parametrize("kw, err", [
