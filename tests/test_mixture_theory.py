@@ -238,6 +238,10 @@ def test_mixture_risk_paths_agree():
         mixture_risk(s, n_ridge=50, lam=0.0)
     with pytest.raises(ValueError, match="W0"):
         mixture_risk(s, n_ridge=50, lam=0.1, W0=np.ones((3, 3)))
+    with pytest.raises(ValueError, match="lr"):
+        theory.risk(s, n_ridge=50, lam=0.1, lr=[0.0, 1.0])
+    assert theory.risk(s, n_ridge=50, lam=0.2, lr=np.array([0.0]), W0=W0).test_error == pytest.approx(
+        mixture_risk(s, n_ridge=50, lam=0.2, W0=W0).test_error, rel=1e-8)  # theory.risk: the default degree 4
 
 
 def test_theory_risk_dispatches_mixture_data_to_the_mixture_regime():

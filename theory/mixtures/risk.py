@@ -216,6 +216,11 @@ def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int 
         raise NotApplicable(f"the mixture risk describes one gradient step; got steps={setup.steps}")
     degree = check_integer(degree, "degree", minimum=1, maximum=30)
     draws = check_integer(draws, "draws", minimum=1)
+    if lr is not None:
+        lr_arr = check_array(lr, "lr", ndim_max=3)
+        if lr_arr.size != 1:
+            raise ValueError(f"method 'mixture' takes one lr (it draws the step); got {lr_arr.size} values")
+        lr = float(lr_arr.reshape(-1)[0])
     n_arr = check_array(n_ridge, "n_ridge", positive=True, ndim_max=2)
     lam_arr = check_array(lam, "lam", positive=True, ndim_max=2)
     shape = np.broadcast_shapes(n_arr.shape, lam_arr.shape)
