@@ -211,8 +211,8 @@ def gallery_page(res) -> str:
     d = res.data
     lines = [f"# {res.title}", "", dd.INTRO, "", "![demir_dogan2025](demir_dogan2025.png)", "",
              "## Setting, sizes, seeds", "", f"* {d['setting']}.",
-             f"* Sizes: {d['sizes']}; {d['trials']} independent trials per point (theirs: 20, 100 in Fig. 2c), each "
-             f"redrawing W0 and every batch; root seed {d['seed']} (`validation.reproduce.simulate_data("
+             f"* Sizes: {d['sizes']}; {d['trials']} independent trials per point (theirs: 20), 15 in Fig. 2c (theirs: 100), each "
+             f"redrawing W0 and every batch (and, in Figs. 2b and 2c, the spike directions and strengths); root seed {d['seed']} (`validation.reproduce.simulate_data("
              f"'demir_dogan2025', scale=\"gallery\", seed={d['seed']})`); simulation time {d.get('elapsed_s', float('nan')):.0f} s.",
              "* Data: [`data/demir_dogan2025.json`](data/demir_dogan2025.json). Regenerate: `PYTHONPATH=. "
              "OPENBLAS_NUM_THREADS=1 nice python scripts/validate_mixtures.py --part figures` (after removing the data "
@@ -221,8 +221,9 @@ def gallery_page(res) -> str:
              "", "## Agreement", "",
              f"{res.n_agree} of {len(res.rows)} points: the Hermite model of the degree rule (simulated on the same "
              "trained weights, its mean over trials in the theory column) lies in the network's 95% t-interval or "
-             "within the tolerance $1/\\sqrt d$ (`validation.compare.agreement`). `theory.risk` rows appear once the "
-             "library has the mixture theory.", "",
+             "within the tolerance $1/\\sqrt d$ (`validation.compare.agreement`). The figure evaluates `theory.risk` live "
+             f"only up to d = {dd.LIVE_THEORY_MAX_D}; at this size the library's theory is set against the same points on "
+             "[the validation page](../validation/mixtures.md#c-their-figures-reproduced).", "",
              "| curve | x | Hermite model | network | 95% interval | gap | verdict |", "|---|---|---|---|---|---|---|"]
     for r in res.rows:
         gap = (r["mean"] - r["theory"]) / abs(r["theory"]) if r["theory"] else float("nan")
@@ -317,6 +318,7 @@ def _gap_section(root) -> list:
              "theory.risk test | network train MSE [95%] | Hermite l = 3 train | theory.risk train |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     reasons = set()
+    counts = {"n": 0, "test": 0, "train": 0}
     for key, pt in gap.items():
         task, dtxt = key.split(" ")
         d = int(dtxt.split("=")[1])
@@ -325,11 +327,18 @@ def _gap_section(root) -> list:
         if lib is None:
             reasons.add(reason)
         te, tr = _est(pt["net_test"]), _est(pt["net_train"])
+        if lib is not None:
+            counts["n"] += 1
+            counts["test"] += te["ci_low"] <= lib[0] <= te["ci_high"]
+            counts["train"] += tr["ci_low"] <= lib[1] <= tr["ci_high"]
         lines.append(f"| {task} | {d} | {len(pt['net_test'])} | {_ci(te)} | "
                      f"{_f(np.mean(pt['herm_test']['3']))} ({_pct(paired_gap(pt['herm_test']['3'], pt['net_test']))}) | "
                      f"{_f(np.mean(pt['herm_test']['1']))} ({_pct(paired_gap(pt['herm_test']['1'], pt['net_test']))}) | "
                      f"{_vs_theory(te, None if lib is None else lib[0])} | {_ci(tr)} | "
                      f"{_f(np.mean(pt['herm_train']['3']))} | {_vs_theory(tr, None if lib is None else lib[1])} |")
+    if counts["n"]:
+        lines += ["", f"`theory.risk` lies inside the network's 95% interval at {counts['test']} of {counts['n']} points "
+                      f"(test error) and {counts['train']} of {counts['n']} (train error)."]
     if reasons:
         lines += ["", "theory.risk: " + "; ".join(sorted(reasons)) + "."]
     return lines
@@ -344,8 +353,9 @@ def _degree_section(root) -> list:
     if not deg:
         return ["(not run)"]
     lines = ["| d | alpha | beta | rule l | trials | network test MSE | gap l = 1 | gap l = 2 | gap l = 3 | gap l = 4 | "
-             "l = 1 rejected |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "l = 1 rejected | theory.risk test |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     rule_ok, rejected, rule_n = 0, [], 0
+    inside = []
     for key, pt in deg.items():
         parts = dict(kv.split("=") for kv in key.split(" "))
         beta = float(parts["beta"])
@@ -356,13 +366,19 @@ def _degree_section(root) -> list:
         rej = not _contains_zero(gaps[1])
         if rej:
             rejected.append(f"d = {parts['d']}, alpha = {parts['alpha']}, beta = {beta:g} ({_pct(gaps[1])})")
+        lib, _ = library_theory(_degree_setup(int(parts["d"]), float(parts["alpha"]), beta), pt["lam_c"])
+        te = _est(pt["net_test"])
+        if lib is not None:
+            inside.append(te["ci_low"] <= lib[0] <= te["ci_high"])
         lines.append(f"| {parts['d']} | {parts['alpha']} | {beta:g} | {rule} | {len(pt['net_test'])} | "
                      f"{_f(np.mean(pt['net_test']))} | " + " | ".join(_pct(gaps[l]) for l in (1, 2, 3, 4))
-                     + f" | {'yes' if rej else 'no'} |")
+                     + f" | {'yes' if rej else 'no'} | {_vs_theory(te, None if lib is None else lib[0])} |")
     lines += ["", f"* Sufficient: the rule's degree has a paired gap whose 95% interval contains 0 at {rule_ok} of "
               f"{rule_n} points.",
               "* Necessary beyond degree 1 (the interval of the linear model's gap excludes 0): "
               + ("; ".join(rejected) if rejected else "nowhere at these trial counts") + "."]
+    if inside:
+        lines.append(f"* `theory.risk` lies inside the network's 95% interval at {sum(inside)} of {len(inside)} points.")
     return lines
 
 
@@ -402,22 +418,43 @@ def _digits_section(root) -> list:
     return lines
 
 
-def _figures_table(data) -> list:
+def _figures_table(data, with_theory: bool = False) -> list:
     lines = [f"d = n = {data['sizes']['d']} (width = d unless swept), {data['trials']} trials per point (theirs: 20, "
-             "100 in Fig. 2c), ReLU. Test MSE of the network with its 95% interval, the Hermite model of the degree "
-             "rule on the same weights, the paired gap, and their published ReLU curve read by eye (their "
-             "half-MSE doubled).", "",
-             "| panel | x | network test MSE [95%] | Hermite (rule l) | gap (paired) | published x 2 (by eye) |",
-             "|---|---|---|---|---|---|"]
+             "100 in Fig. 2c; here Fig. 2c has 5 times as many, and Figs. 2b and 2c redraw the spike directions, and "
+             "the U(0, 1) strengths of 2c, in every trial as their notebooks do), ReLU. Test MSE of the network with "
+             "its 95% interval, the Hermite model of the degree rule on the same weights, the paired gap, "
+             + ("`theory.risk` (averaged over the trials' data structures) with the network relative to it, " if with_theory else "")
+             + "and their published ReLU curve read by eye (their half-MSE doubled).", "",
+             "| panel | x | network test MSE [95%] | Hermite (rule l) | gap (paired) | "
+             + ("theory.risk | " if with_theory else "") + "published x 2 (by eye) |",
+             "|---|---|---|---|---|---|" + ("---|" if with_theory else "")]
+    inside = []
     for panel, pd in data["panels"].items():
         fig = dd.PANELS[panel][0]
         for pt in pd["points"]:
             l = str(pt["degree"])
             pub = dd.PUBLISHED_RELU.get(panel, {})
             near = [v for x, v in pub.items() if abs(float(x) - pt["x"]) < 1e-9]
-            lines.append(f"| {fig} {panel} | {pt['x']:.3g} | {_ci(_est(pt['net_test']))} | "
+            te = _est(pt["net_test"])
+            col = ""
+            if with_theory:
+                vals = []
+                for sseed in pt.get("structure_seeds", [data["seed"]]):
+                    setup, _ = dd.point_setup(panel, pt["x"], int(data["sizes"]["d"]), int(sseed))
+                    lib, _ = library_theory(setup, pt["lam_c"])
+                    if lib is None:
+                        vals = []
+                        break
+                    vals.append(lib[0])
+                th = float(np.mean(vals)) if vals else None
+                if th is not None:
+                    inside.append(te["ci_low"] <= th <= te["ci_high"])
+                col = f"{_vs_theory(te, th)} | "
+            lines.append(f"| {fig} {panel} | {pt['x']:.3g} | {_ci(te)} | "
                          f"{_f(np.mean(pt['herm_test'][l]))} (l={l}) | {_pct(paired_gap(pt['herm_test'][l], pt['net_test']))} | "
-                         f"{_f(2 * near[0], 3) if near else '--'} |")
+                         f"{col}{_f(2 * near[0], 3) if near else '--'} |")
+    if inside:
+        lines += ["", f"`theory.risk` lies inside the network's 95% interval at {sum(inside)} of {len(inside)} points."]
     return lines
 
 
@@ -425,7 +462,7 @@ def _figures_section() -> list:
     path = Path("docs/gallery/data/demir_dogan2025.json")
     if not path.is_file():
         return ["(the gallery data is not there yet: `--part figures`)"]
-    return _figures_table(json.loads(path.read_text()))
+    return _figures_table(json.loads(path.read_text()), with_theory=True)
 
 
 def write_page(root, path, *, quick=False) -> None:
@@ -453,7 +490,7 @@ depending on the data spread and the learning rate. Their numbers exist only as 
 runs their experiments with the library's simulator (`theory.GaussianMixture`,
 `theory.mixtures.demir_dogan_setup`, `validation.simulate`), puts the network next to its Hermite model on
 the same weights, next to their published curves, and next to the library's own theory (`theory.risk`)
-where it has one for mixtures.
+(the `mixture` regime of `theory.risk`).
 
 Regenerate (2 shared cores; the data are stored as they are computed and a rerun resumes):
 
@@ -602,11 +639,15 @@ directions fit in 2 GiB. `tests/test_mixture_cli.py` runs 24 hostile files.
   resolved here.
 * The digits (Part D) need more than the linear model by far (full-rank structure, $\theta=d$), and the
   degree-4 model of their Fashion-MNIST runs matches within about 1%.
-* The library's errors at their Figure-1 point and classification point agree with their published curves
-  (Part C, published x 2 column).
-* Open: the library's own risk theory for mixtures (`theory.risk` on a mixture setup) is not on main at the
-  time of this run; where it is missing the tables say so instead of showing isotropic numbers. Their
-  Fashion-MNIST figures (GAN samples) are not reproduced.
+* The library's simulated errors agree with their published curves (Part C, last column) on Figures 1a-c,
+  2a and 2b within the reading error; on Figure 2c (random spike strengths) the rank-1 point stays below
+  theirs: its error is dominated by the rare draws with a small strength, which 15 trials sample poorly
+  (their 100 do better).
+* `theory.risk` on a mixture setup (the `mixture` regime, `docs/derivations/mixture_risk.md`) is compared
+  with the network wherever a table has its column; the counts under each table say where it lies inside
+  the network's 95% interval.
+* Not reproduced: their Fashion-MNIST figures (GAN samples, Part D says why), and their tanh and sigmoid
+  curves (ReLU only here, for time on this machine).
 """
 
 

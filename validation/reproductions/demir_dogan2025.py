@@ -35,7 +35,7 @@ import math
 import numpy as np
 
 __all__ = ["NAME", "TITLE", "SIZES", "POINTS", "PANELS", "LAM", "data", "theory", "plot", "paper_setup",
-           "run_point", "hermite_model_coefficients", "degree_rule"]
+           "run_point", "hermite_model_coefficients", "degree_rule", "point_setup", "panel_data", "library_risk"]
 
 NAME = "demir_dogan2025"
 TITLE = "Demir & Dogan 2025 (one step under Gaussian-mixture data: network against the Hermite model)"
@@ -261,7 +261,7 @@ def run_point(setup, *, trials: int, seed, degrees=DEGREES, n_test: int | None =
     return out
 
 
-def _point_setup(panel: str, x, d: int, seed: int):
+def point_setup(panel: str, x, d: int, seed: int):
     """The setup of ``panel`` at value ``x`` (their settings: beta = 0.74, alpha = 1/2 unless swept)."""
     kw = dict(beta=BETA, alpha=0.5, seed=seed)
     if panel == "width":
@@ -298,7 +298,7 @@ def panel_data(panel: str, scale: str, seed: int, tick=None) -> dict:
         seeds = _structure_seeds(panel, seed, trials)
         parts = []
         for j, sseed in enumerate(seeds):
-            setup, beta = _point_setup(panel, x, d, sseed)
+            setup, beta = point_setup(panel, x, d, sseed)
             key = f"demir_dogan2025 {panel} x={x}" + (f" structure {j}" if len(seeds) > 1 else "")
             parts.append(run_point(setup, trials=trials // len(seeds), seed=task_sequence(seed, key), tick=tick))
         res = parts[0]
@@ -370,7 +370,7 @@ def theory(data: dict):
                                     "docs/validation/mixtures.md compares it at d = 250-1000")
                 continue
             for sseed in pt.get("structure_seeds", [int(data["seed"])]):
-                setup, _ = _point_setup(panel, pt["x"], int(d), int(sseed))
+                setup, _ = point_setup(panel, pt["x"], int(d), int(sseed))
                 lib, reason = library_risk(setup, float(data["lam"]) * setup.n)
                 if lib is None:
                     curves["reason"] = reason
