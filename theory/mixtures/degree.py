@@ -80,9 +80,11 @@ def hermite_degree(beta, alpha, *, target: str = "spikes") -> HermiteDegree:
 
     ``target="spikes"``: a target aligned with the spikes (the spread amplifies the step,
     :math:`\beta_{\rm step} = \beta`); ``"random"``: a target random relative to them, where the step's shift
-    :math:`\tau\sqrt{u^\top\Sigma u}` does not grow with the spread (:math:`\beta_{\rm step} = \alpha\beta`, the learning
-    rate alone) and the data spike's kernel terms are not correlated with the target (``data_degrees`` are listed
-    but do not count toward ``necessary``).
+    :math:`\tau\sqrt{u^\top\Sigma u}` does not grow with the spread (:math:`\theta\lesssim\sqrt d`): it is at most
+    :math:`\tau = d^{\alpha\beta-1}` times the target's scale, so :math:`\beta_{\rm step} = \alpha\beta` (an upper bound:
+    Demir & Dogan's normalisation :math:`|\xi| = \|\bar\Sigma\|_{op}^{-1/2}` makes the shift smaller still), and the
+    data spike's kernel terms are not correlated with the target (``data_degrees`` are listed but do not count
+    toward ``necessary``).
 
     Examples
     --------
