@@ -110,7 +110,7 @@ class Store:
         if extra:
             out.update(extra)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(out, indent=1) + "\n")
+        tmp.write_text(json.dumps(out, separators=(",", ":")) + "\n")
         tmp.replace(self.path)
 
 
@@ -366,7 +366,8 @@ def page(results, red, cfg, quick, elapsed) -> str:
          "`theory.two_step_spikes` (`docs/theory/two_step.md`, derivation `docs/derivations/two_step_weights.md`) with "
          "the simulator (`validation.simulate`, measure `weight_spectrum`).", "",
          "Regenerate (repository root" + ("; this page was written by the quick mode, small sizes" if quick else "")
-         + f"; simulation and theory of this page: {elapsed / 60:.1f} min on a shared 2-core machine; the simulated "
+         + f"; simulation and theory of this page: {elapsed / 60:.1f} min of wall time on a 2-core machine shared with "
+         "other heavy jobs, so several times less on an idle one; the simulated "
          "points are stored as they come in `docs/validation/data/two_step.json`, so an interrupted run resumes):", "",
          "```", "PYTHONPATH=. nice python scripts/validate_two_step.py" + (" --quick" if quick else ""), "```", "",
          "## Setting", "",
@@ -498,7 +499,7 @@ def main(argv=None) -> int:
     results = [compare_point(k, store.data[k]) for k in keys]
     red = reduction_check()
     elapsed = sum(store.data[k].get("elapsed_s", 0.0) for k in keys) + time.perf_counter() - t1
-    if not args.page_only:  # drop stored points of other configurations (e.g. another number of trials)
+    if len(keys) == len(wanted(cfg)):  # complete: drop stored points of other configurations (e.g. other trials)
         store.data = {k: store.data[k] for k in keys}
     store.save({"comparison": results, "reduction": red, "settings": {"sizes": {k: list(v) if isinstance(v, tuple) else v
                                                                                for k, v in cfg.items()},
