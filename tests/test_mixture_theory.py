@@ -396,3 +396,14 @@ def test_full_step_option_is_the_simulators_step():
     assert np.allclose(W1, gradient_step(W0, sv, X, np.maximum(X[:, 0], 0), s), atol=1e-12)
     with pytest.raises(ValueError, match="step"):
         equivalent_weights(s, W0, sv, np.random.default_rng(1), step="exact")
+
+
+@pytest.mark.slow
+def test_seeded_equations_average_to_the_marchenko_pastur_risk():
+    # one isotropic component, degree 1: averaged over draws of W0 the finite-p equations give theory.risk's
+    # Marchenko-Pastur limit (their draw-to-draw spread is the network's own, about 5% at p = 300)
+    d = p = 200
+    s = theory.OneStep(activation="tanh", target="tanh", d=d, width=p, n=2 * d, lr=0.0, init="sphere")
+    ref = theory.risk(s, n_ridge=2 * d, lam=0.1).test_error
+    r = mixture_risk(s, n_ridge=2 * d, lam=0.1, degree=1, draws=24, seed=11)
+    assert abs(r.test_error - ref) < 3.5 * r.test_error_se + 0.005 * ref
