@@ -5,7 +5,10 @@ r"""One step on Gaussian-mixture inputs (Demir & Dogan, ICLR 2025, arXiv:2503.00
 learned direction, ``docs/derivations/mixture_direction.md``) under the conditional Gaussian equivalence per
 component, and the deterministic equivalent of ridge on Gaussian-mixture features with its :math:`C\times C`
 error system (``docs/derivations/mixture_risk.md``). The solver is :func:`theory.mixtures.mixture_risk`
-(keywords ``degree``, ``draws``, ``seed`` there). It selects every non-isotropic one-step setup; for isotropic
+(keywords ``degree``, ``draws``, ``seed`` there). Through ``theory.risk`` it uses its defaults: degree 4 and
+**one** seeded draw of the weights and the batch, whose spread is that of the network's trials (about 5% at
+:math:`d = 300`); for an error bar call :func:`theory.mixtures.mixture_risk` with ``draws >= 10``
+(``docs/theory/mixtures.md#checks``). It selects every non-isotropic one-step setup; for isotropic
 data the other regimes answer (``data=None`` and a one-component isotropic mixture give identical numbers).
 """
 
