@@ -84,7 +84,7 @@ HEAVY = (True, "capped", False)
 
 
 def analyse(recs, setup):
-    """Per-trial Monte Carlo summaries and the theories for one (n, alpha).
+    r"""Per-trial Monte Carlo summaries and the theories for one (n, alpha).
 
     Monte Carlo outliers: singular values above the top of the null's delocalised bulk that are aligned with a
     step feature (|cos| > 0.25 with one of the centred degree-1..4 features). The localisation filter is not
@@ -156,7 +156,7 @@ def report(args) -> int:
 
 
 def ablate(args) -> int:
-    """Swap one term of the step out of the true W1 and see where the even spike goes (same trials as ``run``).
+    r"""Swap one term of the step out of the true W1 and see where the even spike goes (same trials as ``run``).
 
     Variants: ``network`` (W1); ``no_self_term`` (W1 without :math:`\tau s_iE[\sigma'He_2](w_i^0\cdot\beta)w_i^0`, the
     self-move of ``docs/derivations/srf_alignment.md``); ``no_self_move`` (W1 without the whole component of each
