@@ -2,11 +2,11 @@
 equations and against the same equations with the alignment term; regenerates the grid section of
 ``docs/validation/srf_gap.md``.
 
-Usage (from the repository root; the full grid takes about an hour niced on 2 shared cores)::
+Usage (from the repository root; the full grid takes about 1.5 hours niced on 2 heavily shared cores)::
 
     PYTHONPATH=. nice python scripts/validate_srf_grid.py run --out docs/validation/data/srf_grid.json
     PYTHONPATH=. python scripts/validate_srf_grid.py page --data docs/validation/data/srf_grid.json \\
-        --page docs/validation/srf_gap.md
+        --page docs/validation/srf_gap.md --reading docs/validation/data/srf_grid_reading.md
     PYTHONPATH=. python scripts/validate_srf_grid.py run --quick --out /tmp/grid.json   # a smoke test
 
 Setting: Cui et al.'s giant step (``theory.OneStep.from_cui``: sphere rows, constant readout, per-neuron
@@ -23,6 +23,14 @@ paired): the real network after the step; Cui et al.'s surrogate ``sqrt(c) W0 + 
 surrogate (``own``: its learned direction, mean spike and bulk norm) and ``own+align``. Per point, the
 theory (deterministic Marchenko-Pastur version): ``theory.risk(method="srf", alignment_term=False)``
 (Cui et al.'s equations) and ``alignment_term=True`` (``docs/derivations/srf_alignment.md``).
+
+Two side runs share the machinery: ``ba`` (Ba et al.'s large step at n/d = 16, ``docs/validation/risk.md``,
+section "Ba et al.'s large step", data in ``docs/validation/data/ba_large_step.json``) and ``k2`` (the second
+per-neuron term of non-odd students, ``docs/derivations/srf_alignment.md``, data in
+``docs/validation/data/srf_k2.json``)::
+
+    PYTHONPATH=. nice python scripts/validate_srf_grid.py ba --out docs/validation/data/ba_large_step.json
+    PYTHONPATH=. nice python scripts/validate_srf_grid.py k2 --out docs/validation/data/srf_k2.json
 """
 
 from __future__ import annotations
@@ -64,17 +72,21 @@ def _point(d, trials, **changes):
 
 
 def default_grid() -> list:
-    """The grid: one change from the base at d = 500, then the trend with d for three settings."""
+    """The grid: one change from the base at d = 500, then the trend with d for three settings (sized for
+    2 shared cores: 3-12 trials a point; the base's trend to d = 2000 is in the tables above)."""
     pts = [_point(500, 12)]
     pts += [_point(500, 12, student=a) for a in ("erf", "relu", "softplus")]
-    pts += [_point(500, 12, target=t) for t in ("tanh", "He2", "abs-E|z|", "sin+He2/2")]
-    pts += [_point(500, 12, student="erf", target="sin+He2/2"), _point(500, 12, student="relu", target="sin+He2/2")]
-    pts += [_point(500, 12, eta=e) for e in (1.0, 6.0)]
-    pts += [_point(500, 12, alpha0=a) for a in (5.0, 80.0)]
-    pts += [_point(500, 12, lam=lam) for lam in (0.01, 1.0)]
-    pts += [_point(500, 12, ratio=r) for r in (0.5, 2.0)]
-    for d, t in ((250, 24), (1000, 8)):
-        pts += [_point(d, t), _point(d, t, target="sin+He2/2"), _point(d, t, student="erf")]
+    pts += [_point(500, 12, target="tanh"), _point(500, 12, target="He2"), _point(500, 5, target="abs-E|z|")]
+    pts += [_point(500, 5, target="sin+He2/2"), _point(500, 5, student="erf", target="sin+He2/2"),
+            _point(500, 5, student="relu", target="sin+He2/2")]
+    pts += [_point(500, 5, eta=e) for e in (1.0, 6.0)]
+    pts += [_point(500, 5, alpha0=5.0), _point(500, 3, alpha0=80.0)]
+    pts += [_point(500, 5, lam=lam) for lam in (0.01, 1.0)]
+    pts += [_point(500, 5, ratio=r) for r in (0.5, 2.0)]
+    # the step's residual y - f0 with f0 = mean of p features: a direction correlated with W0, O(p^-1/2)
+    pts += [_point(500, 5, ratio=0.5, residual="labels"), _point(1000, 3, ratio=0.5)]
+    pts += [_point(250, 8, student="erf"), _point(250, 8, target="tanh"), _point(250, 8, target="sin+He2/2")]
+    pts += [_point(1000, 3, student="erf"), _point(1000, 3, target="tanh")]
     return pts
 
 
@@ -84,12 +96,14 @@ def quick_grid() -> list:
 
 def setup_of(p):
     d = p["d"]
+    extra = {"residual": p["residual"]} if "residual" in p else {}
     return theory.OneStep.from_cui(eta_tilde=p["eta"], d=d, width=int(round(p["ratio"] * d)), alpha0=p["alpha0"],
-                                   activation=p["student"], target=theory.activation(TARGETS[p["target"]]))
+                                   activation=p["student"], target=theory.activation(TARGETS[p["target"]]), **extra)
 
 
 def key_of(p) -> str:
-    return "{student}|{target}|eta={eta:g}|alpha0={alpha0:g}|lam={lam:g}|ratio={ratio:g}|d={d}".format(**p)
+    key = "{student}|{target}|eta={eta:g}|alpha0={alpha0:g}|lam={lam:g}|ratio={ratio:g}|d={d}".format(**p)
+    return key + (f"|residual={p['residual']}" if "residual" in p else "")
 
 
 def theory_errors(p) -> dict:
@@ -197,7 +211,8 @@ def summary(rec) -> dict:
 
 def _label(p) -> str:
     diff = [f"{k}={p[k]:g}" if not isinstance(p[k], str) else f"{k}={p[k]}" for k in BASE if p[k] != BASE[k]]
-    return ", ".join(diff) or "base"
+    diff += [f"residual={p['residual']}"] if "residual" in p else []
+    return (", ".join(diff) or "base").replace("|", "\\|")  # a table cell
 
 
 def _gapcell(g) -> str:
@@ -230,7 +245,8 @@ def page(args) -> int:
     lines = [START, "", "## The grid: Cui et al.'s equations and the corrected ones against the network", "",
              "Regenerate: `PYTHONPATH=. nice python scripts/validate_srf_grid.py run --out docs/validation/data/srf_grid.json`,",
              "then `PYTHONPATH=. python scripts/validate_srf_grid.py page --data docs/validation/data/srf_grid.json "
-             "--page docs/validation/srf_gap.md`",
+             "--page docs/validation/srf_gap.md --reading docs/validation/data/srf_grid_reading.md` (after",
+             "`scripts/validate_srf_gap.py page`, which rewrites the page above this section)",
              f"(root seed {data['seed']}; setting and models in the script's docstring). `point`: what differs from the base",
              "(tanh student, sin target, eta~ = 3, alpha0 = 20, lam = 0.1, width = d). `Cui eqs`: `theory.risk(method=\"srf\",",
              "alignment_term=False)`; `corrected eqs`: `alignment_term=True`, both Marchenko-Pastur. Gaps: mean over trials of",
