@@ -114,6 +114,7 @@ def one_trial(setup, sz, tseq, cfg, be, chunk) -> dict:
 
     # ---- gradient step(s), each on a fresh batch (reuse_batch: the first one drawn again)
     beta = None
+    step_norms, step_cos = [], []  # each step's direction X_t^T r_t / n (the numpy trial's step_* records)
     for t in range(setup.steps):
         idx = 0 if setup.reuse_batch else t
         G = xp.zeros(W.shape, dtype=W.dtype, device=be.device)
@@ -129,6 +130,11 @@ def one_trial(setup, sz, tseq, cfg, be, chunk) -> dict:
         G = G / n
         W = W + setup.lrs[t] * (s[:, None] * G)
         del G
+        u_t = xr / n
+        q_t = float(xp.sum(u_t * u_t))
+        step_norms.append(q_t)
+        step_cos.append(0.0 if q_t <= 0 else (float(u_t[0]) / math.sqrt(q_t) if r_target == 1 else
+                                              math.sqrt(float(xp.sum(u_t[:r_target] * u_t[:r_target])) / q_t)))
         if t == 0:
             beta = xr / n
             nb = float(xp.sum(beta * beta))
@@ -140,6 +146,9 @@ def one_trial(setup, sz, tseq, cfg, be, chunk) -> dict:
                 else:
                     rec["beta_cos"] = float(beta[0]) / math.sqrt(nb) if nb > 0 else 0.0
 
+    if "overlap" in ms and setup.steps > 1:
+        rec["step_norm_sq"] = np.asarray(step_norms)
+        rec["step_cos"] = np.asarray(step_cos)
     if "neurons" in ms:
         def fractions(M):
             M = xp.astype(M, f64)
