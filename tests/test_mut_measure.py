@@ -38,6 +38,14 @@ def test_singular_values_and_triples_against_dense_svd(shape):
         # the triple is consistent: M v = s u
         assert np.allclose(M @ Vk, Uk * s[None, :], atol=1e-8)
     assert m.top_singular_values(M, 100) == pytest.approx(S, rel=1e-8, abs=1e-12)  # k larger than the rank
+    # singular values below 1 (the vectors are still unit vectors), and Lanczos' dense fallback (k >= min - 1)
+    small = 0.01 * M
+    k_all = min(shape) - 1
+    for fn, k in ((m.top_singular_triples, 2), (m.lanczos_top_triples, k_all)):
+        s, Uk, Vk = fn(small, k)
+        assert s == pytest.approx(0.01 * S[:k], rel=1e-8)
+        assert np.allclose(np.linalg.norm(Uk, axis=0), 1.0) and np.allclose(np.linalg.norm(Vk, axis=0), 1.0)
+        assert np.allclose(small @ Vk, Uk * s[None, :], atol=1e-10)
 
 
 def test_gram_values_with_lanczos_and_clipping():
@@ -46,6 +54,8 @@ def test_gram_values_with_lanczos_and_clipping():
     gram = A.T @ A  # m = 400 >= LANCZOS_MIN, k = 5 <= m / 20: the Lanczos branch
     ref = np.sqrt(np.sort(np.linalg.eigvalsh(gram))[::-1][:5])
     assert m.top_values_of_gram(gram, 5) == pytest.approx(ref, rel=1e-9)
+    every = np.sqrt(np.clip(np.sort(np.linalg.eigvalsh(gram))[::-1], 0, None))
+    assert m.top_values_of_gram(gram, 400) == pytest.approx(every, rel=1e-8, abs=1e-10)  # k = m: dense
     # a semidefinite Gram with round-off below zero: clipped to 0, never nan
     z = m.top_values_of_gram(np.diag([4.0, -1e-18, 0.0]), 3)
     assert z.tolist() == [2.0, 0.0, 0.0]
@@ -148,6 +158,6 @@ def test_rank_one_ratio_and_neuron_fractions():
     M = s[:, None] * (G + E)
     ref = np.linalg.norm(M - 0.5 * np.outer(s, beta), 2) / np.linalg.norm(M, 2)
     assert m.rank_one_ratio(G + E, s, beta, 0.5) == pytest.approx(ref, rel=1e-8)
-    W = np.array([[3.0, 4.0, 0.0], [0.0, 0.0, 2.0], [0.0, 0.0, 0.0]])
-    assert m.neuron_fractions(W, 1).tolist() == pytest.approx([9 / 25, 0.0, 0.0])
-    assert m.neuron_fractions(W, 2).tolist() == pytest.approx([1.0, 0.0, 0.0])
+    W = np.array([[3.0, 4.0, 0.0], [0.0, 0.0, 2.0], [0.0, 0.0, 0.0], [0.3, 0.0, 0.4]])
+    assert m.neuron_fractions(W, 1).tolist() == pytest.approx([9 / 25, 0.0, 0.0, 0.36])
+    assert m.neuron_fractions(W, 2).tolist() == pytest.approx([1.0, 0.0, 0.0, 0.36])
