@@ -47,8 +47,9 @@ Its mean part is :math:`\hat c\gamma\,\rho_i` with :math:`\rho_i = w_i^0\cdot\be
 each neuron's move along itself on :math:`\rho_i` is :math:`\hat c\gamma = \tau E[z r_{\rm step}]E[\sigma'He_2]`);
 the rest comes from the finite-sample part of :math:`u`. Although :math:`w_i^0\cdot\hat v = O(d^{-1/2})`, the
 network's test error depends on the term at order one;
-``validation.surrogates.srf_weights(..., alignment_term=True)`` adds it to the simulated surrogate and
-``theory.risk(..., alignment_term=True)`` to the equations.
+``validation.surrogates.srf_weights(..., alignment_term=True)`` adds it to the simulated surrogate, and
+``theory.risk(method="srf")`` carries it in the equations by default (``alignment_term=False``: Cui et al.'s
+published model; the grid of ``docs/validation/srf_gap.md`` is the evidence).
 
 The fluctuation of :math:`f_0` about its mean, of size
 :math:`\mathrm{output\_scale}\sqrt{\mathrm{width}\,\mathrm{Var}\,\sigma}`, is neglected (it is
