@@ -31,6 +31,17 @@ def test_a_zero_second_step_gives_back_the_one_step_risk_exactly(reuse, readout)
     assert np.array_equal(a.test_error, c.test_error)
 
 
+def test_the_reduction_holds_on_a_given_w0_and_the_spike_model_is_the_power_counting():
+    one = moniri_hassani((0.3,), d=200)
+    W0 = np.random.default_rng(1).standard_normal((200, 200))
+    W0 /= np.linalg.norm(W0, axis=1, keepdims=True)
+    a = theory.risk(one, n_ridge=400, lam=0.1, W0=W0)
+    b = theory.risk(one.with_(lr=(one.lr, 0.0)), n_ridge=400, lam=0.1, W0=W0)
+    assert a.spectrum == b.spectrum == "finite" and a.test_error == b.test_error
+    two = moniri_hassani((0.35, 0.45))
+    assert theory.regimes.get("two_step").spike_model(two) == theory.two_step_feature_spikes(two)
+
+
 def test_the_lr_grid_is_the_second_step():
     two = moniri_hassani((0.3, 0.3))
     lrs = np.array([0.0, two.lrs[1], 2 * two.lrs[1]])

@@ -31,6 +31,7 @@ from dataclasses import replace
 
 from .._applicability import NotApplicable
 from ..spikes.predictions import spike_degrees
+from ..spikes.two_step_features import two_step_feature_spikes
 from ._common import step_exponent
 from .base import Applicability, ChannelModel, Regime, available, get, register
 
@@ -192,6 +193,7 @@ REGIME = register(Regime(
     parameters=lambda setup: _channels(setup).parameters,
     channels=_channels,
     options=frozenset({"degrees", "strength", "bulk_noise", "alignment_term"}),
+    spike_model=two_step_feature_spikes,
     docs="docs/derivations/two_step_risk.md",
     steps=(2,),
 ))
