@@ -40,7 +40,9 @@ INTRO = {
     "cui2024": (
         "Cui et al. (ICML 2024): after one giant step ($\\tilde\\eta = \\Theta(1)$ on $n_0 = \\alpha_0 d$ samples) the "
         "network is a spiked random-features model whose ridge test error has a deterministic equivalent. Lines: "
-        "`theory.risk` (`srf`; `rf` for $\\tilde\\eta = 0$); points: the simulated network."
+        "`theory.risk`'s default (`srf` with the alignment term of docs/derivations/srf_alignment.md, which "
+        "Cui et al.'s published equations, `alignment_term=False`, leave out; `rf` for $\\tilde\\eta = 0$); "
+        "points: the simulated network."
     ),
     "dandi2024": (
         "Dandi et al. (JMLR 2024): one giant step on $n = \\alpha d$ samples aligns each neuron with the first "
