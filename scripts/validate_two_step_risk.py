@@ -161,8 +161,8 @@ READING = """* **tanh target, fresh batches.** The theory lies in the network's 
 * **tanh target, reused batch.** Wider trial scatter than fresh; inside the intervals except (0.2, 0.4) at d = 250
   (-5.8%, interval +-4.2%). At (0.3, 0.3) the gap goes +8%, -4%, +2%, +0.2% from d = 250 to 2000. At (0.35, 0.45) it
   stays at -5% to -6% for d = 250-1000: inside each interval but systematic, the network doing better than the
-  leading order, as expected where the reused batch's left-out terms (its self-interaction, the orders j >= 1) are
-  largest.
+  leading order, consistent with the reused batch's left-out terms (its self-interaction, the orders j >= 1) being
+  largest there.
 * **Does the second step help?** Yes, and the theory says by how much. With fresh batches the test error drops from
   the first step's 0.096 to 0.066 at (0.3, 0.3), d = 1000 (theory 0.098 to 0.068), and from 0.092 to 0.058 at
   (0.35, 0.45). A reused batch helps less (0.090 at (0.3, 0.3), theory 0.088): both steps average the same noisy
