@@ -188,7 +188,9 @@ def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int 
     degree : int
         Hermite degree of the features' kernel (Demir & Dogan's Hermite model degree).
     draws : int
-        Independent draws of :math:`(W_0, s, u)` averaged.
+        Independent draws of :math:`(W_0, s, u)` averaged. ``draws=0``: nothing drawn, the draw-free limit
+        :func:`theory.mixtures.limit.mixture_limit_risk` (random features, ``lr = 0``, zero component means,
+        Hermite degree one whatever ``degree``; standard errors 0; ``docs/derivations/mixture_limit.md``).
     seed : int or numpy.random.SeedSequence
     step : {"rank_one", "full"}
         The equivalent first layer (default), or the exact step on the drawn batch
@@ -215,7 +217,7 @@ def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int 
     if setup.steps != 1:
         raise NotApplicable(f"the mixture risk describes one gradient step; got steps={setup.steps}")
     degree = check_integer(degree, "degree", minimum=1, maximum=30)
-    draws = check_integer(draws, "draws", minimum=1)
+    draws = check_integer(draws, "draws", minimum=0)
     if lr is not None:
         lr_arr = check_array(lr, "lr", ndim_max=3)
         if lr_arr.size != 1:
@@ -230,6 +232,10 @@ def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int 
     for name, W in (("W0", W0), ("W1", W1)):
         if W is not None and np.shape(W) != (p, d):
             raise ValueError(f"{name} must have shape (width, d) = ({p}, {d}); got {np.shape(W)}")
+    if draws == 0:
+        if W0 is not None or W1 is not None:
+            raise ValueError("draws=0 is the draw-free limit; it takes no W0 or W1")
+        return _limit(setup if lr is None else setup.with_(lr=lr), n_arr, lam_arr, shape, tol, max_iter)
     if W0 is not None or W1 is not None:
         draws = 1
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -265,4 +271,27 @@ def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int 
     return MixtureRisk(test_error=shaped(test), train_error=shaped(train), test_risk=shaped(test - setup.noise_var),
                        test_error_se=shaped(test_se), train_error_se=shaped(train_se), status=shaped(status),
                        method="mixture", degree=degree, n_ridge=np.broadcast_to(n_arr, shape).copy(),
+                       lam=np.broadcast_to(lam_arr, shape).copy(), parameters=info, setup=setup)
+
+
+def _limit(setup, n_arr, lam_arr, shape, tol, max_iter) -> MixtureRisk:
+    """``mixture_risk(..., draws=0)``: the draw-free limit on the grid (:mod:`theory.mixtures.limit`)."""
+    from .limit import mixture_limit_risk
+
+    N = np.broadcast_to(n_arr, shape).ravel()
+    L = np.broadcast_to(lam_arr, shape).ravel()
+    outs = [mixture_limit_risk(setup, N[i], L[i], tol=tol, max_iter=max_iter) for i in range(N.size)]
+
+    def shaped(vals, dtype=float):
+        a = np.asarray(vals, dtype=dtype).reshape(shape)
+        return a.item() if shape == () else a
+
+    test = [o.test_error for o in outs]
+    train = [o.train_error for o in outs]
+    info = dict(outs[0].parameters) if outs else {}
+    info.update(draws=0, method="limit")
+    return MixtureRisk(test_error=shaped(test), train_error=shaped(train),
+                       test_risk=shaped(np.asarray(test) - setup.noise_var), test_error_se=shaped(np.zeros(N.size)),
+                       train_error_se=shaped(np.zeros(N.size)), status=shaped([o.status for o in outs], object),
+                       method="mixture", degree=1, n_ridge=np.broadcast_to(n_arr, shape).copy(),
                        lam=np.broadcast_to(lam_arr, shape).copy(), parameters=info, setup=setup)
