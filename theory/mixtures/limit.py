@@ -138,8 +138,8 @@ class MixtureLimit(Result):
     parameters : dict
         ``a``, ``b``, ``c0`` (per component), ``intercept``, ``init_scale``, ``lam_b``, ``kappa`` and
         ``mean_fluctuation``: the norm of the component-dependent part of the feature means that the limit leaves
-        out (``docs/derivations/mixture_limit.md`` §4; it vanishes for spikes of finite rank; at 0.24 the
-        classification error was 5% off).
+        out (``docs/derivations/mixture_limit.md`` §4; it vanishes for spikes of finite rank and bounded strength;
+        at 0.23 a classification by covariance alone was 2-5% off).
     """
 
     test_error: float
