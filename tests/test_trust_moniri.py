@@ -64,3 +64,21 @@ def test_paired_monte_carlo_degree_four_moves_the_equivalent_towards_the_network
         gap3 = np.mean(np.abs(net / np.array(rec["equivalent"]["test_error"]) - 1))
         gap4 = np.mean(np.abs(net / np.array(rec["equivalent_4"]["test_error"]) - 1))
         assert gap4 < gap3
+
+
+def test_exact_expansion_is_the_rank_one_step_unexpanded():
+    from theory.regimes.moniri import equivalent_model, equivalent_options
+    from validation.surrogates import surrogate_features
+
+    setup = moniri_setup(40, 0.355)
+    rng = np.random.default_rng(0)
+    W0 = rng.standard_normal((40, 40)) / np.sqrt(40)
+    s, beta, X = rng.standard_normal(40), rng.standard_normal(40) / 5, rng.standard_normal((7, 40))
+    eq = equivalent_model(setup, W0, s, beta, expansion="exact", **equivalent_options(setup))
+    # E sigma' of tanh(z + 1/2) by Gauss-Hermite, independently of the library's moments
+    z, w = np.polynomial.hermite_e.hermegauss(80)
+    c1 = float(w @ (1 - np.tanh(z + 0.5) ** 2) / w.sum())
+    ref = setup.activation(X @ (W0 + setup.lr * c1 * np.outer(s, beta)).T)
+    np.testing.assert_allclose(surrogate_features(setup, eq).features(X), ref, rtol=1e-8, atol=1e-10)
+    with pytest.raises(ValueError, match="expansion"):
+        equivalent_model(setup, W0, s, beta, expansion="full", **equivalent_options(setup))
