@@ -8,7 +8,7 @@ import pytest
 
 import theory
 from theory.mixtures import mixture_risk
-from theory.mixtures.limit import _derivative, anisotropic_mp, mixture_limit_risk
+from theory.mixtures.limit import anisotropic_mp, mixture_limit_risk
 
 
 def _spiked_mixture(d, *, task="regression"):
@@ -74,7 +74,7 @@ def test_second_order_traces_are_the_derivatives_of_the_first_order_ones():
     A = X @ X.T / d + 0.1 * np.eye(d)  # eigenvalues away from 0 (the finite difference must not cross it)
     B = np.diag(rng.uniform(0, 2, d))
     eq = anisotropic_mp(A, z, p)
-    dkap, dtrace, dK = _derivative(eq, p, 0.3, eq.V.T @ B @ eq.V)
+    dkap, dtrace, dK = eq.derivative(0.3, eq.V.T @ B @ eq.V)
     h = 1e-5
     up, dn = anisotropic_mp(A + h * B, z + 0.3 * h, p), anisotropic_mp(A - h * B, z - 0.3 * h, p)
     assert dkap == pytest.approx((up.kappa - dn.kappa) / (2 * h), rel=1e-6)

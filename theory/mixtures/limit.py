@@ -39,7 +39,7 @@ from .._result import Result
 from ..ridge.solvers import fixed_point, residual_norm
 from .conditional import _target_moments, neuron_coefficients
 
-__all__ = ["MixtureLimit", "mixture_limit_risk", "anisotropic_mp"]
+__all__ = ["AnisotropicMP", "MixtureLimit", "mixture_limit_risk", "anisotropic_mp"]
 
 
 def _solve_e(lam_eig, z, r):
@@ -65,17 +65,38 @@ def _solve_e(lam_eig, z, r):
 
 
 @dataclass(frozen=True)
-class _Equivalent:
-    """The anisotropic Marchenko-Pastur equivalent of :math:`\\bar Q = (z + UAU^\\top)^{-1}`, rows of ``U``
-    :math:`N(0, I/d)`, in the eigenbasis ``V`` of ``A`` (``k = 1/(z + kappa lam)``)."""
+class AnisotropicMP:
+    r"""The anisotropic Marchenko-Pastur equivalent of :math:`\bar Q = (zI_p + UAU^\top)^{-1}` (:func:`anisotropic_mp`),
+    in the eigenbasis ``V`` of :math:`A` (eigenvalues ``lam``): :math:`U^\top\bar QU\simeq\kappa V\mathrm{diag}(k)V^\top`,
+    :math:`k = 1/(z + \kappa\,\mathrm{lam})`, ``trace`` :math:`\simeq\mathrm{tr}\,\bar Q`, ``p`` rows."""
 
     z: float
     kappa: float
     e: float
-    trace: float  # tr Q
+    trace: float
     lam: np.ndarray
     V: np.ndarray
     k: np.ndarray
+    p: int
+
+    def derivative(self, dz, dA_eig):
+        r"""Exact derivative of :math:`(\kappa, \mathrm{tr}\,\bar Q, K)` along :math:`(z, A)\to(z + t\,dz, A + t\,dA)`,
+        ``dA_eig`` :math:`= V^\top dA\,V`; :math:`dK` is returned in the eigenbasis
+        (``docs/derivations/mixture_limit.md`` §3)."""
+        d = self.lam.size
+        r = self.p / d
+        k, lam, kap = self.k, self.lam, self.kappa
+        # dK = -K (dz + dkappa A + kappa dA) K;  de = [tr(dA K) + tr(A dK)] / d;  dkappa = -kappa^2 de / r
+        akk = lam * k * k
+        e_z = -float(np.sum(akk)) * dz / d
+        e_A = (float(np.sum(np.diag(dA_eig) * k)) - kap * float(np.sum(np.diag(dA_eig) * akk))) / d
+        e_kap = -float(np.sum(lam * akk)) / d
+        de = (e_z + e_A) / (1.0 + kap * kap / r * e_kap)
+        dkap = -kap * kap * de / r
+        mid = dz * np.eye(d) + np.diag(dkap * lam) + kap * dA_eig
+        dK = -(k[:, None] * mid * k[None, :])
+        dtrace = (-(dkap * d * self.e + kap * d * de) - self.trace * dz) / self.z
+        return dkap, dtrace, dK
 
 
 def anisotropic_mp(A, z, p):
@@ -83,7 +104,7 @@ def anisotropic_mp(A, z, p):
     i.i.d. :math:`N(0, I_d/d)` rows and a symmetric positive semi-definite :math:`A`:
     :math:`U^\top\bar QU\simeq\kappa(z+\kappa A)^{-1}`, :math:`\kappa = (p/d)/(1+e)`,
     :math:`e = \mathrm{tr}\,A(z+\kappa A)^{-1}/d`, :math:`\mathrm{tr}\,\bar Q\simeq(p-\kappa de)/z`
-    (``docs/derivations/mixture_limit.md`` §2). Returns the internal record used by :func:`mixture_limit_risk`.
+    (``docs/derivations/mixture_limit.md`` §2), as an :class:`AnisotropicMP`.
 
     >>> eq = anisotropic_mp(np.eye(200), 1.0, 100)      # A = I: the Marchenko-Pastur law of ratio 1/2
     >>> from theory.ridge.marchenko_pastur import mp_average
@@ -98,27 +119,7 @@ def anisotropic_mp(A, z, p):
     e = _solve_e(lam, z, r)
     kappa = r / (1.0 + e)
     k = 1.0 / (z + kappa * lam)
-    return _Equivalent(z, kappa, e, (p - kappa * d * e) / z, lam, V, k)
-
-
-def _derivative(eq, p, dz, dA_eig):
-    r"""Exact derivative of :math:`(\kappa, \mathrm{tr}\,\bar Q)` and of :math:`K = (z+\kappa A)^{-1}` (as a matrix in
-    the eigenbasis) along :math:`(z, A)\to(z + t\,dz, A + t\,dA)`; ``dA_eig`` is :math:`V^\top dA\,V`."""
-    d = eq.lam.size
-    r = p / d
-    k, lam, kap = eq.k, eq.lam, eq.kappa
-    # dK = -K (dz + dkappa A + kappa dA) K
-    # de = [tr(dA K) + tr(A dK)] / d, dkappa = -kappa^2 de / r
-    akk = lam * k * k
-    e_z = -float(np.sum(akk)) * dz / d
-    e_A = (float(np.sum(np.diag(dA_eig) * k)) - kap * float(np.sum(np.diag(dA_eig) * akk))) / d
-    e_kap = -float(np.sum(lam * akk)) / d
-    de = (e_z + e_A) / (1.0 + kap * kap / r * e_kap)
-    dkap = -kap * kap * de / r
-    mid = dz * np.eye(d) + np.diag(dkap * lam) + kap * dA_eig
-    dK = -(k[:, None] * mid * k[None, :])
-    dtrace = (-(dkap * d * eq.e + kap * d * de) - eq.trace * dz) / eq.z
-    return dkap, dtrace, dK
+    return AnisotropicMP(z, kappa, e, (p - kappa * d * e) / z, lam, V, k, int(p))
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,7 @@ def mixture_limit_risk(setup, n_ridge, lam, *, tol: float = 1e-12, max_iter: int
     bias = np.empty(C)
     M = np.empty((C, C))
     for cp in range(C):
-        dkap, dtrace, dK = _derivative(eq, p, b[cp], a[cp] * S_eig[cp])
+        dkap, dtrace, dK = eq.derivative(b[cp], a[cp] * S_eig[cp])
         # theta^T Omega_c' theta = -d/dt [kappa h_w^T K h_w]
         quad = -(dkap * float(hw @ (k * hw)) + kap * float(hw @ dK @ hw))
         cross = kap * float(hw @ (k * H_eig[cp]))
