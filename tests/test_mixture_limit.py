@@ -103,10 +103,23 @@ def test_spikes_change_the_limit():
     assert abs(a.test_error - b.test_error) > 0.05 * b.test_error
 
 
+def test_small_step_agrees_with_the_draws_and_moves_the_error():
+    # lr = 0.1 (feature shift 0.13): the lifted equivalent first layer against 10 draws of the rank-one step
+    s = _spiked_setup(120, readout="gaussian")
+    L = mixture_risk(s.with_(lr=0.1), 240, 0.1, draws=0)
+    L0 = mixture_risk(s, 240, 0.1, draws=0)
+    m = mixture_risk(s.with_(lr=0.1), 240, 0.1, degree=1, draws=10, seed=2)
+    assert L.status == "converged" and L.parameters["feature_shift"] < 0.2
+    assert abs(L.test_error - m.test_error) < 3 * m.test_error_se
+    assert abs(L.test_error - L0.test_error) > 3 * m.test_error_se  # the step is resolved, not ignored
+
+
 def test_limit_refuses_what_it_does_not_cover():
     s = _spiked_setup(60)
-    with pytest.raises(theory.NotApplicable, match="lr = 0"):
-        mixture_limit_risk(s.with_(lr=0.5), 100, 0.1)
+    with pytest.raises(theory.NotApplicable, match="readout"):
+        mixture_limit_risk(s.with_(lr=0.5, readout="constant"), 100, 0.1)
+    with pytest.raises(theory.NotApplicable, match="steps"):
+        mixture_limit_risk(s.with_(lr=(0.5, 0.5)), 100, 0.1)
     with pytest.raises(ValueError, match="W0"):
         mixture_risk(s, 100, 0.1, draws=0, W0=np.zeros((60, 60)))
     mix = theory.GaussianMixture([0.5, 0.5], means=[np.ones(60) / 8, -np.ones(60) / 8], d=60)

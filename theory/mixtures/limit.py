@@ -1,4 +1,4 @@
-r"""Draw-free limit of ridge on random features of Gaussian-mixture inputs (``lr = 0``).
+r"""Draw-free limit of ridge on random features of Gaussian-mixture inputs, at ``lr = 0`` and after a small step.
 
 :func:`theory.mixtures.mixture_risk` solves the per-component ridge equations of
 ``docs/derivations/mixture_risk.md`` on a seeded draw of the first layer :math:`W_0`. This module takes
@@ -22,8 +22,12 @@ r"""Draw-free limit of ridge on random features of Gaussian-mixture inputs (``lr
   (:math:`K' = (z + \kappa\varsigma^2A)^{-1}`), with the second-order traces from their exact derivatives.
 
 The spikes of :math:`\Sigma_c` need no separate treatment: they are part of :math:`A`, and the equivalent holds
-for its quadratic forms as well as its traces. Open: ``lr > 0``, non-zero component means, Hermite degrees above
-one (which matter at finite :math:`d` for spikes that grow with :math:`d`, ``docs/theory/mixtures.md#checks``).
+for its quadratic forms as well as its traces. After a step (``lr > 0``, Gaussian or Rademacher readout, spiked
+covariances) the equivalent first layer :math:`W_0 + \tau s\bar u^\top` of :mod:`theory.mixtures.risk` is lifted
+to :math:`[U, s/\sqrt d]\,B` (:func:`_lift_step`), valid while the step's shift of the preactivations
+(``parameters["feature_shift"]``) is small. Open: non-zero component means, Hermite degrees above one (which
+matter at finite :math:`d` for spikes that grow with :math:`d`, ``docs/theory/mixtures.md#checks``), shifts of
+order one.
 """
 
 from __future__ import annotations
@@ -42,15 +46,16 @@ from .conditional import _target_moments, neuron_coefficients
 __all__ = ["AnisotropicMP", "MixtureLimit", "mixture_limit_risk", "anisotropic_mp"]
 
 
-def _solve_e(lam_eig, z, r):
+def _solve_e(lam_eig, z, r, d_var=None):
     r"""The root :math:`e\ge0` of :math:`e = \frac1d\sum_k\lambda_k/(z + r\lambda_k/(1+e))` (monotone: bisection,
     then Newton polish)."""
     lam_eig = np.clip(lam_eig, 0.0, None)
 
     def g(e):
-        return e - float(np.mean(lam_eig / (z + r * lam_eig / (1.0 + e))))
+        return e - float(np.sum(lam_eig / (z + r * lam_eig / (1.0 + e)))) / dv
 
-    lo, hi = 0.0, float(np.mean(lam_eig)) / z + 1e-300
+    dv = lam_eig.size if d_var is None else d_var
+    lo, hi = 0.0, float(np.sum(lam_eig)) / (dv * z) + 1e-300
     if g(hi) < 0:  # cannot happen for z > 0; guard against rounding
         hi *= 2
     for _ in range(200):
@@ -78,12 +83,13 @@ class AnisotropicMP:
     V: np.ndarray
     k: np.ndarray
     p: int
+    d_var: int
 
     def derivative(self, dz, dA_eig):
         r"""Exact derivative of :math:`(\kappa, \mathrm{tr}\,\bar Q, K)` along :math:`(z, A)\to(z + t\,dz, A + t\,dA)`,
         ``dA_eig`` :math:`= V^\top dA\,V`; :math:`dK` is returned in the eigenbasis
         (``docs/derivations/mixture_limit.md`` §3)."""
-        d = self.lam.size
+        d = self.d_var
         r = self.p / d
         k, lam, kap = self.k, self.lam, self.kappa
         # dK = -K (dz + dkappa A + kappa dA) K;  de = [tr(dA K) + tr(A dK)] / d;  dkappa = -kappa^2 de / r
@@ -93,13 +99,13 @@ class AnisotropicMP:
         e_kap = -float(np.sum(lam * akk)) / d
         de = (e_z + e_A) / (1.0 + kap * kap / r * e_kap)
         dkap = -kap * kap * de / r
-        mid = dz * np.eye(d) + np.diag(dkap * lam) + kap * dA_eig
+        mid = dz * np.eye(lam.size) + np.diag(dkap * lam) + kap * dA_eig
         dK = -(k[:, None] * mid * k[None, :])
         dtrace = (-(dkap * d * self.e + kap * d * de) - self.trace * dz) / self.z
         return dkap, dtrace, dK
 
 
-def anisotropic_mp(A, z, p):
+def anisotropic_mp(A, z, p, d_var=None):
     r"""Deterministic equivalent of :math:`\bar Q = (zI_p + UAU^\top)^{-1}` for :math:`U\in\mathbb R^{p\times d}` with
     i.i.d. :math:`N(0, I_d/d)` rows and a symmetric positive semi-definite :math:`A`:
     :math:`U^\top\bar QU\simeq\kappa(z+\kappa A)^{-1}`, :math:`\kappa = (p/d)/(1+e)`,
@@ -112,14 +118,14 @@ def anisotropic_mp(A, z, p):
     True
     """
     A = np.asarray(A, dtype=float)
-    d = A.shape[0]
+    d = A.shape[0] if d_var is None else int(d_var)  # the rows of U have covariance I/d
     lam, V = np.linalg.eigh(0.5 * (A + A.T))
     lam = np.clip(lam, 0.0, None)
     r = p / d
-    e = _solve_e(lam, z, r)
+    e = _solve_e(lam, z, r, d)
     kappa = r / (1.0 + e)
     k = 1.0 / (z + kappa * lam)
-    return AnisotropicMP(z, kappa, e, (p - kappa * d * e) / z, lam, V, k, int(p))
+    return AnisotropicMP(z, kappa, e, (p - kappa * d * e) / z, lam, V, k, int(p), d)
 
 
 @dataclass(frozen=True)
@@ -170,14 +176,59 @@ def _component_constants(setup, data):
         var = float(m2[0]) - c0 * c0
         a, b = c1 * c1 / q, var - c1 * c1
         if data.task == "classification":
-            out.append(dict(a=a, b=b, c0=c0, g=g, q=q, ya=float(data.labels[c]), yv=setup.noise_var, h=np.zeros(d)))
+            out.append(dict(a=a, b=b, c0=c0, g=g, q=q, c1=c1 / math.sqrt(q), ya=float(data.labels[c]),
+                            yv=setup.noise_var, h=np.zeros(d), slope=0.0))
             continue
         s2 = cov.quadratic(e1)
         fk, var_y = _target_moments(setup, 0.0, s2, 1)
         # k_c = sqrt(a) f1 / s W Sigma e1 = U (scale sqrt(a) f1 / s Sigma e1)
         h = scale * math.sqrt(a) * float(fk[1]) / math.sqrt(s2) * cov.apply(e1)
-        out.append(dict(a=a, b=b, c0=c0, g=g, q=q, ya=float(fk[0]), yv=var_y + setup.noise_var, h=h))
+        out.append(dict(a=a, b=b, c0=c0, g=g, q=q, c1=c1 / math.sqrt(q), ya=float(fk[0]), yv=var_y + setup.noise_var,
+                        h=h, slope=float(fk[1]) / math.sqrt(s2)))
     return out
+
+
+def _lift_step(setup, data, cst, tau, Sig, H):
+    r"""The equivalent first layer after the step, :math:`W_1 = \varsigma U + \tau s\bar u^\top`, written as
+    :math:`\tilde UB` with :math:`\tilde U = [U, s/\sqrt d]` (i.i.d. entries of variance :math:`1/d` for a Gaussian or
+    Rademacher readout) and :math:`B = [\varsigma I;\ \tau\sqrt d\,\bar u^\top]`; :math:`\bar u = \sum_c\rho_cc_{1,c}u_c`
+    is its mean :math:`\sum_c\rho_cc_{1,c}\hat f_{1,c}\Sigma_ce_1/s_c` plus the batch's noise, a direction orthogonal
+    to :math:`e_1` and to every spike, of squared norm :math:`\sum_c\rho_cc_{1,c}^2E[y^2\mid c]\mathrm{tr}\,\Sigma_c/n`
+    (``docs/derivations/mixture_limit.md`` §6). Returns the lifted :math:`B\Sigma_cB^\top` (with the init scale), the
+    lifted label vectors and the step's parameters."""
+    from ..model.data import SpikedCovariance
+
+    d, C = data.d, data.n_components
+    scale = float(data.init_scale)
+    rho = np.asarray(data.weights, dtype=float)
+    e1 = np.zeros(d)
+    e1[0] = 1.0
+    mean_u = np.zeros(d)
+    noise_sq = 0.0
+    spikes = [e1]
+    for c in range(C):
+        cov = data.covariances[c]
+        if not isinstance(cov, SpikedCovariance):
+            raise NotApplicable("the draw-free limit after a step needs spiked covariances (theory.SpikedCovariance)")
+        spikes.extend(np.atleast_2d(cov.directions))
+        x = cst[c]
+        mean_u += rho[c] * x["c1"] * x["slope"] * cov.apply(e1)
+        noise_sq += rho[c] * x["c1"] ** 2 * (x["yv"] + x["ya"] ** 2) * cov.trace / float(setup.n)
+    basis = np.linalg.qr(np.stack(spikes + [mean_u]).T)[0]
+    j = int(np.argmin(np.sum(basis**2, axis=1)))  # the coordinate least in their span
+    v = np.zeros(d)
+    v[j] = 1.0
+    v -= basis @ (basis.T @ v)
+    v /= np.linalg.norm(v)
+    u = mean_u + math.sqrt(noise_sq) * v
+    B = np.vstack([scale * np.eye(d), tau * math.sqrt(d) * u[None, :]])  # (d + 1, d)
+    raw = [data.covariances[c].dense() for c in range(C)]
+    Sig_ext = np.stack([B @ raw[c] @ B.T for c in range(C)])
+    H_ext = np.stack([np.concatenate([H[c], [tau * math.sqrt(d) / scale * float(u @ H[c])]]) for c in range(C)])
+    shift = tau * math.sqrt(max(float(u @ data.covariances[c].apply(u)) for c in range(C)))
+    info = dict(tau=tau, direction_mean_norm=float(np.linalg.norm(mean_u)), direction_noise_norm=math.sqrt(noise_sq),
+                feature_shift=shift)
+    return Sig_ext, H_ext, info
 
 
 def _mean_fluctuation(Sig, g, p) -> float:
@@ -217,8 +268,9 @@ def mixture_limit_risk(setup, n_ridge, lam, *, tol: float = 1e-12, max_iter: int
     Parameters
     ----------
     setup : theory.OneStep
-        ``lr = 0``; ``setup.data`` a :class:`theory.GaussianMixture` with zero means (or ``None``: isotropic);
-        single-index target or ``task="classification"``.
+        One step (``lr = 0``, or ``lr > 0`` with a Gaussian or Rademacher readout and spiked covariances);
+        ``setup.data`` a :class:`theory.GaussianMixture` with zero means (or ``None``: isotropic); single-index
+        target or ``task="classification"``.
     n_ridge, lam : float
         Ridge size and penalty :math:`\lambda_C > 0` (reference form, :math:`\lambda_B = \lambda_Cp/n`).
 
@@ -239,9 +291,12 @@ def mixture_limit_risk(setup, n_ridge, lam, *, tol: float = 1e-12, max_iter: int
         raise TypeError(f"setup must be a theory.OneStep; got {type(setup).__name__}")
     if setup.is_multi_index:
         raise NotApplicable("the mixture limit needs a single-index target")
-    if setup.steps != 1 or any(float(t) != 0.0 for t in setup.lrs):
-        raise NotApplicable("the draw-free mixture limit is derived for random features (lr = 0) only; use "
-                            "theory.mixtures.mixture_risk(draws=...) after a step")
+    if setup.steps != 1:
+        raise NotApplicable(f"the draw-free mixture limit describes one gradient step; got steps={setup.steps}")
+    tau = float(setup.lrs[0])
+    if tau != 0.0 and setup.readout not in ("gaussian", "rademacher"):
+        raise NotApplicable("the draw-free mixture limit after a step needs readout 'gaussian' or 'rademacher' (the "
+                            "readout is a column of the lifted weights); use theory.mixtures.mixture_risk(draws=...)")
     n = check_positive(n_ridge, "n_ridge")
     lam = check_positive(lam, "lam")
     data = setup.data if setup.data is not None else GaussianMixture([1.0], d=int(round(setup.d)))
@@ -262,11 +317,14 @@ def mixture_limit_risk(setup, n_ridge, lam, *, tol: float = 1e-12, max_iter: int
     Sig = np.stack([s2 * data.covariances[c].dense() for c in range(C)])  # varsigma^2 Sigma_c
     lam_b = lam * p / n
     mean_fluct = _mean_fluctuation(Sig, np.array([x["g"] for x in cst]), p)
+    step_info = {}
+    if tau != 0.0:
+        Sig, H, step_info = _lift_step(setup, data, cst, tau, Sig, H)
 
     def equivalent(delta):
         w = rho / (1.0 + delta)
         A = np.einsum("c,cij->ij", w * a, Sig)
-        return anisotropic_mp(A, lam_b + float(w @ b), p), w
+        return anisotropic_mp(A, lam_b + float(w @ b), p, d_var=d), w
 
     def step(delta):
         if np.any(delta <= -1.0) or not np.all(np.isfinite(delta)):
@@ -316,5 +374,5 @@ def mixture_limit_risk(setup, n_ridge, lam, *, tol: float = 1e-12, max_iter: int
         test = train = float("nan")
         E = np.full(C, np.nan)
     params = dict(a=a.tolist(), b=b.tolist(), c0=c0.tolist(), intercept=t_star, init_scale=float(data.init_scale),
-                  lam_b=lam_b, kappa=kap, mean_fluctuation=mean_fluct)
+                  lam_b=lam_b, kappa=kap, mean_fluctuation=mean_fluct, **step_info)
     return MixtureLimit(test, train, test - setup.noise_var, E, delta, status, it, res, params)
