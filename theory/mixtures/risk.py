@@ -189,8 +189,9 @@ def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int 
         Hermite degree of the features' kernel (Demir & Dogan's Hermite model degree).
     draws : int
         Independent draws of :math:`(W_0, s, u)` averaged. ``draws=0``: nothing drawn, the draw-free limit
-        :func:`theory.mixtures.limit.mixture_limit_risk` (random features, ``lr = 0``, zero component means,
-        Hermite degree one whatever ``degree``; standard errors 0; ``docs/derivations/mixture_limit.md``).
+        :func:`theory.mixtures.limit.mixture_limit_risk` (``lr = 0``, or a small step with a Gaussian or Rademacher
+        readout; zero component means; Hermite degree one whatever ``degree``; standard errors 0;
+        ``docs/derivations/mixture_limit.md``).
     seed : int or numpy.random.SeedSequence
     step : {"rank_one", "full"}
         The equivalent first layer (default), or the exact step on the drawn batch
