@@ -8,8 +8,8 @@ error system (``docs/derivations/mixture_risk.md``). The solver is :func:`theory
 (keywords ``degree``, ``draws``, ``seed`` there). Through ``theory.risk`` it uses its defaults: degree 4 and
 **one** seeded draw of the weights and the batch, whose spread is that of the network's trials (about 5% at
 :math:`d = 300`); for an error bar call :func:`theory.mixtures.mixture_risk` with ``draws >= 10``
-(``docs/theory/mixtures.md#checks``). ``mixture_risk(..., draws=0)`` is a draw-free limit for random features
-(``lr = 0``, zero means, degree one; ``docs/derivations/mixture_limit.md``), not the default here. It selects every non-isotropic one-step setup; for isotropic
+(``docs/theory/mixtures.md#checks``). ``mixture_risk(..., draws=0)`` is a draw-free limit (``lr = 0`` or a
+small step, zero means, degree one; ``docs/derivations/mixture_limit.md``), not the default here. It selects every non-isotropic one-step setup; for isotropic
 data the other regimes answer (``data=None`` and a one-component isotropic mixture give identical numbers).
 """
 
