@@ -321,6 +321,11 @@ PRIVATE_ALLOWED = {
     ("test_simulate_topk.py", "validation.simulate", "_stream"): "the streamed batches are checked against one draw",
     ("test_spikes.py", "theory.spikes.predictions", "_finite_edge"):
         "the finite-size bulk edge of the weights against its closed form",
+    ("test_mut_compare.py", "validation.compare", "_tolerances"):
+        "mutation tests (issue 13 item 6): the default tolerance against synthetic trials with a known mean",
+    **{("test_mut_regimes.py", "theory.regimes._common", name):
+       "mutation tests (issue 13 item 6): the regime helpers' boundaries and values against exact references"
+       for name in ("check_risk_setup", "scaled_series_coefficients", "step_exponent", "check_degrees")},
 }
 
 

@@ -18,7 +18,7 @@ import pytest
 import theory
 from theory import regimes
 from theory.multi_index.targets import MultiIndexTarget
-from theory.regimes._common import check_risk_setup, scaled_series_coefficients, spiked_channels, step_exponent
+from theory.regimes._common import check_risk_setup, scaled_series_coefficients, step_exponent
 from theory.regimes.moniri import interval_degrees
 
 BASE = dict(activation="tanh", target="tanh", d=100, width=100, n=1e4)
