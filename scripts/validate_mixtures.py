@@ -9,7 +9,9 @@ Usage (repository root)::
     PYTHONPATH=. OPENBLAS_NUM_THREADS=1 nice python scripts/validate_mixtures.py [--quick] [--part P,...]
         [--fresh-data] [--out docs/validation]
 
-Parts (default ``gap,degree,digits``: about 6 minutes on 2 shared cores; ``figures`` about 8 more;
+Parts (default ``gap,degree,digits``: about 6 CPU minutes, and writing the page evaluates ``theory.risk`` at about
+130 setups, 1-2 CPU seconds each at d = 1000; ``figures`` about 10 CPU minutes more; wall time on the shared 2-core
+machine was 3-4 times longer;
 ``--quick`` runs every part at small sizes in about a minute and writes under ``--out`` only):
 
 gap      the paper's Figure-1 point (beta = 0.74, alpha = 1/2, d = n = width) for regression and for the
@@ -495,8 +497,8 @@ the same weights, next to their published curves, and next to the library's own 
 Regenerate (2 shared cores; the data are stored as they are computed and a rerun resumes):
 
 ```
-{command}                      # parts gap, degree, digits: about 6 minutes
-{command} --part figures       # the gallery figure at d = 1000: about 8 minutes more
+{command}                      # parts gap, degree, digits: about 6 CPU minutes; the page's theory.risk calls about 5 more
+{command} --part figures       # the gallery figure at d = 1000: about 10 CPU minutes more
 onegrad reproduce demir_dogan2025                         # the same figure at d = 150 in about 10 s
 ```
 
