@@ -283,7 +283,8 @@ def main(argv=None) -> int:
             {"gap": part_gap, "degree": part_degree, "digits": part_digits}[p](root, path, sz)
         _save(path, root)
     print(f"simulations done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    write_page(root, out / ("mixtures_quick.md" if args.quick else "mixtures.md"), quick=args.quick)
+    write_page(root, out / ("mixtures_quick.md" if args.quick else "mixtures.md"), quick=args.quick,
+               gallery=out / "gallery" if args.quick else Path("docs/gallery"))
     return 0
 
 
@@ -460,16 +461,16 @@ def _figures_table(data, with_theory: bool = False) -> list:
     return lines
 
 
-def _figures_section() -> list:
-    path = Path("docs/gallery/data/demir_dogan2025.json")
+def _figures_section(gallery: Path = Path("docs/gallery")) -> list:
+    path = gallery / "data" / "demir_dogan2025.json"
     if not path.is_file():
         return ["(the gallery data is not there yet: `--part figures`)"]
     return _figures_table(json.loads(path.read_text()), with_theory=True)
 
 
-def write_page(root, path, *, quick=False) -> None:
+def write_page(root, path, *, quick=False, gallery: Path = Path("docs/gallery")) -> None:
     fill = {"{gap}": "\n".join(_gap_section(root)), "{degree}": "\n".join(_degree_section(root)),
-            "{digits}": "\n".join(_digits_section(root)), "{figures}": "\n".join(_figures_section()),
+            "{digits}": "\n".join(_digits_section(root)), "{figures}": "\n".join(_figures_section(gallery)),
             "{command}": "PYTHONPATH=. OPENBLAS_NUM_THREADS=1 nice python scripts/validate_mixtures.py"
                          + (" --quick" if quick else "")}
     text = PAGE
