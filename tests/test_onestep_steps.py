@@ -106,3 +106,17 @@ def test_weight_spectrum_step_overlaps_are_cosines():
     assert np.all(gs <= 1 + 1e-12)
     # step_cos of step 1 is the one-step beta_cos
     np.testing.assert_allclose(np.asarray(sim.get("step_cos"))[:, 0], np.asarray(sim.get("beta_cos")), rtol=1e-12)
+
+
+def test_two_step_default_follows_the_one_step_default_of_its_reduction():
+    # a zero second step is one step: theory.risk's default (srf with the alignment term, auto) must agree,
+    # through the two_step regime's delegate, with the one-step default; Cui et al.'s model stays one keyword away
+    one = theory.OneStep(lr=0.3, readout="constant", d=400, width=400, n=8000, residual="labels")
+    two = one.with_(lr=(0.3, 0.0))
+    a, b = theory.risk(one, 800, 0.1), theory.risk(two, 800, 0.1)
+    assert (a.method, b.method) == ("srf", "two_step")
+    assert float(b.test_error) == pytest.approx(float(a.test_error), rel=1e-12)
+    cui = theory.risk(two, 800, 0.1, alignment_term=False)
+    assert float(cui.test_error) == pytest.approx(float(theory.risk(one, 800, 0.1, alignment_term=False).test_error),
+                                                  rel=1e-12)
+    assert float(cui.test_error) != pytest.approx(float(b.test_error), rel=1e-6)

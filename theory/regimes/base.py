@@ -146,6 +146,9 @@ class Regime:
     isotropic_only : bool
         The regime assumes :math:`x\sim N(0, I_d)`: :func:`theory.risk` and ``method="auto"`` do not use it for a
         setup whose ``data`` is not isotropic (``setup.is_isotropic``), rather than answer for the wrong inputs.
+    delegate : callable or None
+        ``delegate(setup, lr) -> name``: the regime this one reduces to at ``setup`` (e.g. two steps to one step);
+        the defaults of the options (the alignment term's auto choice) follow that regime.
     solve : callable or None
         ``solve(setup, n_ridge, lam, *, lr, W0, W1, tol, max_iter) -> RiskResult``: a regime that solves its own
         equations (e.g. several data components) instead of assembling :attr:`channels` into the GE system.
@@ -169,6 +172,7 @@ class Regime:
     steps: tuple = (1,)
     isotropic_only: bool = True
     solve: Callable | None = None
+    delegate: Callable | None = None
 
 
 _REGISTRY: dict[str, Regime] = {}

@@ -196,4 +196,5 @@ REGIME = register(Regime(
     spike_model=two_step_feature_spikes,
     docs="docs/derivations/two_step_risk.md",
     steps=(2,),
+    delegate=lambda setup, lr=None: inner_method(effective_setup(_with_last(setup, lr)))[0],
 ))

@@ -331,13 +331,17 @@ def _ridgeless_limit(mdl, alpha, x0, *, tol, max_iter, accelerate):
 
 
 # ----------------------------------------------------------------------------- the alignment term's default
-def _alignment_choice(alignment_term, method) -> bool:
-    """``alignment_term=None`` (auto) is the corrected spiked RF for ``method="srf"`` and off elsewhere.
+def _alignment_choice(alignment_term, method, setup=None, lr=None) -> bool:
+    """``alignment_term=None`` (auto) is the corrected spiked RF for ``method="srf"`` (or a regime that reduces to
+    it, :attr:`theory.regimes.Regime.delegate`: two steps whose effective one step is a giant step) and off elsewhere.
 
     The default follows the grid of ``docs/validation/srf_gap.md``: with the term the equations are inside
     the network's 95% interval wherever the term is non-zero, and Cui et al.'s are 2.5-5% above it.
     """
     if alignment_term is None:
+        delegate = _regimes.get(method).delegate if setup is not None else None
+        if delegate is not None:
+            method = delegate(setup, lr)
         return method == "srf"
     return bool(alignment_term)
 
@@ -473,7 +477,7 @@ def risk(setup, n_ridge, lam, method: str = "auto", *, lr=None, W0=None, W1=None
             m, why = method, "requested"
         _check_method_applies(setup, m, lr_val)
         regime = _regimes.get(m)
-        align = _alignment_choice(alignment_term, m)
+        align = _alignment_choice(alignment_term, m, setup, lr_val)
         if align and "alignment_term" not in regime.options:
             raise NotApplicable(f"alignment_term=True applies to method 'srf' only; the method is {m!r}")
         if W1 is not None and regime.conditional is None:
