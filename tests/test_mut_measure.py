@@ -151,9 +151,15 @@ def test_rank_one_ratio_and_neuron_fractions():
     s = rng.standard_normal(40)
     beta = rng.standard_normal(30)
     G = 0.5 * np.outer(np.ones(40), beta)  # diag(s) G = 0.5 s beta^T
-    # (an exactly rank-one or zero M makes ARPACK fail on a zero start vector: reported, not tested here)
     tiny = 1e-6 * rng.standard_normal((40, 30))
     assert m.rank_one_ratio(G + tiny, s, beta, 0.5) < 1e-5
+    assert m.rank_one_ratio(G, s, beta, 0.5) == 0.0  # exactly rank one: the remainder is the zero matrix
+    assert m.rank_one_ratio(np.zeros((40, 30)), s, beta, 0.5) == 0.0
+    one = np.zeros((3, 2))
+    one[0, 0] = 1.0  # operator norm exactly 1: the ratio is that of the remainder (here all of M)
+    assert m.rank_one_ratio(one, np.ones(3), np.zeros(2), 0.5) == pytest.approx(1.0)
+    s1, _, _ = m.lanczos_top_triples(_spiked(30, 20))  # the default is the top triple only
+    assert s1.shape == (1,)
     E = rng.standard_normal((40, 30))
     M = s[:, None] * (G + E)
     ref = np.linalg.norm(M - 0.5 * np.outer(s, beta), 2) / np.linalg.norm(M, 2)
