@@ -114,10 +114,6 @@ def test_alignment_law_with_iid_readout_against_the_real_step(readout, signs):
     assert pred_ov == pytest.approx(sim_ov, rel=0.03)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reported in issue 13 item 6: AlignmentLaw.norm_sq(s) and predict_neurons' norm_sq leave out the factor "
-    "s^2 of the tau^2 terms (|a|^2, |S|^2, batch noise), exact only for s = +-1; with a Gaussian readout a "
-    "neuron with |s| < 1/2 is predicted |w^1|^2 = 6.1 for a simulated 1.5"))
 def test_alignment_law_per_readout_value_with_gaussian_readout():
     # the step moves neuron i by tau s_i g_i, so every tau^2 term of |w_i^1|^2 carries s_i^2; per bin of |s|
     # the simulated mean cosine (times sign s) against the law at the neurons' own s (d = 600, 900 neurons)

@@ -324,7 +324,8 @@ def predict_neurons(setup, kappa, signs, norms=None, *, kmax=None) -> NeuronPred
     E_big = (d - r - 1) * Er2sp2 + h0 * fac.sp2_xi2 + Er2u2 * fac.sp2
     mean_sq = np.sum(a**2, axis=1) + b**2 * 1.0
     N = np.maximum(E_big - mean_sq, 0.0) / n
-    norm_sq = lin**2 + 2 * lin * signs * tau * np.sum(khat * a, axis=1) + tau**2 * np.sum(a**2, axis=1) + tau**2 * shared + tau**2 * N
+    st2 = (signs * tau) ** 2  # every part of the update s_i tau g_i scales with the neuron's readout value
+    norm_sq = lin**2 + 2 * lin * signs * tau * np.sum(khat * a, axis=1) + st2 * (np.sum(a**2, axis=1) + shared + N)
     c1 = np.asarray(C[1], dtype=float)
     nc1 = float(np.linalg.norm(c1))
     cosine = overlap @ (c1 / nc1) / np.sqrt(norm_sq) if nc1 > 0 else np.full(p, np.nan)
@@ -339,8 +340,8 @@ class AlignmentLaw(Result):
     r"""The :math:`\ell=1` law (``docs/theory/giant_step.md#per-neuron-laws``): :math:`n=\alpha d`, :math:`d\to\infty`, :math:`|w^0|=1`.
 
     .. math::
-        \cos(w_i^1,v^*)\to\frac{s\tau\mu_1|C_1|}{\sqrt{(1+s\tau\mu_2C_0')^2+\tau^2\mu_1^2|C_1|^2
-        +\tau^2|S|^2+\tau^2(E[r^2])E[\sigma'^2]/\alpha}},\qquad v^*=W^{*\top}C_1/|C_1|,
+        \cos(w_i^1,v^*)\to\frac{s\tau\mu_1|C_1|}{\sqrt{(1+s\tau\mu_2C_0')^2+s^2\tau^2\big(\mu_1^2|C_1|^2
+        +|S|^2+(E[r^2])E[\sigma'^2]/\alpha\big)}},\qquad v^*=W^{*\top}C_1/|C_1|,
 
     :math:`C_0'=C_0-c_f`, :math:`E[r^2]=E[(y-c_f)^2]+\Delta+\mathrm{Var}f_0` (i.i.d. readout terms of the module
     docstring; for the symmetric initialisation :math:`C_0'=C_0`, :math:`E r^2=E y^2+\Delta`, :math:`S=0`).
@@ -367,8 +368,9 @@ class AlignmentLaw(Result):
         r""":math:`|w^1|^2` for readout value ``s``."""
         s = np.asarray(s, dtype=float)
         t = self.lr
-        return ((1 + s * t * self.mu2 * self.c0_eff) ** 2 + t**2 * self.mu1**2 * self.c1_norm**2
-                + t**2 * self.shared_sq + t**2 * self.residual_second_moment * self.sigma_prime_sq / self.alpha)
+        st2 = (s * t) ** 2  # the update s tau g: its second moment scales with s^2
+        return ((1 + s * t * self.mu2 * self.c0_eff) ** 2 + st2 * (self.mu1**2 * self.c1_norm**2
+                + self.shared_sq + self.residual_second_moment * self.sigma_prime_sq / self.alpha))
 
     def cosine(self, s=1.0):
         r""":math:`\cos(w^1, v^*)` for readout value ``s`` (its sign is that of :math:`s\mu_1`)."""
