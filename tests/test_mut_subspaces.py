@@ -50,6 +50,12 @@ def test_fixed_point_and_strengths_with_fewer_steps_than_directions(expr, first,
     # the subspaces are nested coordinate subspaces: U_1 = span(e1), U_2 = span(e1, e2)
     assert np.allclose(full.subspaces[0].projector, np.diag([1.0, 0, 0]), atol=1e-8)
     assert np.allclose(full.subspaces[1].projector, np.diag([1.0, 1.0, 0]), atol=1e-8)
+    U2 = full.subspaces[1]
+    assert U2.dim == 2 and U2.r == 3 and U2.exact is exact
+    assert U2.strengths.tolist() == pytest.approx([first, second], rel=1e-6)
+    assert U2.span == ((("1", "0", "0"), ("0", "1", "0")) if exact else None)
+    assert full.subspaces[3].dim == 3 and full.subspaces[3].strengths.tolist() == pytest.approx([first, second, 1.0],
+                                                                                                 rel=1e-6)
 
 
 def test_a_stalled_staircase_has_its_fixed_point_below_r_with_one_step():
