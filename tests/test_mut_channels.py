@@ -152,3 +152,24 @@ def test_infinite_strength_channels():
     with pytest.raises(ValueError) as err:
         regimes.get("ba").channels(_setup("rademacher"), strength="infinite")
     assert str(err.value) == "strength='infinite' needs readout='gaussian' (distinct spike directions s^(k))"
+
+
+def test_bulk_variance_per_readout_value():
+    # c(s) = (1 + tau s a)^2 + tau^2 s^2 v with a = E y E[z sigma'] = 1/(2 pi), v = E y^2 Var sigma'/phi = 1/(8 phi);
+    # its mean over s ~ N(0, 1) is the channels' c (E s = 0, E s^2 = 1)
+    from theory.model.statistics import bulk_variance, readout_moments
+
+    s = _setup()
+    st = theory.step_statistics(s)
+    tau, a, v = s.lr, 1 / (2 * math.pi), 1 / (8 * PHI)
+    vals = np.array([-1.5, 0.0, 0.5, 2.0])
+    ref = (1 + tau * vals * a) ** 2 + tau**2 * vals**2 * v
+    assert np.allclose(st.neuron_bulk_variance(vals), ref, rtol=1e-10)
+    one = st.neuron_bulk_variance(2.0)
+    assert isinstance(one, float) and one == pytest.approx(ref[3], rel=1e-10)
+    z, w = np.polynomial.hermite_e.hermegauss(20)
+    assert float(w @ st.neuron_bulk_variance(z)) / math.sqrt(2 * math.pi) == pytest.approx(_hand(s)["c"], rel=1e-10)
+    assert bulk_variance(1, lr=2, self_move=-0.25, isotropic=0.5) == 2.25  # (1 - 1/2)^2 + 4 * 0.5
+    assert readout_moments("rademacher") == (0.0, 1.0) and readout_moments("constant") == (1.0, 1.0)
+    with pytest.raises(ValueError, match="^readout"):
+        readout_moments("uniform")
