@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def summary(text: str) -> str:
     """What the page checks: its section titles, else its first paragraph after the provenance line."""
-    heads = [l[3:].strip() for l in text.splitlines() if l.startswith("## ")]
+    # links in the headings are relative to the page, not to this index: keep their text only
+    heads = [re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", l[3:].strip()) for l in text.splitlines() if l.startswith("## ")]
     if heads:
         return "; ".join(heads)
     paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
@@ -48,8 +49,30 @@ def main() -> int:
               "data: [gallery/index.md](gallery/index.md) (`scripts/make_gallery.py`).", ""]
         rows = [l for l in gal.read_text().splitlines() if l.startswith("|")]
         L += [l.replace("](", "](gallery/") if l.startswith("| [") else l for l in rows]
-    (ROOT / "docs" / "validation.md").write_text("\n".join(L) + "\n")
+    out = ROOT / "docs" / "validation.md"
+    L += kept_sections(out.read_text() if out.exists() else "")
+    out.write_text("\n".join(L) + "\n")
     return 0
+
+
+#: Sections of docs/validation.md that this script writes; every other "## " section is written by hand
+#: (e.g. "Mutation testing") and kept as it is.
+GENERATED = ("Reproduction gallery",)
+
+
+def kept_sections(text: str) -> list:
+    """The hand-written ``## `` sections of the current index, in their order, to append after the table."""
+    out, keep = [], False
+    for line in text.splitlines():
+        if line.startswith("## "):
+            keep = line[3:].strip() not in GENERATED
+            if keep:
+                out.append("")
+        if keep:
+            out.append(line)
+    while out and not out[-1].strip():
+        out.pop()
+    return out
 
 
 if __name__ == "__main__":
