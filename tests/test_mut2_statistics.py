@@ -146,3 +146,9 @@ def test_bad_setups():
         step_statistics({"activation": "relu"})
     with pytest.raises(ValueError, match="steps must be 1"):
         step_statistics(_setup("constant", steps=2))
+
+
+def test_non_isotropic_data_is_refused():
+    gm = theory.GaussianMixture([0.5, 0.5], means=np.stack([np.ones(D), -np.ones(D)]) / 10, d=D)
+    with pytest.raises(theory.NotApplicable, match="isotropic Gaussian inputs .*GaussianMixture"):
+        step_statistics(_setup("constant", data=gm))
