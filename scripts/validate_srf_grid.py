@@ -7,7 +7,7 @@ Usage (from the repository root; the full grid takes about 1.5 hours niced on 2 
     PYTHONPATH=. nice python scripts/validate_srf_grid.py run --out docs/validation/data/srf_grid.json
     PYTHONPATH=. python scripts/validate_srf_grid.py page --data docs/validation/data/srf_grid.json \\
         --page docs/validation/srf_gap.md --reading docs/validation/data/srf_grid_reading.md
-    PYTHONPATH=. python scripts/validate_srf_grid.py run --quick --out /tmp/grid.json   # a smoke test
+    PYTHONPATH=. python scripts/validate_srf_grid.py run --quick --out grid.json   # a smoke test (writes grid.json here)
 
 Setting: Cui et al.'s giant step (``theory.OneStep.from_cui``: sphere rows, constant readout, per-neuron
 step ``lr = eta~``, ``n0 = alpha0 d`` step samples, noiseless), then ridge with penalty ``lam`` (reference

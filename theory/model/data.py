@@ -11,13 +11,15 @@ axis (``e_1``; the first ``r`` axes for a multi-index target), so a data model s
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 __all__ = ["DataModel", "SpikedCovariance", "DenseCovariance", "GaussianMixture", "covariance_from_dict",
            "TASKS", "COUNTS", "INIT_SCALES"]
 
 
-class DataModel:
+class DataModel(ABC):
     r"""The protocol of a data model (subclass it; instances must be immutable).
 
     Attributes and methods
@@ -46,17 +48,22 @@ class DataModel:
     task: str = "regression"
     init_scale: float = 1.0
 
-    def class_labels(self, components):  # pragma: no cover - protocol
-        raise NotImplementedError
+    def class_labels(self, components):
+        """The labels of a classification task; a regression model has none (``ValueError``)."""
+        raise ValueError(f"{type(self).__name__} with task={self.task!r} has no class labels; "
+                         "use task='classification'")
 
-    def check_dimension(self, d) -> None:  # pragma: no cover - protocol
-        raise NotImplementedError
+    @abstractmethod
+    def check_dimension(self, d) -> None:
+        """Raise ``ValueError`` naming ``d`` when the model cannot describe inputs of dimension ``d``."""
 
-    def sample(self, rng, n: int, *, dtype=np.float64):  # pragma: no cover - protocol
-        raise NotImplementedError
+    @abstractmethod
+    def sample(self, rng, n: int, *, dtype=np.float64):
+        """``(X, components)``: ``n`` inputs drawn with ``rng`` and the component of each row."""
 
-    def to_dict(self) -> dict:  # pragma: no cover - protocol
-        raise NotImplementedError
+    @abstractmethod
+    def to_dict(self) -> dict:
+        """A JSON-ready description."""
 
 
 # ----------------------------------------------------------------------------------------------- covariances
