@@ -152,3 +152,22 @@ def test_non_isotropic_data_is_refused():
     gm = theory.GaussianMixture([0.5, 0.5], means=np.stack([np.ones(D), -np.ones(D)]) / 10, d=D)
     with pytest.raises(theory.NotApplicable, match="isotropic Gaussian inputs .*GaussianMixture"):
         step_statistics(_setup("constant", data=gm))
+
+
+def test_fourth_moment_of_a_target_kinked_off_the_grid():
+    # y = relu(z - a) + noise, a = 0.3 (a kink the quadrature must split at): with Q = P(z > a), p = phi(a),
+    # E f^2 = (1 + a^2) Q - a p and E f^4 = (a^4 + 6 a^2 + 3) Q - (a^3 + 5 a) p (partial Gaussian moments)
+    a = 0.3
+    q, p = 0.5 * math.erfc(a / math.sqrt(2)), math.exp(-a * a / 2) / math.sqrt(2 * math.pi)
+    ef2 = (1 + a * a) * q - a * p
+    ef4 = (a**4 + 6 * a * a + 3) * q - (a**3 + 5 * a) * p
+    st = step_statistics(_setup("gaussian", residual="labels", target="relu(z - 0.3)"))
+    assert st.target_second == pytest.approx(ef2 + NOISE, rel=1e-12)
+    assert st.target_fourth == pytest.approx(ef4 + 6 * NOISE * ef2 + 3 * NOISE**2, rel=1e-12)
+
+
+def test_alpha_at_a_unit_step_and_a_zero_step_with_one_sample():
+    # alpha = log(lr sqrt(width)) / log n; a zero step gives -inf even where n <= 1 leaves alpha undefined
+    assert step_statistics(_setup("constant", lr=1.0)).moniri_alpha == pytest.approx(
+        math.log(math.sqrt(W)) / math.log(N), rel=1e-12)
+    assert step_statistics(_setup("constant", lr=0.0, n=1)).moniri_alpha == float("-inf")
