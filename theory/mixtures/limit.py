@@ -285,14 +285,9 @@ def mixture_limit_risk(setup, n_ridge, lam, *, tol: float = 1e-12, max_iter: int
     True
     """
     from ..model.data import GaussianMixture
-    from ..model.onestep import OneStep
+    from ..model.onestep import require_one_step
 
-    if not isinstance(setup, OneStep):
-        raise TypeError(f"setup must be a theory.OneStep; got {type(setup).__name__}")
-    if setup.is_multi_index:
-        raise NotApplicable("the mixture limit needs a single-index target")
-    if setup.steps != 1:
-        raise NotApplicable(f"the draw-free mixture limit describes one gradient step; got steps={setup.steps}")
+    require_one_step(setup, "the draw-free mixture limit")
     tau = float(setup.lrs[0])
     if tau != 0.0 and setup.readout not in ("gaussian", "rademacher"):
         raise NotApplicable("the draw-free mixture limit after a step needs readout 'gaussian' or 'rademacher' (the "

@@ -209,14 +209,9 @@ def mixture_risk(setup, n_ridge, lam, *, lr=None, W0=None, W1=None, degree: int 
     >>> bool(np.isclose(a, theory.risk(s, n_ridge=100, lam=0.1, W0=W0, method="rf").test_error, rtol=1e-8))
     True
     """
-    from ..model.onestep import OneStep
+    from ..model.onestep import require_one_step
 
-    if not isinstance(setup, OneStep):
-        raise TypeError(f"setup must be a theory.OneStep; got {type(setup).__name__}")
-    if setup.is_multi_index:
-        raise NotApplicable("the mixture risk needs a single-index target")
-    if setup.steps != 1:
-        raise NotApplicable(f"the mixture risk describes one gradient step; got steps={setup.steps}")
+    require_one_step(setup, "the mixture risk")
     degree = check_integer(degree, "degree", minimum=1, maximum=30)
     draws = check_integer(draws, "draws", minimum=0)
     if lr is not None:

@@ -24,7 +24,7 @@ from ..hermite.activations import Activation
 from ..hermite.engine import as_activation  # the resolver lives with the Hermite engine (no upward import)
 from . import conventions as _conv
 
-__all__ = ["OneStep", "READOUTS", "INITS", "RESIDUALS", "PRESETS", "as_activation"]
+__all__ = ["OneStep", "READOUTS", "INITS", "RESIDUALS", "PRESETS", "as_activation", "require_one_step"]
 
 READOUTS = ("gaussian", "rademacher", "symmetric", "constant")
 INITS = ("sphere", "gaussian")
@@ -351,6 +351,19 @@ class OneStep(Result):
     def weight_spike(self, **kw):
         """Ba et al.'s rank-one spike of :math:`W_1` (see :func:`theory.weight_spike`)."""
         return _shortcut("weight_spike")(self, **kw)
+
+
+def require_one_step(setup, what: str) -> None:
+    """Check that ``setup`` is a :class:`OneStep` with one step and a single-index target, as the formula
+    ``what`` needs: ``TypeError`` otherwise, or :class:`theory.NotApplicable` (a ``ValueError``) naming ``what``."""
+    from .._applicability import NotApplicable
+
+    if not isinstance(setup, OneStep):
+        raise TypeError(f"setup must be a theory.OneStep; got {type(setup).__name__}")
+    if setup.is_multi_index:
+        raise NotApplicable(f"{what}: a single-index target only; got a MultiIndexTarget")
+    if setup.steps != 1:
+        raise NotApplicable(f"{what}: one step only (one gradient step); got steps={setup.steps}")
 
 
 def _check_lr(lr):

@@ -129,14 +129,9 @@ def common_spike_readout(setup) -> bool:
 
 
 def _check_setup(setup):
-    from ..model.onestep import OneStep
+    from ..model.onestep import require_one_step
 
-    if not isinstance(setup, OneStep):
-        raise TypeError(f"setup must be a theory.OneStep; got {type(setup).__name__}")
-    if setup.is_multi_index:
-        raise ValueError("the spiked-RF parameters need a single-index target; got a MultiIndexTarget")
-    if setup.steps != 1:
-        raise ValueError(f"the spiked-RF parameters describe one step; got steps={setup.steps}")
+    require_one_step(setup, "the spiked-RF parameters")
 
 
 def srf_parameters(setup) -> SRFParameters:
