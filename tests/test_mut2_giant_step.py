@@ -132,3 +132,39 @@ def test_predict_neurons_orthogonal_to_the_target(readout, residual):
     np.testing.assert_allclose(pred.noise_in_V, LR**2 * max(er2u2 * 0.5 - a_sq, 0.0) / N, rtol=1e-9)
     cos = (pred.overlap @ C1) / math.sqrt(2) / np.sqrt(want_nsq)
     np.testing.assert_allclose(pred.cosine, cos, rtol=1e-9)
+
+
+def test_predict_neurons_batch_noise_with_an_overlap():
+    # g = 1/2 + z1 - z2 + z1 z2 + He_2(z1)/2: C_0 = 1/2, C_1 = (1, -1), C_2 = [[1, 1], [1, 0]] (so tr C_2 != 0).
+    # ReLU's plain coefficients mu_k = E[He_k relu] = c He_{k-2}(0) for k >= 2: mu_2 = c, mu_3 = 0, mu_4 = -c;
+    # nu_m = E[relu'^2 He_m]: nu_0 = 1/2, nu_1 = c, nu_2 = 0. The residual tensors C_m((g - c_f)^2 + extra)
+    # by a 2-D Gauss-Hermite rule; a(kappa) = mu1 C_1 + mu2 C_2 kappa, b = mu2 (C_0 - c_f) + mu4/2 C_2[kappa, kappa].
+    expr = "0.5 + z1 - z2 + z1*z2 + (z1**2 - 1)/2"
+    c0, c1, c2 = 0.5, np.array([1.0, -1.0]), np.array([[1.0, 1.0], [1.0, 0.0]])
+    setup = _setup("constant", target=MultiIndexTarget(expr, 2))
+    kappa = np.array([[0.3, -0.4], [-0.5, 0.1]])
+    signs = np.ones(W)
+    kap = np.vstack([kappa, np.zeros((W - 2, 2))])
+    pred = predict_neurons(setup, kap, signs)
+    c_f = SCALE * C * W
+    var_f0 = SCALE**2 * W * (0.5 - C * C)
+    shared = SCALE**2 * 0.5**4 * W
+    x, w = np.polynomial.hermite_e.hermegauss(20)
+    w = w / math.sqrt(2 * math.pi)
+    u1, u2 = np.meshgrid(x, x, indexing="ij")
+    ww = np.outer(w, w)
+    g = 0.5 + u1 - u2 + u1 * u2 + (u1**2 - 1) / 2
+    h = (g - c_f) ** 2 + NOISE + var_f0
+    h0 = float(np.sum(ww * h))
+    h1 = np.array([np.sum(ww * h * u1), np.sum(ww * h * u2)])
+    h2 = np.array([[np.sum(ww * h * (u1 * u1 - 1)), np.sum(ww * h * u1 * u2)],
+                   [np.sum(ww * h * u1 * u2), np.sum(ww * h * (u2 * u2 - 1))]])
+    for i, k in enumerate(kappa):
+        a = 0.5 * c1 + C * c2 @ k
+        b = C * (c0 - c_f) - C / 2 * (k @ c2 @ k)
+        e_big = (D - 3) * (0.5 * h0 + C * (k @ h1)) + 0.5 * h0 + 0.5 * (np.trace(h2) + 2 * h0)
+        noise = max(e_big - a @ a - b * b, 0.0) / N
+        lin = 1 + LR * b
+        want = lin**2 + 2 * lin * LR * (k @ a) + LR**2 * (a @ a + shared + noise)
+        assert pred.norm_sq[i] == pytest.approx(want, rel=1e-9)
+        np.testing.assert_allclose(pred.overlap[i], k * lin + LR * a, rtol=1e-9)
