@@ -171,3 +171,9 @@ def test_alpha_at_a_unit_step_and_a_zero_step_with_one_sample():
     assert step_statistics(_setup("constant", lr=1.0)).moniri_alpha == pytest.approx(
         math.log(math.sqrt(W)) / math.log(N), rel=1e-12)
     assert step_statistics(_setup("constant", lr=0.0, n=1)).moniri_alpha == float("-inf")
+
+
+
+def test_wrong_type_is_named():
+    with pytest.raises(TypeError, match="got dict"):
+        step_statistics({"activation": "relu"})
