@@ -77,6 +77,8 @@ def test_alignment_law_against_hand_values(readout, residual):
     # defaults: s = 1
     assert float(law.norm_sq()) == pytest.approx(float(_law_norm_sq(1.0, C0 - c_f, shared, er2)), rel=1e-10)
     np.testing.assert_allclose(law.overlap(), LR * 0.5 * C1, rtol=1e-12)
+    want_cos1 = LR * 0.5 * math.sqrt(2) / math.sqrt(_law_norm_sq(1.0, C0 - c_f, shared, er2))
+    assert float(law.cosine()) == pytest.approx(want_cos1, rel=1e-10)
 
 
 @pytest.mark.parametrize("readout", ["constant", "gaussian", "rademacher", "symmetric"])
