@@ -170,3 +170,11 @@ def test_predict_neurons_batch_noise_with_an_overlap():
         want = lin**2 + 2 * lin * LR * (k @ a) + LR**2 * (a @ a + shared + noise)
         assert pred.norm_sq[i] == pytest.approx(want, rel=1e-9)
         np.testing.assert_allclose(pred.overlap[i], k * lin + LR * a, rtol=1e-9)
+
+
+def test_alignment_law_without_a_first_order_signal():
+    # g = z1 z2: C_1 = 0, so v* is undefined (NaN) and the cosine is 0
+    law = alignment_law(_setup("gaussian", target=MultiIndexTarget("z1*z2", 2)))
+    assert law.c1_norm == 0.0
+    assert law.v_star.dtype == float and np.all(np.isnan(law.v_star))
+    assert float(law.cosine(1.0)) == 0.0
